@@ -1,0 +1,566 @@
+//! The driver: load the input files and everything they include (each file once), parse
+//! them, check for missing files and include cycles, then lower each language into the IR.
+//!
+//! Phases are separated by error barriers: lowering never sees a file that failed to parse
+//! or an include graph with a cycle.
+
+use std::collections::HashMap;
+use std::io;
+use std::path::{Component, Path, PathBuf};
+
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{IncludeKind, Ir};
+use crate::source::{FileId, SourceMap, Span};
+use crate::{proto, thrift};
+
+/// Deepest nesting of brackets (`<`, `{`, `[`, `(`) accepted in a file. Real IDL stays far
+/// below; the limit keeps the recursive-descent parser and the lowering far from the end of
+/// the stack on hostile input.
+pub const MAX_NESTING: usize = 100;
+
+/// Reads files. The driver touches the file system only through this trait, so tests can
+/// compile IDL from memory.
+pub trait Loader {
+    fn read(&self, path: &Path) -> io::Result<String>;
+    fn is_file(&self, path: &Path) -> bool;
+}
+
+/// The real file system.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OsLoader;
+
+impl Loader for OsLoader {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
+            )
+        })
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        path.is_file()
+    }
+}
+
+/// In-memory files, for tests and fuzzing: `(path, text)`.
+#[derive(Clone, Debug, Default)]
+pub struct MemLoader {
+    pub files: Vec<(PathBuf, String)>,
+}
+
+impl MemLoader {
+    pub fn new() -> MemLoader {
+        MemLoader::default()
+    }
+    pub fn add(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> MemLoader {
+        self.files.push((absolute(&path.into()), text.into()));
+        self
+    }
+}
+
+impl Loader for MemLoader {
+    fn read(&self, path: &Path) -> io::Result<String> {
+        let path = absolute(path);
+        self.files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .map(|(_, t)| t.clone())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+    }
+    fn is_file(&self, path: &Path) -> bool {
+        let path = absolute(path);
+        self.files.iter().any(|(p, _)| *p == path)
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Include roots (`-I`), searched in order.
+    pub include_dirs: Vec<PathBuf>,
+}
+
+/// The result of a compilation: the sources read, the IR and every diagnostic.
+///
+/// The IR is complete only when there are no errors; with errors it holds what could be
+/// lowered (possibly nothing) and must not be used for code generation.
+#[derive(Debug, Default)]
+pub struct Compilation {
+    pub sources: SourceMap,
+    pub ir: Ir,
+    pub diagnostics: Diagnostics,
+}
+
+impl Compilation {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.has_errors()
+    }
+    /// Renders all diagnostics (see [`crate::diag::render`]).
+    pub fn render_diagnostics(&self, color: bool) -> String {
+        crate::diag::render(&self.diagnostics.items, &self.sources, color)
+    }
+}
+
+/// An `include`/`import` statement as a language front end reports it.
+#[derive(Clone, Debug)]
+pub(crate) struct ImportRequest {
+    pub path: String,
+    pub kind: IncludeKind,
+    pub span: Span,
+}
+
+/// An import after the driver found the file.
+#[derive(Clone, Debug)]
+pub(crate) struct ResolvedImport {
+    pub file: FileId,
+    pub path: String,
+    pub kind: IncludeKind,
+    pub span: Span,
+}
+
+/// What a language's `lower` gets for each of its files, in dependency order.
+pub(crate) struct LoadedFile<'a, A> {
+    pub id: FileId,
+    /// Logical name (relative to its include root).
+    pub name: &'a str,
+    pub ast: &'a A,
+    pub imports: &'a [ResolvedImport],
+    pub is_input: bool,
+}
+
+enum Ast {
+    Thrift(thrift::Ast),
+    Proto(proto::Ast),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lang {
+    Thrift,
+    Proto,
+}
+
+struct Node {
+    ast: Option<Ast>,
+    imports: Vec<ResolvedImport>,
+    lang: Lang,
+    is_input: bool,
+}
+
+/// Compiles IDL files: everything `kit check` does, without touching the terminal.
+pub fn compile(inputs: &[PathBuf], options: &Options, loader: &dyn Loader) -> Compilation {
+    let mut c = Driver {
+        loader,
+        roots: options.include_dirs.iter().map(|r| absolute(r)).collect(),
+        sources: SourceMap::default(),
+        diags: Diagnostics::default(),
+        nodes: Vec::new(),
+        by_path: HashMap::new(),
+    };
+    let mut inputs_ids = Vec::new();
+    for input in inputs {
+        let abs = absolute(input);
+        let Some(lang) = language_of(&abs) else {
+            c.diags.push(Diagnostic::error_nowhere(format!(
+                "cannot tell the IDL language of `{}`: expected a `.thrift` or `.proto` file",
+                input.display()
+            )));
+            continue;
+        };
+        if !loader.is_file(&abs) {
+            c.diags.push(Diagnostic::error_nowhere(format!(
+                "file not found: `{}`",
+                input.display()
+            )));
+            continue;
+        }
+        let name = c.logical_name(&abs, None);
+        if let Some(id) = c.load(abs, name, lang, None) {
+            c.nodes[id.0 as usize].is_input = true;
+            inputs_ids.push(id);
+        }
+    }
+    c.finish(inputs_ids)
+}
+
+struct Driver<'l> {
+    loader: &'l dyn Loader,
+    roots: Vec<PathBuf>,
+    sources: SourceMap,
+    diags: Diagnostics,
+    nodes: Vec<Node>,
+    by_path: HashMap<PathBuf, FileId>,
+}
+
+impl Driver<'_> {
+    /// Loads and parses a file and, depth-first, everything it imports.
+    fn load(
+        &mut self,
+        abs: PathBuf,
+        name: String,
+        lang: Lang,
+        from: Option<Span>,
+    ) -> Option<FileId> {
+        if let Some(&id) = self.by_path.get(&abs) {
+            return Some(id);
+        }
+        let text = match self.loader.read(&abs) {
+            Ok(t) => t,
+            Err(e) => {
+                let msg = format!("cannot read `{name}`: {e}");
+                self.diags.push(match from {
+                    Some(span) => Diagnostic::error(span, msg),
+                    None => Diagnostic::error_nowhere(msg),
+                });
+                return None;
+            }
+        };
+        let id = self.sources.add(name, abs.clone(), text);
+        self.by_path.insert(abs, id);
+        self.nodes.push(Node {
+            ast: None,
+            imports: Vec::new(),
+            lang,
+            is_input: false,
+        });
+        let text = &self.sources.get(id).text;
+        if let Some(d) = check_nesting(id, text, lang) {
+            self.diags.push(d);
+            return Some(id);
+        }
+        let (ast, requests) = match lang {
+            Lang::Thrift => match thrift::parse(id, text, &mut self.diags) {
+                Some(ast) => {
+                    let req = thrift::imports(&ast);
+                    (Ast::Thrift(ast), req)
+                }
+                None => return Some(id),
+            },
+            Lang::Proto => match proto::parse(id, text, &mut self.diags) {
+                Some(ast) => {
+                    let req = proto::imports(&ast);
+                    (Ast::Proto(ast), req)
+                }
+                None => return Some(id),
+            },
+        };
+        self.nodes[id.0 as usize].ast = Some(ast);
+        let mut imports = Vec::new();
+        for req in requests {
+            match self.resolve(id, lang, &req.path) {
+                Some((abs, name)) => {
+                    if let Some(dep) = self.load(abs, name, lang, Some(req.span)) {
+                        imports.push(ResolvedImport {
+                            file: dep,
+                            path: req.path,
+                            kind: req.kind,
+                            span: req.span,
+                        });
+                    }
+                }
+                None => {
+                    let mut d = Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
+                        .with_label("imported here");
+                    let searched = self.search_dirs(id, lang);
+                    if !searched.is_empty() {
+                        d = d.with_note(format!("searched: {}", searched.join(", ")));
+                    }
+                    self.diags.push(d);
+                }
+            }
+        }
+        self.nodes[id.0 as usize].imports = imports;
+        Some(id)
+    }
+
+    fn including_dir(&self, from: FileId) -> PathBuf {
+        self.sources
+            .get(from)
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
+    /// Thrift: relative to the including file, then the roots. Protobuf (as protoc): the
+    /// roots, then relative to the including file.
+    fn candidates(&self, from: FileId, lang: Lang) -> Vec<PathBuf> {
+        let own = self.including_dir(from);
+        let mut dirs = Vec::with_capacity(self.roots.len() + 1);
+        if lang == Lang::Thrift {
+            dirs.push(own.clone());
+        }
+        dirs.extend(self.roots.iter().cloned());
+        if lang == Lang::Proto {
+            dirs.push(own);
+        }
+        dirs
+    }
+
+    fn search_dirs(&self, from: FileId, lang: Lang) -> Vec<String> {
+        self.candidates(from, lang)
+            .iter()
+            .map(|d| self.display_path(d))
+            .collect()
+    }
+
+    fn resolve(&self, from: FileId, lang: Lang, path: &str) -> Option<(PathBuf, String)> {
+        for dir in self.candidates(from, lang) {
+            let abs = normalize(&dir.join(path));
+            if self.by_path.contains_key(&abs) || self.loader.is_file(&abs) {
+                let name = self.logical_name(&abs, Some(from));
+                return Some((abs, name));
+            }
+        }
+        None
+    }
+
+    /// The first root that contains the file names it; otherwise the path relative to the
+    /// current directory, or failing that, as it is.
+    fn logical_name(&self, abs: &Path, _from: Option<FileId>) -> String {
+        for root in &self.roots {
+            if let Ok(rel) = abs.strip_prefix(root) {
+                return slash(rel);
+            }
+        }
+        self.display_path(abs)
+    }
+
+    fn display_path(&self, abs: &Path) -> String {
+        if let Ok(cwd) = std::env::current_dir() {
+            if let Some(rel) = relative_to(abs, &cwd) {
+                return slash(&rel);
+            }
+        }
+        slash(abs)
+    }
+
+    fn finish(mut self, inputs: Vec<FileId>) -> Compilation {
+        // Include cycles: a clear error at the include that closes the cycle.
+        let order = self.topo_order(&inputs);
+        if self.diags.has_errors() {
+            self.diags.sort();
+            return Compilation {
+                sources: self.sources,
+                ir: Ir::default(),
+                diagnostics: self.diags,
+            };
+        }
+        let mut ir = Ir::default();
+        let mut thrift_files = Vec::new();
+        let mut proto_files = Vec::new();
+        for &id in &order {
+            let node = &self.nodes[id.0 as usize];
+            let name = self.sources.get(id).name.as_str();
+            match &node.ast {
+                Some(Ast::Thrift(ast)) => thrift_files.push(LoadedFile {
+                    id,
+                    name,
+                    ast,
+                    imports: &node.imports,
+                    is_input: node.is_input,
+                }),
+                Some(Ast::Proto(ast)) => proto_files.push(LoadedFile {
+                    id,
+                    name,
+                    ast,
+                    imports: &node.imports,
+                    is_input: node.is_input,
+                }),
+                None => {}
+            }
+        }
+        if !thrift_files.is_empty() {
+            thrift::lower(&thrift_files, &self.sources, &mut ir, &mut self.diags);
+        }
+        if !proto_files.is_empty() {
+            proto::lower(&proto_files, &self.sources, &mut ir, &mut self.diags);
+        }
+        drop(thrift_files);
+        drop(proto_files);
+        self.diags.sort();
+        Compilation {
+            sources: self.sources,
+            ir,
+            diagnostics: self.diags,
+        }
+    }
+
+    /// Dependency order (post-order DFS from the inputs), reporting cycles.
+    fn topo_order(&mut self, inputs: &[FileId]) -> Vec<FileId> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Active,
+            Done,
+        }
+        let n = self.nodes.len();
+        let mut mark = vec![Mark::New; n];
+        let mut order = Vec::with_capacity(n);
+        let mut cycles = Vec::new();
+        // Iterative DFS: (file, next import index). Include chains can be long.
+        let mut stack: Vec<(FileId, usize)> = Vec::new();
+        for &root in inputs {
+            if mark[root.0 as usize] != Mark::New {
+                continue;
+            }
+            mark[root.0 as usize] = Mark::Active;
+            stack.push((root, 0));
+            while let Some(&mut (id, ref mut next)) = stack.last_mut() {
+                let imports = &self.nodes[id.0 as usize].imports;
+                if *next < imports.len() {
+                    let imp = &imports[*next];
+                    *next += 1;
+                    match mark[imp.file.0 as usize] {
+                        Mark::New => {
+                            mark[imp.file.0 as usize] = Mark::Active;
+                            stack.push((imp.file, 0));
+                        }
+                        Mark::Active => {
+                            let start = stack.iter().position(|(f, _)| *f == imp.file).unwrap_or(0);
+                            let mut chain: Vec<&str> = stack[start..]
+                                .iter()
+                                .map(|(f, _)| self.sources.get(*f).name.as_str())
+                                .collect();
+                            chain.push(self.sources.get(imp.file).name.as_str());
+                            cycles.push(
+                                Diagnostic::error(
+                                    imp.span,
+                                    format!("include cycle: {}", chain.join(" -> ")),
+                                )
+                                .with_label("this include closes the cycle")
+                                .with_note("files may not include themselves, directly or through others"),
+                            );
+                        }
+                        Mark::Done => {}
+                    }
+                } else {
+                    mark[id.0 as usize] = Mark::Done;
+                    order.push(id);
+                    stack.pop();
+                }
+            }
+        }
+        for d in cycles {
+            self.diags.push(d);
+        }
+        order
+    }
+}
+
+fn language_of(path: &Path) -> Option<Lang> {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("thrift") => Some(Lang::Thrift),
+        Some("proto") => Some(Lang::Proto),
+        _ => None,
+    }
+}
+
+/// Rejects nesting deeper than [`MAX_NESTING`] before the parser sees the text.
+fn check_nesting(file: FileId, text: &str, lang: Lang) -> Option<Diagnostic> {
+    let b = text.as_bytes();
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'#' if lang == Lang::Thrift => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' | b'{' | b'[' | b'(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(
+                        Diagnostic::error(
+                            Span::new(file, i..i + 1),
+                            format!("nesting deeper than {MAX_NESTING} levels"),
+                        )
+                        .with_label("too deep")
+                        .with_note("kit limits how deeply types, messages and values may nest"),
+                    );
+                }
+            }
+            b'>' | b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+}
+
+/// Lexical normalisation: drops `.` and folds `dir/..`, without touching the file system.
+pub(crate) fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn relative_to(path: &Path, base: &Path) -> Option<PathBuf> {
+    let mut p = path.components().peekable();
+    let mut b = base.components().peekable();
+    while let (Some(x), Some(y)) = (p.peek(), b.peek()) {
+        if x != y {
+            break;
+        }
+        p.next();
+        b.next();
+    }
+    let ups = b.count();
+    if ups > 3 {
+        return None;
+    }
+    let mut out = PathBuf::new();
+    for _ in 0..ups {
+        out.push("..");
+    }
+    for c in p {
+        out.push(c.as_os_str());
+    }
+    Some(out)
+}
+
+fn slash(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        s.into_owned()
+    } else {
+        s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
