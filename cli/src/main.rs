@@ -1,3 +1,113 @@
-fn main() {
-    println!("Hello, world!");
+//! `kit`: the command line. The only place that touches argv, the terminal and exit codes.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+mod check;
+
+/// kit turns Thrift and Protobuf IDL into fast, typed, zero-copy Rust.
+#[derive(Parser, Debug)]
+#[command(name = "kit", version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  kit check -I idl idl/echo.thrift\n  kit check -I proto proto/api/v1/service.proto --dump-ir"
+)]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+struct Global {
+    /// Print only errors.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
+    /// Print more about what kit does.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    /// When to colour output: auto (a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, global = true, value_name = "WHEN", default_value = "auto")]
+    color: ColorChoice,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Parse, resolve and check IDL files and everything they include.
+    #[command(
+        after_help = "Exit status: 0 no errors (warnings allowed), 1 errors found, 2 usage error.\n\n\
+Examples:\n  kit check idl/echo.thrift\n  kit check -I proto -I third_party/googleapis proto/api/v1/service.proto\n  kit check --dump-ir idl/echo.thrift > ir.json"
+    )]
+    Check(CheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Add an include root, searched in order (repeatable). A file given on the command line is
+    /// named relative to the root that contains it, as protoc does.
+    #[arg(short = 'I', long = "include", value_name = "DIR")]
+    include: Vec<PathBuf>,
+    /// Print the resolved IR as JSON on stdout.
+    #[arg(long)]
+    dump_ir: bool,
+    /// IDL files (`.thrift` or `.proto`).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+}
+
+/// How output should look, decided once from flags and the environment.
+pub struct Term {
+    pub color: bool,
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(2),
+            };
+        }
+    };
+    let stderr_tty = std::io::stderr().is_terminal();
+    let color = match cli.global.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    let term = Term {
+        color,
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(&args, &term),
+    };
+    let _ = std::io::stdout().flush();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
 }

@@ -18,6 +18,67 @@ use crate::{proto, thrift};
 /// the stack on hostile input.
 pub const MAX_NESTING: usize = 100;
 
+/// The well-known types, resolved when no include root or neighbouring file has them.
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "google/protobuf/any.proto",
+        include_str!("../wkt/google/protobuf/any.proto"),
+    ),
+    (
+        "google/protobuf/api.proto",
+        include_str!("../wkt/google/protobuf/api.proto"),
+    ),
+    (
+        "google/protobuf/descriptor.proto",
+        include_str!("../wkt/google/protobuf/descriptor.proto"),
+    ),
+    (
+        "google/protobuf/duration.proto",
+        include_str!("../wkt/google/protobuf/duration.proto"),
+    ),
+    (
+        "google/protobuf/empty.proto",
+        include_str!("../wkt/google/protobuf/empty.proto"),
+    ),
+    (
+        "google/protobuf/field_mask.proto",
+        include_str!("../wkt/google/protobuf/field_mask.proto"),
+    ),
+    (
+        "google/protobuf/source_context.proto",
+        include_str!("../wkt/google/protobuf/source_context.proto"),
+    ),
+    (
+        "google/protobuf/struct.proto",
+        include_str!("../wkt/google/protobuf/struct.proto"),
+    ),
+    (
+        "google/protobuf/timestamp.proto",
+        include_str!("../wkt/google/protobuf/timestamp.proto"),
+    ),
+    (
+        "google/protobuf/type.proto",
+        include_str!("../wkt/google/protobuf/type.proto"),
+    ),
+    (
+        "google/protobuf/wrappers.proto",
+        include_str!("../wkt/google/protobuf/wrappers.proto"),
+    ),
+    (
+        "google/protobuf/compiler/plugin.proto",
+        include_str!("../wkt/google/protobuf/compiler/plugin.proto"),
+    ),
+];
+
+/// Where built-in files appear to live. Never a real directory.
+const BUILTIN_DIR: &str = "<kit-builtin>";
+
+fn builtin(abs: &Path) -> Option<&'static str> {
+    let rel = abs.strip_prefix(BUILTIN_DIR).ok()?;
+    let rel = slash(rel);
+    BUILTIN.iter().find(|(n, _)| *n == rel).map(|(_, t)| *t)
+}
+
 /// Reads files. The driver touches the file system only through this trait, so tests can
 /// compile IDL from memory.
 pub trait Loader {
@@ -143,7 +204,6 @@ enum Lang {
 struct Node {
     ast: Option<Ast>,
     imports: Vec<ResolvedImport>,
-    lang: Lang,
     is_input: bool,
 }
 
@@ -204,7 +264,11 @@ impl Driver<'_> {
         if let Some(&id) = self.by_path.get(&abs) {
             return Some(id);
         }
-        let text = match self.loader.read(&abs) {
+        let read = match builtin(&abs) {
+            Some(text) => Ok(text.to_string()),
+            None => self.loader.read(&abs),
+        };
+        let text = match read {
             Ok(t) => t,
             Err(e) => {
                 let msg = format!("cannot read `{name}`: {e}");
@@ -220,7 +284,6 @@ impl Driver<'_> {
         self.nodes.push(Node {
             ast: None,
             imports: Vec::new(),
-            lang,
             is_input: false,
         });
         let text = &self.sources.get(id).text;
@@ -259,8 +322,9 @@ impl Driver<'_> {
                     }
                 }
                 None => {
-                    let mut d = Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
-                        .with_label("imported here");
+                    let mut d =
+                        Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
+                            .with_label("imported here");
                     let searched = self.search_dirs(id, lang);
                     if !searched.is_empty() {
                         d = d.with_note(format!("searched: {}", searched.join(", ")));
@@ -310,6 +374,12 @@ impl Driver<'_> {
             if self.by_path.contains_key(&abs) || self.loader.is_file(&abs) {
                 let name = self.logical_name(&abs, Some(from));
                 return Some((abs, name));
+            }
+        }
+        if lang == Lang::Proto {
+            let abs = normalize(&Path::new(BUILTIN_DIR).join(path));
+            if builtin(&abs).is_some() {
+                return Some((abs, slash(&normalize(Path::new(path)))));
             }
         }
         None
@@ -429,7 +499,9 @@ impl Driver<'_> {
                                     format!("include cycle: {}", chain.join(" -> ")),
                                 )
                                 .with_label("this include closes the cycle")
-                                .with_note("files may not include themselves, directly or through others"),
+                                .with_note(
+                                    "files may not include themselves, directly or through others",
+                                ),
                             );
                         }
                         Mark::Done => {}
