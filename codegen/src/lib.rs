@@ -1,14 +1,8 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! `kit-codegen`: IR → Rust.
+//!
+//! Depends on the IR of `kit-idl` only. Rust is built as tokens with `quote!`, formatted with
+//! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
+//! byte-for-byte deterministic.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub mod ident;
+pub mod write;

@@ -1,0 +1,183 @@
+//! The single authority on Rust names: case conversion and keyword escaping.
+//!
+//! Every identifier kit writes into generated code goes through this module, so the rules are
+//! the same for types, fields, variants, modules and methods, and collisions after conversion
+//! can be found in one place ([`Collisions`]).
+
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
+
+/// Keywords usable as raw identifiers (`r#type`).
+const RAW_OK: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
+    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
+    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
+    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
+    "virtual", "where", "while", "yield",
+];
+
+/// Keywords that cannot be raw identifiers: renamed with a trailing underscore.
+const RAW_IMPOSSIBLE: &[&str] = &["self", "Self", "super", "crate", "_"];
+
+/// Makes `name` a valid Rust identifier: raw (`r#type`) where Rust allows it, a trailing
+/// underscore (`self_`) where it does not, a leading underscore before a digit.
+pub fn escape(name: &str) -> String {
+    if RAW_IMPOSSIBLE.contains(&name) {
+        format!("{name}_")
+    } else if RAW_OK.contains(&name) {
+        format!("r#{name}")
+    } else if name.is_empty() {
+        "empty_".to_string()
+    } else if name.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{name}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// Struct, enum, trait and type alias names: `UpperCamelCase`.
+pub fn type_name(name: &str) -> String {
+    escape(&camel(name))
+}
+
+/// Field, method, argument and module names: `snake_case`.
+pub fn field_name(name: &str) -> String {
+    escape(&snake(name))
+}
+
+/// Module names (same rules as fields).
+pub fn module_name(name: &str) -> String {
+    field_name(name)
+}
+
+/// Constants and enum values: `SHOUTY_SNAKE_CASE`.
+pub fn const_name(name: &str) -> String {
+    let s = name.to_shouty_snake_case();
+    if s.is_empty() {
+        "UNDERSCORE".to_string()
+    } else {
+        escape(&s)
+    }
+}
+
+/// Enum variants of unions and oneofs: `UpperCamelCase`.
+pub fn variant_name(name: &str) -> String {
+    type_name(name)
+}
+
+fn camel(name: &str) -> String {
+    // heck drops underscores that separate digits ("V1_2" -> "V12"); keep one where two digits
+    // would otherwise merge, so distinct names stay distinct.
+    let parts: Vec<String> = name
+        .split('_')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.to_upper_camel_case())
+        .collect();
+    let mut out = String::with_capacity(name.len());
+    for p in parts {
+        let prev_digit = out.ends_with(|c: char| c.is_ascii_digit());
+        if prev_digit && p.starts_with(|c: char| c.is_ascii_digit()) {
+            out.push('_');
+        }
+        out.push_str(&p);
+    }
+    if out.is_empty() {
+        // All underscores: keep something stable and valid.
+        return "Underscore".to_string();
+    }
+    out
+}
+
+fn snake(name: &str) -> String {
+    let s = name.to_snake_case();
+    if s.is_empty() {
+        "underscore".to_string()
+    } else {
+        s
+    }
+}
+
+/// Finds different IDL names that become the same Rust name in one scope.
+///
+/// ```
+/// use kit_codegen::ident::{field_name, Collisions};
+/// let mut c = Collisions::default();
+/// assert!(c.insert(field_name("userId"), "userId").is_none());
+/// assert_eq!(c.insert(field_name("user_id"), "user_id"), Some("userId".to_string()));
+/// ```
+#[derive(Default)]
+pub struct Collisions {
+    seen: std::collections::HashMap<String, String>,
+}
+
+impl Collisions {
+    /// Records that `original` became `rust`; returns the earlier original name that became the
+    /// same Rust name, if any.
+    pub fn insert(&mut self, rust: String, original: &str) -> Option<String> {
+        match self.seen.get(&rust) {
+            Some(prev) if prev != original => Some(prev.clone()),
+            Some(_) => None,
+            None => {
+                self.seen.insert(rust, original.to_string());
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_escaped_or_renamed() {
+        assert_eq!(field_name("type"), "r#type");
+        assert_eq!(field_name("return"), "r#return");
+        assert_eq!(field_name("async"), "r#async");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(field_name("super"), "super_");
+        assert_eq!(field_name("crate"), "crate_");
+        assert_eq!(type_name("Self"), "Self_");
+        assert_eq!(type_name("self"), "Self_");
+        assert_eq!(field_name("_"), "underscore");
+        assert_eq!(type_name("type"), "Type");
+    }
+
+    #[test]
+    fn case_conversion() {
+        assert_eq!(type_name("thrift_test"), "ThriftTest");
+        assert_eq!(type_name("HTTPServer"), "HttpServer");
+        assert_eq!(type_name("v1_2"), "V1_2");
+        assert_eq!(type_name("V1_2"), "V1_2");
+        assert_eq!(field_name("userId"), "user_id");
+        assert_eq!(field_name("UserID"), "user_id");
+        assert_eq!(field_name("1st"), "_1st");
+        assert_eq!(const_name("maxSize"), "MAX_SIZE");
+        assert_eq!(const_name("TYPE"), "TYPE");
+    }
+
+    #[test]
+    fn every_output_is_an_identifier() {
+        for name in [
+            "type", "self", "Self", "crate", "super", "_", "__", "1st", "a_b", "A", "ÄÖ", "x1_2",
+        ] {
+            for f in [type_name, field_name, const_name, module_name] {
+                let id = f(name);
+                assert!(
+                    syn::parse_str::<syn::Ident>(&id).is_ok(),
+                    "{name:?} -> {id:?} is not an identifier"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn collisions_are_found() {
+        let mut c = Collisions::default();
+        assert!(c.insert(field_name("fooBar"), "fooBar").is_none());
+        assert!(c.insert(field_name("fooBar"), "fooBar").is_none());
+        assert_eq!(
+            c.insert(field_name("foo_bar"), "foo_bar").as_deref(),
+            Some("fooBar")
+        );
+    }
+}
