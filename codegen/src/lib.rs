@@ -5,4 +5,5 @@
 //! byte-for-byte deterministic.
 
 pub mod ident;
+pub mod layout;
 pub mod write;
