@@ -4,6 +4,20 @@
 //! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
+mod context;
+mod emit;
 pub mod ident;
 pub mod layout;
+mod thrift_codec;
+mod types;
 pub mod write;
+
+pub use emit::generate;
+pub use write::GeneratedFile;
+
+/// Choices that change the generated code.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// `BTreeMap` instead of `HashMap` for maps.
+    pub btree_maps: bool,
+}

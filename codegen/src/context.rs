@@ -1,0 +1,203 @@
+//! Global facts about an IR that code generation needs everywhere: where things live, which
+//! fields need a `Box`, which types can derive `Eq`/`Hash`.
+
+use kit_idl::ir::{DefId, DefKind, Ir, Type};
+
+use crate::layout::Layout;
+use crate::Options;
+
+/// Component of a struct that is in no containment cycle.
+const NO_CYCLE: u32 = u32::MAX;
+
+pub struct Context<'a> {
+    pub ir: &'a Ir,
+    pub layout: Layout,
+    pub options: &'a Options,
+    /// Per def: strongly connected component id in the by-value containment graph.
+    scc: Vec<u32>,
+    /// Per def: its values can derive `Eq` and `Hash`.
+    hashable: Vec<bool>,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(ir: &'a Ir, options: &'a Options) -> Context<'a> {
+        let layout = Layout::new(ir);
+        let scc = containment_sccs(ir);
+        let hashable = hashability(ir);
+        Context {
+            ir,
+            layout,
+            options,
+            scc,
+            hashable,
+        }
+    }
+
+    /// Follows aliases to the type they stand for.
+    pub fn resolve<'t>(&'t self, ty: &'t Type) -> &'t Type {
+        let mut ty = ty;
+        let mut steps = 0;
+        while let Type::Ref(id) = ty {
+            match &self.ir.def(*id).kind {
+                DefKind::Alias(t) if steps < 64 => {
+                    ty = t;
+                    steps += 1;
+                }
+                _ => break,
+            }
+        }
+        ty
+    }
+
+    /// A field of struct `owner` with type `ty` must be boxed: it holds, by value (directly or in
+    /// an `Option`), a struct that contains `owner` by value again.
+    pub fn needs_box(&self, owner: DefId, ty: &Type) -> bool {
+        match self.resolve(ty) {
+            Type::Ref(id) if is_struct(self.ir, *id) => {
+                let c = self.scc[owner.0 as usize];
+                c != NO_CYCLE && self.scc[id.0 as usize] == c
+            }
+            _ => false,
+        }
+    }
+
+    /// Values of `ty` can derive `Eq` and `Hash` (and so be map keys and set elements).
+    pub fn is_hashable(&self, ty: &Type) -> bool {
+        type_hashable(self.ir, &self.hashable, ty)
+    }
+
+    pub fn def_hashable(&self, id: DefId) -> bool {
+        self.hashable[id.0 as usize]
+    }
+}
+
+fn is_struct(ir: &Ir, id: DefId) -> bool {
+    matches!(ir.def(id).kind, DefKind::Struct(_))
+}
+
+/// Struct defs a struct holds by value: fields whose (alias-resolved) type is a struct, directly.
+/// Containers (`Vec`, maps, sets) put values on the heap and break cycles.
+fn by_value_refs(ir: &Ir, ty: &Type, out: &mut Vec<DefId>, depth: u32) {
+    if let Type::Ref(id) = ty {
+        match &ir.def(*id).kind {
+            DefKind::Struct(_) => out.push(*id),
+            DefKind::Alias(t) if depth < 64 => by_value_refs(ir, t, out, depth + 1),
+            _ => {}
+        }
+    }
+}
+
+/// Tarjan's SCC over the by-value containment graph, iteratively (no recursion on input).
+fn containment_sccs(ir: &Ir) -> Vec<u32> {
+    let n = ir.defs.len();
+    let mut edges: Vec<Vec<DefId>> = vec![Vec::new(); n];
+    for d in &ir.defs {
+        if let DefKind::Struct(s) = &d.kind {
+            for f in &s.fields {
+                by_value_refs(ir, &f.ty, &mut edges[d.id.0 as usize], 0);
+            }
+        }
+    }
+    const UNSEEN: u32 = u32::MAX;
+    let mut index = vec![UNSEEN; n];
+    let mut low = vec![0u32; n];
+    let mut on_stack = vec![false; n];
+    let mut comp = vec![UNSEEN; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut next_index = 0u32;
+    let mut next_comp = 0u32;
+    for start in 0..n {
+        if index[start] != UNSEEN {
+            continue;
+        }
+        let mut work: Vec<(usize, usize)> = vec![(start, 0)];
+        index[start] = next_index;
+        low[start] = next_index;
+        next_index += 1;
+        stack.push(start);
+        on_stack[start] = true;
+        while let Some(&mut (v, ref mut ei)) = work.last_mut() {
+            if *ei < edges[v].len() {
+                let w = edges[v][*ei].0 as usize;
+                *ei += 1;
+                if index[w] == UNSEEN {
+                    index[w] = next_index;
+                    low[w] = next_index;
+                    next_index += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+            } else {
+                work.pop();
+                if let Some(&(parent, _)) = work.last() {
+                    low[parent] = low[parent].min(low[v]);
+                }
+                if low[v] == index[v] {
+                    while let Some(w) = stack.pop() {
+                        on_stack[w] = false;
+                        comp[w] = next_comp;
+                        if w == v {
+                            break;
+                        }
+                    }
+                    next_comp += 1;
+                }
+            }
+        }
+    }
+    // A struct alone in its component is in a cycle only if it holds itself by value; mark the
+    // others so that no field's target can share their component.
+    let mut size = vec![0u32; next_comp as usize];
+    for &c in &comp {
+        size[c as usize] += 1;
+    }
+    let mut out = vec![NO_CYCLE; n];
+    for (i, e) in edges.iter().enumerate() {
+        let self_loop = e.iter().any(|d| d.0 as usize == i);
+        if self_loop || size[comp[i] as usize] > 1 {
+            out[i] = comp[i];
+        }
+    }
+    out
+}
+
+fn type_hashable(ir: &Ir, defs: &[bool], ty: &Type) -> bool {
+    match ty {
+        Type::Float | Type::Double => false,
+        // HashMap and HashSet are not Hash.
+        Type::Map(..) | Type::Set(_) => false,
+        Type::List(t) => type_hashable(ir, defs, t),
+        Type::Ref(id) => defs[id.0 as usize],
+        _ => true,
+    }
+}
+
+/// Greatest fixpoint: assume every def hashable, then remove those with a non-hashable field
+/// until nothing changes (recursive types stay hashable unless something inside is not).
+fn hashability(ir: &Ir) -> Vec<bool> {
+    let mut h = vec![true; ir.defs.len()];
+    loop {
+        let mut changed = false;
+        for d in &ir.defs {
+            if !h[d.id.0 as usize] {
+                continue;
+            }
+            let ok = match &d.kind {
+                DefKind::Struct(s) => s.fields.iter().all(|f| type_hashable(ir, &h, &f.ty)),
+                DefKind::Alias(t) => type_hashable(ir, &h, t),
+                DefKind::Enum(_) => true,
+                DefKind::Const(_) | DefKind::Service(_) => false,
+            };
+            if !ok {
+                h[d.id.0 as usize] = false;
+                changed = true;
+            }
+        }
+        if !changed {
+            return h;
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Assembling modules into files: one Rust file per module of the [`Layout`], formatted with
+//! prettyplease, each starting with the `@generated` header.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use kit_idl::diag::Diagnostic;
+use kit_idl::ir::{DefKind, Ir, Language};
+
+use crate::context::Context;
+use crate::ident::{self, Collisions};
+use crate::layout::ModPath;
+use crate::types::id;
+use crate::write::{GeneratedFile, HEADER};
+use crate::Options;
+
+/// Generates the module tree for `ir` (which must be free of errors). Returns diagnostics when
+/// names collide after conversion to Rust.
+pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    let cx = Context::new(ir, options);
+    let mut modules: BTreeMap<ModPath, TokenStream> = BTreeMap::new();
+    for m in cx.layout.modules() {
+        modules.entry(m).or_default();
+    }
+    let mut errors = Vec::new();
+    let mut names: BTreeMap<ModPath, (Collisions, Vec<(String, kit_idl::source::Span)>)> =
+        BTreeMap::new();
+    for def in &ir.defs {
+        let m = cx.layout.def_module(def.id).clone();
+        let rust_name = match def.kind {
+            DefKind::Const(_) => ident::const_name(&def.name),
+            DefKind::Service(_) => continue,
+            _ => cx.layout.def_name(def.id).to_string(),
+        };
+        let entry = names.entry(m.clone()).or_default();
+        if let Some(prev) = entry.0.insert(rust_name.clone(), &def.full_name) {
+            let mut d = Diagnostic::error(
+                def.span,
+                format!(
+                    "`{}` and `{prev}` both become `{rust_name}` in Rust module `{}`",
+                    def.full_name,
+                    display_mod(&m)
+                ),
+            )
+            .with_label("second definition with this Rust name");
+            if let Some((_, span)) = entry.1.iter().find(|(n, _)| *n == prev) {
+                d = d.with_secondary(*span, "first one here");
+            }
+            errors.push(d.with_note("rename one of them in the IDL"));
+        }
+        entry.1.push((def.full_name.clone(), def.span));
+        let mut tokens = cx.gen_def(def);
+        if ir.file(def.file).language == Language::Thrift {
+            tokens.extend(cx.gen_thrift_impl(def));
+        }
+        modules.entry(m.clone()).or_default().extend(tokens);
+        if let DefKind::Struct(s) = &def.kind {
+            let oneofs = cx.gen_oneofs(def, s);
+            if !oneofs.is_empty() {
+                let mut nested = m.clone();
+                nested.push(ident::module_name(&def.name));
+                modules.entry(nested).or_default().extend(oneofs);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    // Child modules of each module (BTreeMap keys are sorted, so children come in order).
+    let keys: Vec<ModPath> = modules.keys().cloned().collect();
+    let mut files = Vec::new();
+    let mut root_children = Vec::new();
+    for k in &keys {
+        if k.len() == 1 {
+            root_children.push(k[0].clone());
+        }
+    }
+    files.push(file("mod.rs", mod_decls(&root_children)));
+    for (k, body) in modules {
+        let children: Vec<String> = keys
+            .iter()
+            .filter(|c| c.len() == k.len() + 1 && c.starts_with(&k))
+            .map(|c| c[k.len()].clone())
+            .collect();
+        let mut tokens = mod_decls(&children);
+        tokens.extend(body);
+        let path = format!(
+            "{}.rs",
+            k.iter()
+                .map(|s| s.trim_start_matches("r#"))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        files.push(file(&path, tokens));
+    }
+    Ok(files)
+}
+
+fn mod_decls(children: &[String]) -> TokenStream {
+    let mods = children.iter().map(|c| id(c));
+    quote!(#(pub mod #mods;)*)
+}
+
+fn file(path: &str, tokens: TokenStream) -> GeneratedFile {
+    let body = match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(f) => prettyplease::unparse(&f),
+        // A bug in kit, not in the IDL: keep the tokens so the compiler points at the problem.
+        Err(e) => format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
+    };
+    GeneratedFile {
+        path: path.to_string(),
+        contents: format!("{HEADER}\n{body}"),
+    }
+}
+
+fn display_mod(m: &ModPath) -> String {
+    if m.is_empty() {
+        "(root)".to_string()
+    } else {
+        m.join("::")
+    }
+}

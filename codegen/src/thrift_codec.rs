@@ -1,0 +1,307 @@
+//! `ThriftStruct` impls: one generic `write`/`read` per struct, union and exception, serving the
+//! binary and compact protocols alike (the runtime's `Writer`/`Reader` are monomorphised).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use kit_idl::ir::{Def, DefKind, Field, Struct, StructKind, Type};
+
+use crate::context::Context;
+use crate::ident;
+use crate::layout::ModPath;
+use crate::types::{id, path};
+
+/// `::kit_runtime::thrift::<item>`.
+fn rt(item: &str) -> TokenStream {
+    let p = path(&format!("kit_runtime::thrift::{item}"));
+    quote!(::#p)
+}
+
+impl Context<'_> {
+    /// The Thrift wire type of an IDL type.
+    pub fn ttype(&self, ty: &Type) -> TokenStream {
+        let t = match self.resolve(ty) {
+            Type::Bool => "Bool",
+            Type::I8 => "I8",
+            Type::I16 => "I16",
+            Type::I32 | Type::SInt32 | Type::SFixed32 | Type::U32 | Type::Fixed32 => "I32",
+            Type::I64 | Type::SInt64 | Type::SFixed64 | Type::U64 | Type::Fixed64 => "I64",
+            Type::Float | Type::Double => "Double",
+            Type::String | Type::Bytes => "String",
+            Type::Uuid => "Uuid",
+            Type::List(_) => "List",
+            Type::Set(_) => "Set",
+            Type::Map(..) => "Map",
+            Type::Ref(d) => match self.ir.def(*d).kind {
+                DefKind::Enum(_) => "I32",
+                _ => "Struct",
+            },
+        };
+        let t = format_ident!("{}", t);
+        let tt = rt("TType");
+        quote!(#tt::#t)
+    }
+
+    /// Statements writing the value `v` (an expression of type `&T`) with writer `w`.
+    fn write_value(&self, from: &ModPath, ty: &Type, v: TokenStream, depth: usize) -> TokenStream {
+        match self.resolve(ty) {
+            Type::Bool => quote!(w.write_bool(*#v)),
+            Type::I8 => quote!(w.write_i8(*#v)),
+            Type::I16 => quote!(w.write_i16(*#v)),
+            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(w.write_i32(*#v)),
+            Type::U32 | Type::Fixed32 => quote!(w.write_i32(*#v as i32)),
+            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(w.write_i64(*#v)),
+            Type::U64 | Type::Fixed64 => quote!(w.write_i64(*#v as i64)),
+            Type::Float => quote!(w.write_double(*#v as f64)),
+            Type::Double => quote!(w.write_double(*#v)),
+            Type::String => quote!(w.write_string(#v)),
+            Type::Bytes => quote!(w.write_binary(#v)),
+            Type::Uuid => quote!(w.write_uuid(#v)),
+            Type::List(t) | Type::Set(t) => {
+                let e = format_ident!("e{}", depth);
+                let tt = self.ttype(t);
+                let inner = self.write_value(from, t, quote!(#e), depth + 1);
+                let f = if matches!(self.resolve(ty), Type::List(_)) {
+                    rt("helpers::write_list")
+                } else {
+                    rt("helpers::write_set")
+                };
+                quote!(#f(w, #tt, #v, |w, #e| #inner))
+            }
+            Type::Map(k, val) => {
+                let ke = format_ident!("k{}", depth);
+                let ve = format_ident!("v{}", depth);
+                let kt = self.ttype(k);
+                let vt = self.ttype(val);
+                let kw = self.write_value(from, k, quote!(#ke), depth + 1);
+                let vw = self.write_value(from, val, quote!(#ve), depth + 1);
+                let f = rt("helpers::write_map");
+                let entries = if self.is_hashable(k) {
+                    quote!(#v)
+                } else {
+                    quote!(#v.iter().map(|(k, v)| (k, v)))
+                };
+                quote!(#f(w, #kt, #vt, #entries, |w, #ke| #kw, |w, #ve| #vw))
+            }
+            Type::Ref(d) => match self.ir.def(*d).kind {
+                DefKind::Enum(_) => quote!(w.write_i32(#v.0)),
+                _ => {
+                    let ts = rt("ThriftStruct");
+                    let p = path(&self.layout.path_from(from, *d));
+                    quote!(<#p as #ts>::write(#v, w))
+                }
+            },
+        }
+    }
+
+    /// An expression of type `Result<T, DecodeError>` reading a `T` with reader `r`.
+    fn read_value(&self, from: &ModPath, ty: &Type, boxed: bool) -> TokenStream {
+        let read = match self.resolve(ty) {
+            Type::Bool => quote!(r.read_bool()),
+            Type::I8 => quote!(r.read_i8()),
+            Type::I16 => quote!(r.read_i16()),
+            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(r.read_i32()),
+            Type::U32 | Type::Fixed32 => quote!(r.read_i32().map(|v| v as u32)),
+            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(r.read_i64()),
+            Type::U64 | Type::Fixed64 => quote!(r.read_i64().map(|v| v as u64)),
+            Type::Float => quote!(r.read_double().map(|v| v as f32)),
+            Type::Double => quote!(r.read_double()),
+            Type::String => quote!(r.read_string()),
+            Type::Bytes => quote!(r.read_binary()),
+            Type::Uuid => quote!(r.read_uuid()),
+            Type::List(t) => {
+                let inner = self.read_value(from, t, false);
+                let f = rt("helpers::read_list");
+                quote!(#f(r, |r| #inner))
+            }
+            Type::Set(t) => {
+                let inner = self.read_value(from, t, false);
+                let f = rt("helpers::read_set");
+                quote!(#f(r, |r| #inner))
+            }
+            Type::Map(k, v) => {
+                let kr = self.read_value(from, k, false);
+                let vr = self.read_value(from, v, false);
+                let f = rt("helpers::read_map");
+                quote!(#f(r, |r| #kr, |r| #vr))
+            }
+            Type::Ref(d) => {
+                let p = path(&self.layout.path_from(from, *d));
+                match self.ir.def(*d).kind {
+                    DefKind::Enum(_) => quote!(r.read_i32().map(#p)),
+                    _ => {
+                        let ts = rt("ThriftStruct");
+                        quote!(<#p as #ts>::read(r))
+                    }
+                }
+            }
+        };
+        if boxed {
+            quote!(#read.map(::std::boxed::Box::new))
+        } else {
+            read
+        }
+    }
+
+    pub fn gen_thrift_impl(&self, def: &Def) -> TokenStream {
+        let DefKind::Struct(s) = &def.kind else {
+            return quote!();
+        };
+        if s.kind == StructKind::Union {
+            return self.gen_thrift_union(def, s);
+        }
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let sname = &def.name;
+        let writes = s.fields.iter().map(|f| self.write_field(from, f));
+        let mut required_flags = Vec::new();
+        let mut required_checks = Vec::new();
+        let arms = s.fields.iter().map(|f| {
+            let fid = f.id as i16;
+            let tt = self.ttype(&f.ty);
+            let fname = id(&ident::field_name(&f.name));
+            let raw = &f.name;
+            let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+            if self.field_is_option(f) {
+                read = quote!(#read.map(::std::option::Option::Some));
+            }
+            let set_flag = if f.presence == kit_idl::ir::Presence::Required {
+                let flag = format_ident!("has_{}", ident::field_name(&f.name).trim_start_matches("r#"));
+                required_flags.push(quote!(let mut #flag = false;));
+                let err = quote!(::kit_runtime::DecodeError);
+                required_checks.push(quote! {
+                    if !#flag {
+                        return ::std::result::Result::Err(#err::missing_field(#raw).with_field(#sname, #raw));
+                    }
+                });
+                quote!(#flag = true;)
+            } else {
+                quote!()
+            };
+            quote! {
+                (#fid, #tt) => {
+                    out.#fname = ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?;
+                    #set_flag
+                }
+            }
+        });
+        let arms: Vec<TokenStream> = arms.collect();
+        let ts = rt("ThriftStruct");
+        let w_trait = rt("Writer");
+        let r_trait = rt("Reader");
+        let tt = rt("TType");
+        quote! {
+            impl #ts for #name {
+                fn write<W: #w_trait>(&self, w: &mut W) {
+                    w.write_struct_begin();
+                    #(#writes)*
+                    w.write_field_stop();
+                    w.write_struct_end();
+                }
+                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
+                    let mut out = <#name as ::std::default::Default>::default();
+                    #(#required_flags)*
+                    r.read_struct_begin()?;
+                    loop {
+                        let f = r.read_field_begin()?;
+                        match (f.id, f.ttype) {
+                            (_, #tt::Stop) => break,
+                            #(#arms)*
+                            (_, t) => r.skip(t)?,
+                        }
+                        r.read_field_end()?;
+                    }
+                    r.read_struct_end()?;
+                    #(#required_checks)*
+                    ::std::result::Result::Ok(out)
+                }
+            }
+        }
+    }
+
+    fn write_field(&self, from: &ModPath, f: &Field) -> TokenStream {
+        let fid = f.id as i16;
+        let tt = self.ttype(&f.ty);
+        let fname = id(&ident::field_name(&f.name));
+        if self.field_is_option(f) {
+            let body = self.write_value(from, &f.ty, quote!(v), 0);
+            quote! {
+                if let ::std::option::Option::Some(v) = &self.#fname {
+                    w.write_field_begin(#tt, #fid);
+                    #body;
+                    w.write_field_end();
+                }
+            }
+        } else {
+            let body = self.write_value(from, &f.ty, quote!((&self.#fname)), 0);
+            quote! {
+                w.write_field_begin(#tt, #fid);
+                #body;
+                w.write_field_end();
+            }
+        }
+    }
+
+    fn gen_thrift_union(&self, def: &Def, s: &Struct) -> TokenStream {
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let sname = &def.name;
+        let write_arms = s.fields.iter().map(|f| {
+            let v = id(&ident::variant_name(&f.name));
+            let fid = f.id as i16;
+            let tt = self.ttype(&f.ty);
+            let body = self.write_value(from, &f.ty, quote!(v), 0);
+            quote! {
+                #name::#v(v) => {
+                    w.write_field_begin(#tt, #fid);
+                    #body;
+                    w.write_field_end();
+                }
+            }
+        });
+        let read_arms = s.fields.iter().map(|f| {
+            let v = id(&ident::variant_name(&f.name));
+            let fid = f.id as i16;
+            let tt = self.ttype(&f.ty);
+            let raw = &f.name;
+            let read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+            quote! {
+                (#fid, #tt) => {
+                    out = ::std::option::Option::Some(#name::#v(
+                        ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?,
+                    ));
+                }
+            }
+        });
+        let ts = rt("ThriftStruct");
+        let w_trait = rt("Writer");
+        let r_trait = rt("Reader");
+        let tt = rt("TType");
+        let msg = format!("union {sname} has no field set");
+        quote! {
+            impl #ts for #name {
+                fn write<W: #w_trait>(&self, w: &mut W) {
+                    w.write_struct_begin();
+                    match self { #(#write_arms)* }
+                    w.write_field_stop();
+                    w.write_struct_end();
+                }
+                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
+                    let mut out = ::std::option::Option::None;
+                    r.read_struct_begin()?;
+                    loop {
+                        let f = r.read_field_begin()?;
+                        match (f.id, f.ttype) {
+                            (_, #tt::Stop) => break,
+                            #(#read_arms)*
+                            (_, t) => r.skip(t)?,
+                        }
+                        r.read_field_end()?;
+                    }
+                    r.read_struct_end()?;
+                    out.ok_or_else(|| ::kit_runtime::DecodeError::invalid_data(#msg))
+                }
+            }
+        }
+    }
+}

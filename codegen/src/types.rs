@@ -1,0 +1,520 @@
+//! Rust types for IDL definitions: structs and messages, open enums, unions and oneofs,
+//! exceptions, typedefs and constants.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use kit_idl::ir::{
+    ConstValue, Def, DefId, DefKind, Docs, Enum, Field, Language, Presence, Struct, StructKind,
+    Type,
+};
+
+use crate::context::Context;
+use crate::ident;
+use crate::layout::ModPath;
+
+/// An identifier from an already escaped name (`r#type` becomes a raw identifier).
+pub fn id(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
+/// A path such as `super::x::Name` as tokens.
+pub fn path(p: &str) -> TokenStream {
+    let segs = p.split("::").map(id);
+    quote!(#(#segs)::*)
+}
+
+pub fn docs(d: &Docs) -> TokenStream {
+    match &d.0 {
+        Some(text) => {
+            let lines = text.lines().map(|l| format!(" {l}"));
+            quote!(#(#[doc = #lines])*)
+        }
+        None => quote!(),
+    }
+}
+
+impl Context<'_> {
+    /// The Rust type of an IDL type, as named from module `from`.
+    pub fn rust_type(&self, from: &ModPath, ty: &Type) -> TokenStream {
+        match ty {
+            Type::Bool => quote!(bool),
+            Type::I8 => quote!(i8),
+            Type::I16 => quote!(i16),
+            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(i32),
+            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(i64),
+            Type::U32 | Type::Fixed32 => quote!(u32),
+            Type::U64 | Type::Fixed64 => quote!(u64),
+            Type::Float => quote!(f32),
+            Type::Double => quote!(f64),
+            Type::String => quote!(::kit_runtime::ByteStr),
+            Type::Bytes => quote!(::kit_runtime::bytes::Bytes),
+            Type::Uuid => quote!([u8; 16]),
+            Type::List(t) => {
+                let t = self.rust_type(from, t);
+                quote!(::std::vec::Vec<#t>)
+            }
+            Type::Set(t) => {
+                let inner = self.rust_type(from, t);
+                if self.is_hashable(t) {
+                    quote!(::std::collections::HashSet<#inner>)
+                } else {
+                    // Floats (and types holding them) cannot be hashed: keep wire order in a Vec.
+                    quote!(::std::vec::Vec<#inner>)
+                }
+            }
+            Type::Map(k, v) => {
+                let kt = self.rust_type(from, k);
+                let vt = self.rust_type(from, v);
+                if !self.is_hashable(k) {
+                    quote!(::std::vec::Vec<(#kt, #vt)>)
+                } else if self.options.btree_maps {
+                    quote!(::std::collections::BTreeMap<#kt, #vt>)
+                } else {
+                    quote!(::std::collections::HashMap<#kt, #vt>)
+                }
+            }
+            Type::Ref(d) => path(&self.layout.path_from(from, *d)),
+        }
+    }
+
+    /// The type of a struct field, with `Option` and `Box` as presence and recursion need.
+    pub fn field_type(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
+        let mut t = self.rust_type(from, &f.ty);
+        if self.needs_box(owner, &f.ty) {
+            t = quote!(::std::boxed::Box<#t>);
+        }
+        if self.field_is_option(f) {
+            t = quote!(::std::option::Option<#t>);
+        }
+        t
+    }
+
+    /// Fields stored as `Option<T>`: optional ones, and Protobuf message fields (which always
+    /// have presence).
+    pub fn field_is_option(&self, f: &Field) -> bool {
+        if f.oneof.is_some() {
+            return false;
+        }
+        match f.presence {
+            Presence::Optional => true,
+            Presence::Required => false,
+            Presence::Default => {
+                f.proto.is_some()
+                    && !matches!(f.ty, Type::List(_) | Type::Map(..))
+                    && matches!(self.resolve(&f.ty), Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Struct(_)))
+            }
+        }
+    }
+
+    pub fn gen_def(&self, def: &Def) -> TokenStream {
+        match &def.kind {
+            DefKind::Struct(s) if s.kind == StructKind::Union => self.gen_union(def, s),
+            DefKind::Struct(s) => self.gen_struct(def, s),
+            DefKind::Enum(e) => self.gen_enum(def, e),
+            DefKind::Alias(t) => {
+                let from = self.layout.def_module(def.id);
+                let name = id(self.layout.def_name(def.id));
+                let t = self.rust_type(from, t);
+                let doc = docs(&def.docs);
+                quote!(#doc pub type #name = #t;)
+            }
+            DefKind::Const(c) => {
+                let from = self.layout.def_module(def.id);
+                let name = id(&ident::const_name(&def.name));
+                let doc = docs(&def.docs);
+                let ty = self.rust_type(from, &c.ty);
+                let value = self.const_value(from, &c.ty, &c.value);
+                if self.is_const_expr(&c.ty) {
+                    quote!(#doc pub const #name: #ty = #value;)
+                } else {
+                    quote! {
+                        #doc pub static #name: ::std::sync::LazyLock<#ty> =
+                            ::std::sync::LazyLock::new(|| #value);
+                    }
+                }
+            }
+            DefKind::Service(_) => quote!(),
+        }
+    }
+
+    fn derives(&self, def: &Def, default: bool) -> TokenStream {
+        let mut d = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
+        if self.def_hashable(def.id) {
+            d.push(quote!(Eq));
+            d.push(quote!(Hash));
+        }
+        if default {
+            d.push(quote!(Default));
+        }
+        quote!(#[derive(#(#d),*)])
+    }
+
+    fn gen_struct(&self, def: &Def, s: &Struct) -> TokenStream {
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let doc = docs(&def.docs);
+        let nested_mod = {
+            let mut m = from.clone();
+            m.push(ident::module_name(&def.name));
+            m
+        };
+        let mut fields = Vec::new();
+        for f in s.fields.iter().filter(|f| f.oneof.is_none()) {
+            let fname = id(&ident::field_name(&f.name));
+            let fdoc = docs(&f.docs);
+            let ty = self.field_type(def.id, from, f);
+            fields.push(quote!(#fdoc pub #fname: #ty,));
+        }
+        for o in &s.oneofs {
+            if o.synthetic {
+                continue;
+            }
+            let fname = id(&ident::field_name(&o.name));
+            let odoc = docs(&o.docs);
+            let ty = path(&format!(
+                "{}{}",
+                crate::layout::relative_module(from, &nested_mod),
+                ident::type_name(&o.name)
+            ));
+            fields.push(quote!(#odoc pub #fname: ::std::option::Option<#ty>,));
+        }
+        let is_proto = s.proto.is_some() || self.ir.file(def.file).language != Language::Thrift;
+        if is_proto {
+            fields.push(quote!(pub unknown_fields: ::kit_runtime::protobuf::UnknownFields,));
+        }
+        let has_defaults = s
+            .fields
+            .iter()
+            .any(|f| f.default.is_some() && !self.field_is_option(f));
+        let derives = self.derives(def, !has_defaults || is_proto);
+        let default_impl = if has_defaults && !is_proto {
+            self.default_impl(def, s)
+        } else {
+            quote!()
+        };
+        let error_impl = if s.kind == StructKind::Exception {
+            let text = format!("{} ({{:?}})", def.name);
+            quote! {
+                impl ::std::fmt::Display for #name {
+                    fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        write!(f, #text, self)
+                    }
+                }
+                impl ::std::error::Error for #name {}
+            }
+        } else {
+            quote!()
+        };
+        quote! {
+            #doc
+            #derives
+            pub struct #name { #(#fields)* }
+            #default_impl
+            #error_impl
+        }
+    }
+
+    fn default_impl(&self, def: &Def, s: &Struct) -> TokenStream {
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let inits = s.fields.iter().map(|f| {
+            let fname = id(&ident::field_name(&f.name));
+            match (&f.default, self.field_is_option(f)) {
+                (Some(v), false) => {
+                    let mut value = self.const_value(from, &f.ty, v);
+                    if self.needs_box(def.id, &f.ty) {
+                        value = quote!(::std::boxed::Box::new(#value));
+                    }
+                    quote!(#fname: #value,)
+                }
+                _ => quote!(#fname: ::std::default::Default::default(),),
+            }
+        });
+        quote! {
+            impl ::std::default::Default for #name {
+                fn default() -> Self {
+                    #name { #(#inits)* }
+                }
+            }
+        }
+    }
+
+    fn gen_union(&self, def: &Def, s: &Struct) -> TokenStream {
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let doc = docs(&def.docs);
+        let derives = self.derives(def, false);
+        let variants = s.fields.iter().map(|f| {
+            let v = id(&ident::variant_name(&f.name));
+            let fdoc = docs(&f.docs);
+            let mut ty = self.rust_type(from, &f.ty);
+            if self.needs_box(def.id, &f.ty) {
+                ty = quote!(::std::boxed::Box<#ty>);
+            }
+            quote!(#fdoc #v(#ty),)
+        });
+        quote! {
+            #doc
+            #derives
+            pub enum #name { #(#variants)* }
+        }
+    }
+
+    /// Protobuf oneofs of a message, as enums in the message's nested module.
+    pub fn gen_oneofs(&self, def: &Def, s: &Struct) -> TokenStream {
+        let mut nested_mod = self.layout.def_module(def.id).clone();
+        nested_mod.push(ident::module_name(&def.name));
+        let mut out = TokenStream::new();
+        for (i, o) in s.oneofs.iter().enumerate() {
+            if o.synthetic {
+                continue;
+            }
+            let name = id(&ident::type_name(&o.name));
+            let doc = docs(&o.docs);
+            let members: Vec<&Field> = s
+                .fields
+                .iter()
+                .filter(|f| f.oneof == Some(i as u32))
+                .collect();
+            let hashable = members.iter().all(|f| self.is_hashable(&f.ty));
+            let eq = if hashable {
+                quote!(, Eq, Hash)
+            } else {
+                quote!()
+            };
+            let variants = members.iter().map(|f| {
+                let v = id(&ident::variant_name(&f.name));
+                let fdoc = docs(&f.docs);
+                let mut ty = self.rust_type(&nested_mod, &f.ty);
+                if self.needs_box(def.id, &f.ty) {
+                    ty = quote!(::std::boxed::Box<#ty>);
+                }
+                quote!(#fdoc #v(#ty),)
+            });
+            out.extend(quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq #eq)]
+                pub enum #name { #(#variants)* }
+            });
+        }
+        out
+    }
+
+    fn gen_enum(&self, def: &Def, e: &Enum) -> TokenStream {
+        let name = id(self.layout.def_name(def.id));
+        let doc = docs(&def.docs);
+        let mut seen = std::collections::HashSet::new();
+        let consts = e.values.iter().map(|v| {
+            let c = id(&ident::const_name(&v.name));
+            let n = v.value;
+            let vdoc = docs(&v.docs);
+            quote!(#vdoc pub const #c: #name = #name(#n);)
+        });
+        // Names for Debug and `name()`: the first name of each value (aliases share a number).
+        let arms: Vec<TokenStream> = e
+            .values
+            .iter()
+            .filter(|v| seen.insert(v.value))
+            .map(|v| {
+                let n = v.value;
+                let s = &v.name;
+                quote!(#n => ::std::option::Option::Some(#s),)
+            })
+            .collect();
+        let from_arms = e.values.iter().map(|v| {
+            let s = &v.name;
+            let c = id(&ident::const_name(&v.name));
+            quote!(#s => ::std::option::Option::Some(#name::#c),)
+        });
+        let default = e.values.first().map(|v| v.value).unwrap_or(0);
+        quote! {
+            #doc
+            /// An open enum: values not listed in the IDL are kept, not rejected.
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            pub struct #name(pub i32);
+            impl #name {
+                #(#consts)*
+                /// The IDL name of this value, if it has one.
+                pub fn name(&self) -> ::std::option::Option<&'static str> {
+                    match self.0 { #(#arms)* _ => ::std::option::Option::None }
+                }
+                /// The value with this IDL name.
+                pub fn from_name(name: &str) -> ::std::option::Option<#name> {
+                    match name { #(#from_arms)* _ => ::std::option::Option::None }
+                }
+            }
+            impl ::std::default::Default for #name {
+                fn default() -> Self { #name(#default) }
+            }
+            impl ::std::fmt::Debug for #name {
+                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                    match self.name() {
+                        ::std::option::Option::Some(n) => f.write_str(n),
+                        ::std::option::Option::None => write!(f, "{}", self.0),
+                    }
+                }
+            }
+            impl ::kit_runtime::Enum for #name {
+                fn value(&self) -> i32 { self.0 }
+                fn from_value(v: i32) -> Self { #name(v) }
+            }
+            impl ::std::convert::From<i32> for #name {
+                fn from(v: i32) -> Self { #name(v) }
+            }
+            impl ::std::convert::From<#name> for i32 {
+                fn from(v: #name) -> i32 { v.0 }
+            }
+        }
+    }
+
+    /// Types whose constants can be Rust `const` items (no heap allocation).
+    fn is_const_expr(&self, ty: &Type) -> bool {
+        match self.resolve(ty) {
+            Type::List(_) | Type::Set(_) | Type::Map(..) => false,
+            Type::Ref(d) => !matches!(self.ir.def(*d).kind, DefKind::Struct(_)),
+            _ => true,
+        }
+    }
+
+    /// A constant value as an expression of the Rust type of `ty`.
+    pub fn const_value(&self, from: &ModPath, ty: &Type, v: &ConstValue) -> TokenStream {
+        let ty = self.resolve(ty);
+        match (ty, v) {
+            (Type::Bool, ConstValue::Bool(b)) => quote!(#b),
+            (Type::Bool, ConstValue::Int(i)) => {
+                let b = *i != 0;
+                quote!(#b)
+            }
+            (Type::Float, ConstValue::Double(d)) => float32(*d as f32),
+            (Type::Float, ConstValue::Int(i)) => float32(*i as f32),
+            (Type::Double, ConstValue::Double(d)) => float64(*d),
+            (Type::Double, ConstValue::Int(i)) => float64(*i as f64),
+            (Type::String, ConstValue::Str(s)) => {
+                quote!(::kit_runtime::ByteStr::from_static(#s))
+            }
+            (Type::Bytes, ConstValue::Str(s)) => {
+                let b = proc_macro2::Literal::byte_string(s.as_bytes());
+                quote!(::kit_runtime::bytes::Bytes::from_static(#b))
+            }
+            (Type::Bytes, ConstValue::Bytes(b)) => {
+                let b = proc_macro2::Literal::byte_string(b);
+                quote!(::kit_runtime::bytes::Bytes::from_static(#b))
+            }
+            (Type::List(t), ConstValue::List(items)) => {
+                let items = items.iter().map(|i| self.const_value(from, t, i));
+                quote!(::std::vec![#(#items),*])
+            }
+            (Type::Set(t), ConstValue::List(items)) => {
+                let items = items.iter().map(|i| self.const_value(from, t, i));
+                if self.is_hashable(t) {
+                    quote!(::std::collections::HashSet::from_iter([#(#items),*]))
+                } else {
+                    quote!(::std::vec![#(#items),*])
+                }
+            }
+            (Type::Map(k, val), ConstValue::Map(entries)) => {
+                let entries = entries.iter().map(|(a, b)| {
+                    let a = self.const_value(from, k, a);
+                    let b = self.const_value(from, val, b);
+                    quote!((#a, #b))
+                });
+                if !self.is_hashable(k) {
+                    quote!(::std::vec![#(#entries),*])
+                } else {
+                    quote!(::std::iter::FromIterator::from_iter([#(#entries),*]))
+                }
+            }
+            (Type::Ref(d), ConstValue::Enum { value, .. }) => {
+                let p = path(&self.layout.path_from(from, *d));
+                quote!(#p(#value))
+            }
+            (Type::Ref(d), ConstValue::Int(value))
+                if matches!(self.ir.def(*d).kind, DefKind::Enum(_)) =>
+            {
+                let p = path(&self.layout.path_from(from, *d));
+                let n = *value as i32;
+                quote!(#p(#n))
+            }
+            (Type::Ref(d), ConstValue::Struct { fields, .. }) => {
+                let p = path(&self.layout.path_from(from, *d));
+                let DefKind::Struct(s) = &self.ir.def(*d).kind else {
+                    return quote!(::std::default::Default::default());
+                };
+                let inits = fields.iter().filter_map(|(fid, val)| {
+                    let f = s.fields.iter().find(|f| f.id == *fid)?;
+                    let fname = id(&ident::field_name(&f.name));
+                    let mut value = self.const_value(from, &f.ty, val);
+                    if self.needs_box(*d, &f.ty) {
+                        value = quote!(::std::boxed::Box::new(#value));
+                    }
+                    if self.field_is_option(f) {
+                        value = quote!(::std::option::Option::Some(#value));
+                    }
+                    Some(quote!(#fname: #value,))
+                });
+                quote!(#p { #(#inits)* ..::std::default::Default::default() })
+            }
+            (_, ConstValue::Int(i)) => int_literal(ty, *i),
+            // The front end type-checks constants; anything else is a default value.
+            _ => quote!(::std::default::Default::default()),
+        }
+    }
+}
+
+fn int_literal(ty: &Type, i: i64) -> TokenStream {
+    match ty {
+        Type::I8 => {
+            let v = i as i8;
+            quote!(#v)
+        }
+        Type::I16 => {
+            let v = i as i16;
+            quote!(#v)
+        }
+        Type::I32 | Type::SInt32 | Type::SFixed32 => {
+            let v = i as i32;
+            quote!(#v)
+        }
+        Type::U32 | Type::Fixed32 => {
+            let v = i as u32;
+            quote!(#v)
+        }
+        Type::U64 | Type::Fixed64 => {
+            let v = i as u64;
+            quote!(#v)
+        }
+        _ => quote!(#i),
+    }
+}
+
+fn float64(d: f64) -> TokenStream {
+    if d.is_nan() {
+        quote!(f64::NAN)
+    } else if d.is_infinite() {
+        if d > 0.0 {
+            quote!(f64::INFINITY)
+        } else {
+            quote!(f64::NEG_INFINITY)
+        }
+    } else {
+        quote!(#d)
+    }
+}
+
+fn float32(d: f32) -> TokenStream {
+    if d.is_nan() {
+        quote!(f32::NAN)
+    } else if d.is_infinite() {
+        if d > 0.0 {
+            quote!(f32::INFINITY)
+        } else {
+            quote!(f32::NEG_INFINITY)
+        }
+    } else {
+        quote!(#d)
+    }
+}
