@@ -51,11 +51,13 @@ Examples:\n  kit check idl/echo.thrift\n  kit check -I proto -I third_party/goog
     )]
     Check(CheckArgs),
     /// Generate Rust from IDL files into a module tree rooted at OUT/mod.rs.
-    #[command(after_help = "Files are written atomically and only when their content changes; files an earlier\n\
+    #[command(
+        after_help = "Files are written atomically and only when their content changes; files an earlier\n\
 run generated that the IDL no longer produces are removed. Use the tree with `mod gen;`\n\
 and one dependency, `kit-runtime`.\n\n\
 Exit status: 0 success, 1 errors in the IDL or writing, 2 usage error.\n\n\
-Examples:\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto")]
+Examples:\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
+    )]
     Gen(GenArgs),
 }
 

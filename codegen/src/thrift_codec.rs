@@ -17,6 +17,37 @@ fn rt(item: &str) -> TokenStream {
     quote!(::#p)
 }
 
+/// How generated code reaches a value it writes.
+enum Val {
+    /// A place of type `T`, such as `self.field`.
+    Place(TokenStream),
+    /// A variable of type `&T`, such as a closure argument.
+    Ref(TokenStream),
+}
+
+impl Val {
+    /// The value itself, for `Copy` scalars.
+    fn copy(&self) -> TokenStream {
+        match self {
+            Val::Place(p) => p.clone(),
+            Val::Ref(r) => quote!(*#r),
+        }
+    }
+    /// A `&T`.
+    fn by_ref(&self) -> TokenStream {
+        match self {
+            Val::Place(p) => quote!(&#p),
+            Val::Ref(r) => r.clone(),
+        }
+    }
+    /// The `i32` inside an open enum.
+    fn field0(&self) -> TokenStream {
+        match self {
+            Val::Place(p) | Val::Ref(p) => quote!(#p.0),
+        }
+    }
+}
+
 impl Context<'_> {
     /// The Thrift wire type of an IDL type.
     pub fn ttype(&self, ty: &Type) -> TokenStream {
@@ -42,53 +73,58 @@ impl Context<'_> {
         quote!(#tt::#t)
     }
 
-    /// Statements writing the value `v` (an expression of type `&T`) with writer `w`.
-    fn write_value(&self, from: &ModPath, ty: &Type, v: TokenStream, depth: usize) -> TokenStream {
+    /// An expression writing `v` with writer `w`.
+    fn write_value(&self, from: &ModPath, ty: &Type, v: Val, depth: usize) -> TokenStream {
+        let copy = v.copy();
+        let by_ref = v.by_ref();
         match self.resolve(ty) {
-            Type::Bool => quote!(w.write_bool(*#v)),
-            Type::I8 => quote!(w.write_i8(*#v)),
-            Type::I16 => quote!(w.write_i16(*#v)),
-            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(w.write_i32(*#v)),
-            Type::U32 | Type::Fixed32 => quote!(w.write_i32(*#v as i32)),
-            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(w.write_i64(*#v)),
-            Type::U64 | Type::Fixed64 => quote!(w.write_i64(*#v as i64)),
-            Type::Float => quote!(w.write_double(*#v as f64)),
-            Type::Double => quote!(w.write_double(*#v)),
-            Type::String => quote!(w.write_string(#v)),
-            Type::Bytes => quote!(w.write_binary(#v)),
-            Type::Uuid => quote!(w.write_uuid(#v)),
+            Type::Bool => quote!(w.write_bool(#copy)),
+            Type::I8 => quote!(w.write_i8(#copy)),
+            Type::I16 => quote!(w.write_i16(#copy)),
+            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(w.write_i32(#copy)),
+            Type::U32 | Type::Fixed32 => quote!(w.write_i32(#copy as i32)),
+            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(w.write_i64(#copy)),
+            Type::U64 | Type::Fixed64 => quote!(w.write_i64(#copy as i64)),
+            Type::Float => quote!(w.write_double(f64::from(#copy))),
+            Type::Double => quote!(w.write_double(#copy)),
+            Type::String => quote!(w.write_string(#by_ref)),
+            Type::Bytes => quote!(w.write_binary(#by_ref)),
+            Type::Uuid => quote!(w.write_uuid(#by_ref)),
             Type::List(t) | Type::Set(t) => {
                 let e = format_ident!("e{}", depth);
                 let tt = self.ttype(t);
-                let inner = self.write_value(from, t, quote!(#e), depth + 1);
+                let inner = self.write_value(from, t, Val::Ref(quote!(#e)), depth + 1);
                 let f = if matches!(self.resolve(ty), Type::List(_)) {
                     rt("helpers::write_list")
                 } else {
                     rt("helpers::write_set")
                 };
-                quote!(#f(w, #tt, #v, |w, #e| #inner))
+                quote!(#f(w, #tt, #by_ref, |w, #e| #inner))
             }
             Type::Map(k, val) => {
                 let ke = format_ident!("k{}", depth);
                 let ve = format_ident!("v{}", depth);
                 let kt = self.ttype(k);
                 let vt = self.ttype(val);
-                let kw = self.write_value(from, k, quote!(#ke), depth + 1);
-                let vw = self.write_value(from, val, quote!(#ve), depth + 1);
+                let kw = self.write_value(from, k, Val::Ref(quote!(#ke)), depth + 1);
+                let vw = self.write_value(from, val, Val::Ref(quote!(#ve)), depth + 1);
                 let f = rt("helpers::write_map");
                 let entries = if self.is_hashable(k) {
-                    quote!(#v)
+                    by_ref
                 } else {
-                    quote!(#v.iter().map(|(k, v)| (k, v)))
+                    quote!(#by_ref.iter().map(|(k, v)| (k, v)))
                 };
                 quote!(#f(w, #kt, #vt, #entries, |w, #ke| #kw, |w, #ve| #vw))
             }
             Type::Ref(d) => match self.ir.def(*d).kind {
-                DefKind::Enum(_) => quote!(w.write_i32(#v.0)),
+                DefKind::Enum(_) => {
+                    let n = v.field0();
+                    quote!(w.write_i32(#n))
+                }
                 _ => {
                     let ts = rt("ThriftStruct");
                     let p = path(&self.layout.path_from(from, *d));
-                    quote!(<#p as #ts>::write(#v, w))
+                    quote!(<#p as #ts>::write(#by_ref, w))
                 }
             },
         }
@@ -199,6 +235,7 @@ impl Context<'_> {
                     w.write_struct_end();
                 }
                 fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
+                    #[allow(unused_mut)]
                     let mut out = <#name as ::std::default::Default>::default();
                     #(#required_flags)*
                     r.read_struct_begin()?;
@@ -224,7 +261,7 @@ impl Context<'_> {
         let tt = self.ttype(&f.ty);
         let fname = id(&ident::field_name(&f.name));
         if self.field_is_option(f) {
-            let body = self.write_value(from, &f.ty, quote!(v), 0);
+            let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
                 if let ::std::option::Option::Some(v) = &self.#fname {
                     w.write_field_begin(#tt, #fid);
@@ -233,7 +270,7 @@ impl Context<'_> {
                 }
             }
         } else {
-            let body = self.write_value(from, &f.ty, quote!((&self.#fname)), 0);
+            let body = self.write_value(from, &f.ty, Val::Place(quote!(self.#fname)), 0);
             quote! {
                 w.write_field_begin(#tt, #fid);
                 #body;
@@ -250,7 +287,7 @@ impl Context<'_> {
             let v = id(&ident::variant_name(&f.name));
             let fid = f.id as i16;
             let tt = self.ttype(&f.ty);
-            let body = self.write_value(from, &f.ty, quote!(v), 0);
+            let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
                 #name::#v(v) => {
                     w.write_field_begin(#tt, #fid);
