@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use kit_idl::ir::{Def, DefKind, Field, Struct, StructKind, Type};
+use kit_idl::ir::{Def, DefId, DefKind, Field, Struct, StructKind, Type};
 
 use crate::context::Context;
 use crate::ident;
@@ -189,7 +189,7 @@ impl Context<'_> {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let sname = &def.name;
-        let writes = s.fields.iter().map(|f| self.write_field(from, f));
+        let writes = s.fields.iter().map(|f| self.write_field(def.id, from, f));
         let mut required_flags = Vec::new();
         let mut required_checks = Vec::new();
         let arms = s.fields.iter().map(|f| {
@@ -198,7 +198,7 @@ impl Context<'_> {
             let fname = id(&ident::field_name(&f.name));
             let raw = &f.name;
             let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
-            if self.field_is_option(f) {
+            if self.field_is_option(def.id, f) {
                 read = quote!(#read.map(::std::option::Option::Some));
             }
             let set_flag = if f.presence == kit_idl::ir::Presence::Required {
@@ -256,11 +256,11 @@ impl Context<'_> {
         }
     }
 
-    fn write_field(&self, from: &ModPath, f: &Field) -> TokenStream {
+    fn write_field(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
         let fid = f.id as i16;
         let tt = self.ttype(&f.ty);
         let fname = id(&ident::field_name(&f.name));
-        if self.field_is_option(f) {
+        if self.field_is_option(owner, f) {
             let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
                 if let ::std::option::Option::Some(v) = &self.#fname {

@@ -87,17 +87,21 @@ impl Context<'_> {
         if self.needs_box(owner, &f.ty) {
             t = quote!(::std::boxed::Box<#t>);
         }
-        if self.field_is_option(f) {
+        if self.field_is_option(owner, f) {
             t = quote!(::std::option::Option<#t>);
         }
         t
     }
 
-    /// Fields stored as `Option<T>`: optional ones, and Protobuf message fields (which always
-    /// have presence).
-    pub fn field_is_option(&self, f: &Field) -> bool {
+    /// Fields stored as `Option<T>`: optional ones, Protobuf message fields (which always have
+    /// presence), and fields that hold their own struct by value (`struct L { 1: L next }`
+    /// would otherwise be an infinite type; Apache's Rust generator does the same).
+    pub fn field_is_option(&self, owner: DefId, f: &Field) -> bool {
         if f.oneof.is_some() {
             return false;
+        }
+        if self.needs_box(owner, &f.ty) {
+            return true;
         }
         match f.presence {
             Presence::Optional => true,
@@ -189,7 +193,7 @@ impl Context<'_> {
         let has_defaults = s
             .fields
             .iter()
-            .any(|f| f.default.is_some() && !self.field_is_option(f));
+            .any(|f| f.default.is_some() && !self.field_is_option(def.id, f));
         let derives = self.derives(def, !has_defaults || is_proto);
         let default_impl = if has_defaults && !is_proto {
             self.default_impl(def, s)
@@ -209,9 +213,16 @@ impl Context<'_> {
         } else {
             quote!()
         };
+        // Deeply nested containers are the IDL's shape, not something to factor out.
+        let allow = if s.fields.iter().any(|f| container_depth(&f.ty) >= 2) {
+            quote!(#[allow(clippy::type_complexity)])
+        } else {
+            quote!()
+        };
         quote! {
             #doc
             #derives
+            #allow
             pub struct #name { #(#fields)* }
             #default_impl
             #error_impl
@@ -223,7 +234,7 @@ impl Context<'_> {
         let name = id(self.layout.def_name(def.id));
         let inits = s.fields.iter().map(|f| {
             let fname = id(&ident::field_name(&f.name));
-            match (&f.default, self.field_is_option(f)) {
+            match (&f.default, self.field_is_option(def.id, f)) {
                 (Some(v), false) => {
                     let mut value = self.const_value(from, &f.ty, v);
                     if self.needs_box(def.id, &f.ty) {
@@ -451,7 +462,7 @@ impl Context<'_> {
                     if self.needs_box(*d, &f.ty) {
                         value = quote!(::std::boxed::Box::new(#value));
                     }
-                    if self.field_is_option(f) {
+                    if self.field_is_option(*d, f) {
                         value = quote!(::std::option::Option::Some(#value));
                     }
                     Some(quote!(#fname: #value,))
@@ -462,6 +473,14 @@ impl Context<'_> {
             // The front end type-checks constants; anything else is a default value.
             _ => quote!(::std::default::Default::default()),
         }
+    }
+}
+
+fn container_depth(ty: &Type) -> usize {
+    match ty {
+        Type::List(t) | Type::Set(t) => 1 + container_depth(t),
+        Type::Map(k, v) => 1 + container_depth(k).max(container_depth(v)),
+        _ => 0,
     }
 }
 
