@@ -16,9 +16,65 @@ use crate::types::id;
 use crate::write::{GeneratedFile, HEADER};
 use crate::Options;
 
-/// Generates the module tree for `ir` (which must be free of errors). Returns diagnostics when
-/// names collide after conversion to Rust.
+/// Generates the module tree for `ir` (which must be free of errors): `mod.rs` and one file per
+/// module. Returns diagnostics when names collide after conversion to Rust.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    let modules = modules(ir, options)?;
+    // Child modules of each module (BTreeMap keys are sorted, so children come in order).
+    let keys: Vec<ModPath> = modules.keys().cloned().collect();
+    let mut files = Vec::new();
+    let root_children: Vec<String> = keys
+        .iter()
+        .filter(|k| k.len() == 1)
+        .map(|k| k[0].clone())
+        .collect();
+    files.push(file("mod.rs", mod_decls(&root_children)));
+    for (k, body) in modules {
+        let children: Vec<String> = keys
+            .iter()
+            .filter(|c| c.len() == k.len() + 1 && c.starts_with(&k))
+            .map(|c| c[k.len()].clone())
+            .collect();
+        let mut tokens = mod_decls(&children);
+        tokens.extend(body);
+        let path = format!(
+            "{}.rs",
+            k.iter()
+                .map(|s| s.trim_start_matches("r#"))
+                .collect::<Vec<_>>()
+                .join("/")
+        );
+        files.push(file(&path, tokens));
+    }
+    Ok(files)
+}
+
+/// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
+/// a build script (see [`crate::Builder`]).
+pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<Diagnostic>> {
+    let modules = modules(ir, options)?;
+    let keys: Vec<ModPath> = modules.keys().cloned().collect();
+    fn nest(
+        prefix: &ModPath,
+        keys: &[ModPath],
+        modules: &BTreeMap<ModPath, TokenStream>,
+    ) -> TokenStream {
+        let mut out = modules.get(prefix).cloned().unwrap_or_default();
+        for k in keys
+            .iter()
+            .filter(|k| k.len() == prefix.len() + 1 && k.starts_with(prefix))
+        {
+            let name = id(&k[prefix.len()]);
+            let inner = nest(k, keys, modules);
+            out.extend(quote!(pub mod #name { #inner }));
+        }
+        out
+    }
+    Ok(file("kit_gen.rs", nest(&Vec::new(), &keys, &modules)))
+}
+
+/// The items of every module, keyed by module path.
+fn modules(ir: &Ir, options: &Options) -> Result<BTreeMap<ModPath, TokenStream>, Vec<Diagnostic>> {
     let cx = Context::new(ir, options);
     let mut modules: BTreeMap<ModPath, TokenStream> = BTreeMap::new();
     for m in cx.layout.modules() {
@@ -68,34 +124,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     if !errors.is_empty() {
         return Err(errors);
     }
-    // Child modules of each module (BTreeMap keys are sorted, so children come in order).
-    let keys: Vec<ModPath> = modules.keys().cloned().collect();
-    let mut files = Vec::new();
-    let mut root_children = Vec::new();
-    for k in &keys {
-        if k.len() == 1 {
-            root_children.push(k[0].clone());
-        }
-    }
-    files.push(file("mod.rs", mod_decls(&root_children)));
-    for (k, body) in modules {
-        let children: Vec<String> = keys
-            .iter()
-            .filter(|c| c.len() == k.len() + 1 && c.starts_with(&k))
-            .map(|c| c[k.len()].clone())
-            .collect();
-        let mut tokens = mod_decls(&children);
-        tokens.extend(body);
-        let path = format!(
-            "{}.rs",
-            k.iter()
-                .map(|s| s.trim_start_matches("r#"))
-                .collect::<Vec<_>>()
-                .join("/")
-        );
-        files.push(file(&path, tokens));
-    }
-    Ok(files)
+    Ok(modules)
 }
 
 fn mod_decls(children: &[String]) -> TokenStream {

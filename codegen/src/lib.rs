@@ -4,6 +4,7 @@
 //! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
+mod builder;
 mod context;
 mod emit;
 pub mod ident;
@@ -12,7 +13,8 @@ mod thrift_codec;
 mod types;
 pub mod write;
 
-pub use emit::generate;
+pub use builder::{BuildError, Builder};
+pub use emit::{generate, generate_single};
 pub use write::GeneratedFile;
 
 /// Choices that change the generated code.
