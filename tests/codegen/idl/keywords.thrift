@@ -1,0 +1,34 @@
+// Identifiers that are Rust keywords, and names that only differ in case.
+namespace rs keywords
+
+enum type {
+  self = 1,
+  Self = 2,
+  crate = 3,
+  super = 4,
+  match = 5,
+}
+
+struct impl {
+  1: i32 type,
+  2: string self,
+  3: optional string fn,
+  4: list<string> async,
+  5: type enum,
+}
+
+union mod {
+  1: i32 loop,
+  2: string while,
+}
+
+exception return {
+  1: string message,
+  2: i32 crate,
+}
+
+struct Tree {
+  1: list<Tree> kids,
+  2: optional Tree left,
+  3: map<string, Tree> named,
+}
