@@ -121,10 +121,98 @@ fn modules(ir: &Ir, options: &Options) -> Result<BTreeMap<ModPath, TokenStream>,
             }
         }
     }
+    for def in &ir.defs {
+        member_collisions(def, &mut errors);
+    }
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(modules)
+}
+
+/// Fields, enum values and variants of one definition that become the same Rust name.
+fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
+    let mut check = |members: &mut dyn Iterator<Item = (String, &str, kit_idl::source::Span)>,
+                     what: &str| {
+        let mut seen: Vec<(String, &str, kit_idl::source::Span)> = Vec::new();
+        for (rust, original, span) in members {
+            if let Some((_, prev, prev_span)) =
+                seen.iter().find(|(r, o, _)| *r == rust && *o != original)
+            {
+                errors.push(
+                    Diagnostic::error(
+                        span,
+                        format!(
+                            "{what} `{original}` and `{prev}` of `{}` both become `{rust}` in Rust",
+                            def.full_name
+                        ),
+                    )
+                    .with_label("collides after conversion to Rust naming")
+                    .with_secondary(*prev_span, "the other one")
+                    .with_note("rename one of them in the IDL"),
+                );
+            } else {
+                seen.push((rust, original, span));
+            }
+        }
+    };
+    match &def.kind {
+        DefKind::Enum(e) => check(
+            &mut e
+                .values
+                .iter()
+                .map(|v| (ident::const_name(&v.name), v.name.as_str(), v.span)),
+            "enum values",
+        ),
+        DefKind::Struct(s) => {
+            if s.kind == kit_idl::ir::StructKind::Union {
+                check(
+                    &mut s
+                        .fields
+                        .iter()
+                        .map(|f| (ident::variant_name(&f.name), f.name.as_str(), f.span)),
+                    "union members",
+                );
+            } else {
+                let oneof_names = s
+                    .oneofs
+                    .iter()
+                    .filter(|o| !o.synthetic)
+                    .map(|o| (ident::field_name(&o.name), o.name.as_str(), o.span));
+                check(
+                    &mut s
+                        .fields
+                        .iter()
+                        .filter(|f| {
+                            f.oneof.is_none_or(|i| {
+                                s.oneofs.get(i as usize).is_some_and(|o| o.synthetic)
+                            })
+                        })
+                        .map(|f| (ident::field_name(&f.name), f.name.as_str(), f.span))
+                        .chain(oneof_names),
+                    "fields",
+                );
+                for (i, o) in s.oneofs.iter().enumerate() {
+                    check(
+                        &mut s
+                            .fields
+                            .iter()
+                            .filter(|f| f.oneof == Some(i as u32))
+                            .map(|f| (ident::variant_name(&f.name), f.name.as_str(), f.span)),
+                        &format!("members of oneof `{}`", o.name),
+                    );
+                }
+            }
+        }
+        DefKind::Service(svc) => check(
+            &mut svc
+                .methods
+                .iter()
+                .map(|m| (ident::field_name(&m.name), m.name.as_str(), m.span)),
+            "methods",
+        ),
+        _ => {}
+    }
 }
 
 fn mod_decls(children: &[String]) -> TokenStream {

@@ -3,7 +3,6 @@ namespace rs keywords
 
 enum type {
   self = 1,
-  Self = 2,
   crate = 3,
   super = 4,
   match = 5,

@@ -121,7 +121,10 @@ fn zero_copy_strings_share_the_input_buffer() {
     let range = b.as_ptr() as usize..b.as_ptr() as usize + b.len();
     let d = Xtruct::decode_binary(b.clone()).unwrap();
     let p = d.string_thing.as_ptr() as usize;
-    assert!(range.contains(&p), "decoded string points into the input buffer");
+    assert!(
+        range.contains(&p),
+        "decoded string points into the input buffer"
+    );
 }
 
 #[test]
@@ -146,7 +149,13 @@ fn recursive_types() {
     };
     roundtrip(&list);
     let tree = RecTree {
-        children: vec![RecTree::default(), RecTree { item: 5, ..Default::default() }],
+        children: vec![
+            RecTree::default(),
+            RecTree {
+                item: 5,
+                ..Default::default()
+            },
+        ],
         item: 7,
     };
     roundtrip(&tree);

@@ -1,0 +1,46 @@
+//! Names that collide after conversion to Rust are errors with both places, never merged.
+
+use kit_idl::{compile, MemLoader, Options};
+
+fn gen_errors(src: &str) -> String {
+    let loader = MemLoader::new().add("t.thrift", src);
+    let c = compile(&["t.thrift".into()], &Options::default(), &loader);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    match kit_codegen::generate(&c.ir, &Default::default()) {
+        Ok(_) => String::new(),
+        Err(d) => kit_idl::diag::render(&d, &c.sources, false),
+    }
+}
+
+#[test]
+fn enum_values_colliding_in_rust() {
+    let e = gen_errors("enum E {\n  self = 1,\n  Self = 2,\n}\n");
+    assert!(
+        e.contains("enum values `Self` and `self` of `t.E` both become `SELF`"),
+        "{e}"
+    );
+    assert!(e.contains("t.thrift:3:3"), "{e}");
+}
+
+#[test]
+fn fields_colliding_in_rust() {
+    let e = gen_errors("struct S {\n  1: i32 userId,\n  2: i32 user_id,\n}\n");
+    assert!(
+        e.contains("fields `user_id` and `userId` of `t.S` both become `user_id`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn types_colliding_in_rust() {
+    let e = gen_errors("struct foo_bar {}\nstruct FooBar {}\n");
+    assert!(e.contains("both become `FooBar`"), "{e}");
+}
+
+#[test]
+fn keywords_do_not_collide() {
+    assert_eq!(
+        gen_errors("struct S {\n  1: i32 type,\n  2: i32 self,\n  3: i32 type_\n}\n").len(),
+        0
+    );
+}
