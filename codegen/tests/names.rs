@@ -40,7 +40,14 @@ fn types_colliding_in_rust() {
 #[test]
 fn keywords_do_not_collide() {
     assert_eq!(
-        gen_errors("struct S {\n  1: i32 type,\n  2: i32 self,\n  3: i32 type_\n}\n").len(),
+        gen_errors("struct S {\n  1: i32 type,\n  2: i32 self,\n  3: i32 crate\n}\n").len(),
         0
     );
+}
+
+#[test]
+fn trailing_underscore_collides_with_escaped_keyword() {
+    // `type_` is snake-cased to `type`, escaped to `r#type`: the same as `type`.
+    let e = gen_errors("struct S {\n  1: i32 type,\n  2: i32 type_,\n}\n");
+    assert!(e.contains("both become `r#type`"), "{e}");
 }
