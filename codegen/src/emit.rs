@@ -110,6 +110,8 @@ fn modules(ir: &Ir, options: &Options) -> Result<BTreeMap<ModPath, TokenStream>,
         let mut tokens = cx.gen_def(def);
         if ir.file(def.file).language == Language::Thrift {
             tokens.extend(cx.gen_thrift_impl(def));
+        } else {
+            tokens.extend(cx.gen_proto_impl(def));
         }
         modules.entry(m.clone()).or_default().extend(tokens);
         if let DefKind::Struct(s) = &def.kind {

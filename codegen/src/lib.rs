@@ -9,6 +9,7 @@ mod context;
 mod emit;
 pub mod ident;
 pub mod layout;
+mod proto_codec;
 mod thrift_codec;
 mod types;
 pub mod write;

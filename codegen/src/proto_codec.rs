@@ -1,0 +1,349 @@
+//! `Message` impls for Protobuf messages: exact `encoded_len`, `encode_raw` in one pass, and
+//! `merge_field` dispatching on the field number, keeping unknown fields.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use kit_idl::ir::{Def, DefKind, Field, Language, Presence, Struct, Type};
+
+use crate::context::Context;
+use crate::ident;
+use crate::layout::ModPath;
+use crate::types::{id, path};
+
+/// What kind of runtime field module encodes a type.
+enum Kind {
+    /// A `Copy` scalar passed by value: `field::int32`, `field::double`, ...
+    Scalar(&'static str),
+    /// `field::string` / `field::bytes` (passed by reference).
+    Bytes(&'static str),
+    Enum,
+    Message,
+}
+
+fn field_mod(name: &str) -> TokenStream {
+    let m = format_ident!("{}", name);
+    quote!(::kit_runtime::protobuf::field::#m)
+}
+
+impl Context<'_> {
+    fn kind(&self, ty: &Type) -> Kind {
+        match self.resolve(ty) {
+            Type::Bool => Kind::Scalar("bool"),
+            Type::I8 | Type::I16 | Type::I32 => Kind::Scalar("int32"),
+            Type::I64 => Kind::Scalar("int64"),
+            Type::U32 => Kind::Scalar("uint32"),
+            Type::U64 => Kind::Scalar("uint64"),
+            Type::SInt32 => Kind::Scalar("sint32"),
+            Type::SInt64 => Kind::Scalar("sint64"),
+            Type::Fixed32 => Kind::Scalar("fixed32"),
+            Type::Fixed64 => Kind::Scalar("fixed64"),
+            Type::SFixed32 => Kind::Scalar("sfixed32"),
+            Type::SFixed64 => Kind::Scalar("sfixed64"),
+            Type::Float => Kind::Scalar("float"),
+            Type::Double => Kind::Scalar("double"),
+            Type::String => Kind::Bytes("string"),
+            Type::Bytes | Type::Uuid => Kind::Bytes("bytes"),
+            Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Enum(_)) => Kind::Enum,
+            _ => Kind::Message,
+        }
+    }
+
+    fn kind_mod(&self, ty: &Type, group: bool) -> TokenStream {
+        match self.kind(ty) {
+            Kind::Scalar(m) | Kind::Bytes(m) => field_mod(m),
+            Kind::Enum => field_mod("enumeration"),
+            Kind::Message if group => field_mod("group"),
+            Kind::Message => field_mod("message"),
+        }
+    }
+
+    /// `v` is a `&T` (for a boxed message, `&Box<T>`); the argument a field function takes.
+    fn arg(&self, ty: &Type, v: TokenStream, boxed: bool) -> TokenStream {
+        match self.kind(ty) {
+            Kind::Scalar(_) | Kind::Enum => quote!(*#v),
+            Kind::Bytes(_) => v,
+            Kind::Message if boxed => quote!(&**#v),
+            Kind::Message => v,
+        }
+    }
+
+    /// Proto3 implicit presence: the field is written only when it is not the default.
+    fn is_set(&self, ty: &Type, place: TokenStream) -> TokenStream {
+        match self.resolve(ty) {
+            Type::Bool => place,
+            // -0.0 is not the default: compare bits, as protoc does.
+            Type::Float | Type::Double => quote!(#place.to_bits() != 0),
+            Type::String | Type::Bytes => quote!(!#place.is_empty()),
+            Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Enum(_)) => {
+                quote!(#place.0 != 0)
+            }
+            _ => quote!(#place != 0),
+        }
+    }
+
+    /// Repeated scalars are packed by default in proto3, unpacked in proto2; `[packed = ..]`
+    /// overrides. Decoding accepts both forms either way.
+    fn is_packed(&self, def: &Def, f: &Field, elem: &Type) -> bool {
+        if matches!(self.kind(elem), Kind::Bytes(_) | Kind::Message) {
+            return false;
+        }
+        let explicit = f.proto.as_ref().and_then(|p| p.packed);
+        let proto3 = self.ir.file(def.file).language == Language::Proto3;
+        explicit.unwrap_or(proto3)
+    }
+
+    pub fn gen_proto_impl(&self, def: &Def) -> TokenStream {
+        let DefKind::Struct(s) = &def.kind else {
+            return quote!();
+        };
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let mut lens = Vec::new();
+        let mut encs = Vec::new();
+        let mut arms = Vec::new();
+        for f in s.fields.iter().filter(|f| !self.in_real_oneof(s, f)) {
+            let (l, e, a) = self.proto_field(def, f);
+            lens.push(l);
+            encs.push(e);
+            arms.push(a);
+        }
+        for (i, o) in s.oneofs.iter().enumerate() {
+            if o.synthetic {
+                continue;
+            }
+            let (l, e, a) = self.proto_oneof(def, from, s, i);
+            lens.push(l);
+            encs.push(e);
+            arms.extend(a);
+        }
+        quote! {
+            impl ::kit_runtime::protobuf::Message for #name {
+                #[allow(unused_mut)]
+                fn encoded_len(&self) -> usize {
+                    let mut n = 0;
+                    #(#lens)*
+                    n + self.unknown_fields.encoded_len()
+                }
+                fn encode_raw(&self, buf: &mut ::kit_runtime::bytes::BytesMut) {
+                    #(#encs)*
+                    self.unknown_fields.encode(buf);
+                }
+                fn merge_field(
+                    &mut self,
+                    tag: u32,
+                    wt: ::kit_runtime::protobuf::WireType,
+                    buf: &mut ::kit_runtime::bytes::Bytes,
+                    depth: u32,
+                ) -> ::std::result::Result<(), ::kit_runtime::DecodeError> {
+                    match tag {
+                        #(#arms)*
+                        _ => self.unknown_fields.merge_field(tag, wt, buf, depth),
+                    }
+                }
+            }
+        }
+    }
+
+    fn in_real_oneof(&self, s: &Struct, f: &Field) -> bool {
+        f.oneof
+            .and_then(|i| s.oneofs.get(i as usize))
+            .is_some_and(|o| !o.synthetic)
+    }
+
+    /// (encoded_len statements, encode statements, merge arm) for one field.
+    fn proto_field(&self, def: &Def, f: &Field) -> (TokenStream, TokenStream, TokenStream) {
+        let tag = f.id as u32;
+        let fname = id(&ident::field_name(&f.name));
+        let sname = &def.name;
+        let raw = &f.name;
+        let group = f.proto.as_ref().is_some_and(|p| p.group);
+        let in_field =
+            |merge: TokenStream| quote!(::kit_runtime::ResultExt::in_field(#merge, #sname, #raw));
+        match &f.ty {
+            Type::Map(k, v) => {
+                let (kl, ke, km) = self.map_part(k, quote!(k), false);
+                let (vl, ve, vm) = self.map_part(v, quote!(v), true);
+                let m = field_mod("map");
+                let merge = in_field(quote!(#m::merge(wt, &mut self.#fname, buf, #km, #vm, depth)));
+                (
+                    quote!(n += #m::encoded_len(#tag, &self.#fname, #kl, #vl);),
+                    quote!(#m::encode(#tag, &self.#fname, #kl, #ke, #vl, #ve, buf);),
+                    quote!(#tag => #merge,),
+                )
+            }
+            Type::List(elem) => {
+                let m = self.kind_mod(elem, group);
+                let packed = self.is_packed(def, f, elem);
+                let (len_fn, enc_fn) = if packed {
+                    (quote!(encoded_len_packed), quote!(encode_packed))
+                } else {
+                    (quote!(encoded_len_repeated), quote!(encode_repeated))
+                };
+                let depth = if matches!(self.kind(elem), Kind::Message) {
+                    quote!(, depth)
+                } else {
+                    quote!()
+                };
+                let group_tag = if group && matches!(self.kind(elem), Kind::Message) {
+                    quote!(#tag,)
+                } else {
+                    quote!()
+                };
+                let merge = in_field(
+                    quote!(#m::merge_repeated(wt, #group_tag &mut self.#fname, buf #depth)),
+                );
+                (
+                    quote!(n += #m::#len_fn(#tag, &self.#fname);),
+                    quote!(#m::#enc_fn(#tag, &self.#fname, buf);),
+                    quote!(#tag => #merge,),
+                )
+            }
+            ty => {
+                let m = self.kind_mod(ty, group);
+                let boxed = self.needs_box(def.id, ty);
+                let is_msg = matches!(self.kind(ty), Kind::Message);
+                let depth = if is_msg { quote!(, depth) } else { quote!() };
+                let group_tag = if group && is_msg {
+                    quote!(#tag,)
+                } else {
+                    quote!()
+                };
+                if self.field_is_option(def.id, f) {
+                    let a = self.arg(ty, quote!(v), boxed);
+                    let target = if boxed {
+                        quote!(&mut **self.#fname.get_or_insert_with(::std::default::Default::default))
+                    } else {
+                        quote!(self.#fname.get_or_insert_with(::std::default::Default::default))
+                    };
+                    let merge = in_field(quote!(#m::merge(wt, #group_tag #target, buf #depth)));
+                    (
+                        quote!(if let ::std::option::Option::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
+                        quote!(if let ::std::option::Option::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
+                        quote!(#tag => #merge,),
+                    )
+                } else {
+                    // Never boxed: a field that needs a Box is an Option.
+                    let a = match self.kind(ty) {
+                        Kind::Scalar(_) | Kind::Enum => quote!(self.#fname),
+                        Kind::Bytes(_) | Kind::Message => quote!(&self.#fname),
+                    };
+                    let merge =
+                        in_field(quote!(#m::merge(wt, #group_tag &mut self.#fname, buf #depth)));
+                    // Required (proto2) fields and messages are always written; proto3
+                    // implicit-presence scalars only when not the default.
+                    let cond = if f.presence == Presence::Required || is_msg {
+                        quote!(true)
+                    } else {
+                        self.is_set(ty, quote!(self.#fname))
+                    };
+                    (
+                        quote!(if #cond { n += #m::encoded_len(#tag, #a); }),
+                        quote!(if #cond { #m::encode(#tag, #a, buf); }),
+                        quote!(#tag => #merge,),
+                    )
+                }
+            }
+        }
+    }
+
+    /// Closures for one side of a map entry: (encoded_len, encode, merge).
+    fn map_part(
+        &self,
+        ty: &Type,
+        var: TokenStream,
+        value: bool,
+    ) -> (TokenStream, TokenStream, TokenStream) {
+        let m = self.kind_mod(ty, false);
+        let a = self.arg(ty, var.clone(), false);
+        let merge = match (self.kind(ty), value) {
+            (Kind::Message, _) => quote!(|wt, #var, b, d| #m::merge(wt, #var, b, d)),
+            (_, true) => quote!(|wt, #var, b, _| #m::merge(wt, #var, b)),
+            (_, false) => quote!(|wt, #var, b| #m::merge(wt, #var, b)),
+        };
+        (
+            quote!(|t, #var| #m::encoded_len(t, #a)),
+            quote!(|t, #var, b| #m::encode(t, #a, b)),
+            merge,
+        )
+    }
+
+    fn proto_oneof(
+        &self,
+        def: &Def,
+        from: &ModPath,
+        s: &Struct,
+        index: usize,
+    ) -> (TokenStream, TokenStream, Vec<TokenStream>) {
+        let o = &s.oneofs[index];
+        let fname = id(&ident::field_name(&o.name));
+        let mut nested = from.clone();
+        nested.push(ident::module_name(&def.name));
+        let enum_path = path(&format!(
+            "{}{}",
+            crate::layout::relative_module(from, &nested),
+            ident::type_name(&o.name)
+        ));
+        let sname = &def.name;
+        let mut len_arms = Vec::new();
+        let mut enc_arms = Vec::new();
+        let mut merge_arms = Vec::new();
+        for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
+            let tag = f.id as u32;
+            let v = id(&ident::variant_name(&f.name));
+            let group = f.proto.as_ref().is_some_and(|p| p.group);
+            let m = self.kind_mod(&f.ty, group);
+            let boxed = self.needs_box(def.id, &f.ty);
+            let a = self.arg(&f.ty, quote!(v), boxed);
+            let is_msg = matches!(self.kind(&f.ty), Kind::Message);
+            let depth = if is_msg { quote!(, depth) } else { quote!() };
+            let group_tag = if group && is_msg {
+                quote!(#tag,)
+            } else {
+                quote!()
+            };
+            let raw = &f.name;
+            len_arms.push(quote!(#enum_path::#v(v) => #m::encoded_len(#tag, #a),));
+            enc_arms.push(quote!(#enum_path::#v(v) => #m::encode(#tag, #a, buf),));
+            let (target, fresh, fresh_ref) = if boxed {
+                let ty = self.rust_type(from, &f.ty);
+                (
+                    quote!(&mut **v),
+                    quote!(let mut v: ::std::boxed::Box<#ty> = ::std::default::Default::default();),
+                    quote!(&mut *v),
+                )
+            } else {
+                (
+                    quote!(v),
+                    quote!(let mut v = ::std::default::Default::default();),
+                    quote!(&mut v),
+                )
+            };
+            merge_arms.push(quote! {
+                #tag => {
+                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &mut self.#fname {
+                        ::kit_runtime::ResultExt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
+                    } else {
+                        #fresh
+                        ::kit_runtime::ResultExt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
+                        self.#fname = ::std::option::Option::Some(#enum_path::#v(v));
+                        ::std::result::Result::Ok(())
+                    }
+                }
+            });
+        }
+        (
+            quote! {
+                if let ::std::option::Option::Some(o) = &self.#fname {
+                    n += match o { #(#len_arms)* };
+                }
+            },
+            quote! {
+                if let ::std::option::Option::Some(o) = &self.#fname {
+                    match o { #(#enc_arms)* }
+                }
+            },
+            merge_arms,
+        )
+    }
+}
