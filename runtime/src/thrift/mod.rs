@@ -73,6 +73,7 @@ use crate::ByteStr;
 pub mod app_exception;
 pub mod binary;
 pub mod compact;
+pub mod helpers;
 
 pub use app_exception::{ApplicationException, ApplicationExceptionKind};
 pub use binary::{BinaryReader, BinaryWriter};
