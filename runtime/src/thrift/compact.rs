@@ -103,12 +103,49 @@ fn min_size(t: TType) -> Result<usize, DecodeError> {
     }
 }
 
+/// Saved "last field id" per open struct. The first 16 levels live inline,
+/// so typical encodes/decodes never allocate for it.
+#[derive(Debug, Clone, Default)]
+struct IdStack {
+    inline: [i16; 16],
+    len: usize,
+    spill: Vec<i16>,
+}
+
+impl IdStack {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn push(&mut self, v: i16) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = v;
+        } else {
+            self.spill.push(v);
+        }
+        self.len += 1;
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<i16> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        if self.len < self.inline.len() {
+            Some(self.inline[self.len])
+        } else {
+            self.spill.pop()
+        }
+    }
+}
+
 /// Compact-protocol writer over any [`Sink`].
 #[derive(Debug, Default)]
 pub struct CompactWriter<S> {
     sink: S,
     last_field_id: i16,
-    stack: Vec<i16>,
+    stack: IdStack,
     pending_bool: Option<i16>,
 }
 
@@ -119,7 +156,7 @@ impl<S: Sink> CompactWriter<S> {
         CompactWriter {
             sink,
             last_field_id: 0,
-            stack: Vec::new(),
+            stack: IdStack::default(),
             pending_bool: None,
         }
     }
@@ -252,7 +289,7 @@ impl<S: Sink> Writer for CompactWriter<S> {
 pub struct CompactReader {
     buf: Bytes,
     last_field_id: i16,
-    stack: Vec<i16>,
+    stack: IdStack,
     pending_bool: Option<bool>,
     max_depth: u32,
 }
@@ -264,7 +301,7 @@ impl CompactReader {
         CompactReader {
             buf,
             last_field_id: 0,
-            stack: Vec::new(),
+            stack: IdStack::default(),
             pending_bool: None,
             max_depth: DEFAULT_MAX_DEPTH,
         }
@@ -631,5 +668,23 @@ mod tests {
         let b = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
         let e = CompactReader::new(b).read_i32().unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::InvalidVarint);
+    }
+}
+
+#[cfg(test)]
+mod stack_tests {
+    use super::IdStack;
+
+    #[test]
+    fn id_stack_spills_past_inline_capacity() {
+        let mut s = IdStack::default();
+        for i in 0..40 {
+            s.push(i);
+        }
+        assert_eq!(s.len(), 40);
+        for i in (0..40).rev() {
+            assert_eq!(s.pop(), Some(i));
+        }
+        assert_eq!(s.pop(), None);
     }
 }
