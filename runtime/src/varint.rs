@@ -57,19 +57,23 @@ pub const fn decode_zigzag64(v: u64) -> i64 {
 /// Decodes a varint from the start of `bytes`, returning `(value, bytes_used)`.
 ///
 /// Takes a branch-light unrolled path when at least 10 bytes are available.
-#[inline]
+#[inline(always)]
 pub fn decode_varint_slice(bytes: &[u8]) -> Result<(u64, usize), DecodeError> {
     match bytes.first() {
         Some(&b) if b < 0x80 => Ok((u64::from(b), 1)),
-        Some(_) => {
-            if bytes.len() >= 10 {
-                let arr: &[u8; 10] = bytes[..10].try_into().unwrap();
-                decode_varint_10(arr)
-            } else {
-                decode_varint_short(bytes)
-            }
-        }
-        None => Err(DecodeError::truncated()),
+        _ => decode_varint_multi(bytes),
+    }
+}
+
+#[inline]
+fn decode_varint_multi(bytes: &[u8]) -> Result<(u64, usize), DecodeError> {
+    if bytes.len() >= 10 {
+        let arr: &[u8; 10] = bytes[..10].try_into().unwrap();
+        decode_varint_10(arr)
+    } else if bytes.is_empty() {
+        Err(DecodeError::truncated())
+    } else {
+        decode_varint_short(bytes)
     }
 }
 

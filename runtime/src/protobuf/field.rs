@@ -17,7 +17,9 @@
 //! have their own modules. Proto3 "skip default values" is decided by generated
 //! code (`if self.id != 0 { int32::encode(2, self.id, buf) }`).
 
-use ::bytes::{Buf, BufMut, Bytes, BytesMut};
+use ::bytes::{Buf, Bytes, BytesMut};
+
+use crate::sink::Sink;
 
 use super::wire::{
     check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key, encode_varint,
@@ -159,7 +161,7 @@ macro_rules! fixed_field {
             #[inline]
             pub fn encode(tag: u32, v: $ty, buf: &mut BytesMut) {
                 encode_key(tag, $wt, buf);
-                buf.put_slice(&v.to_le_bytes());
+                Sink::put_slice(buf, &v.to_le_bytes());
             }
             /// Encoded length of a singular field.
             #[inline]
@@ -199,7 +201,7 @@ macro_rules! fixed_field {
                 encode_varint((vs.len() * SIZE) as u64, buf);
                 buf.reserve(vs.len() * SIZE);
                 for &v in vs {
-                    buf.put_slice(&v.to_le_bytes());
+                    Sink::put_slice(buf, &v.to_le_bytes());
                 }
             }
             /// Encoded length of a packed repeated field (0 if empty).
@@ -267,7 +269,7 @@ pub mod bytes {
     pub fn encode(tag: u32, v: &[u8], buf: &mut BytesMut) {
         encode_key(tag, WireType::LengthDelimited, buf);
         encode_varint(v.len() as u64, buf);
-        buf.put_slice(v);
+        Sink::put_slice(buf, v);
     }
     /// Encoded length of a singular field.
     #[inline]

@@ -1,7 +1,9 @@
 //! [`UnknownFields`]: fields a message did not recognise, kept as zero-copy
 //! slices of the input and re-emitted verbatim on encode.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
+
+use crate::sink::Sink;
 
 use super::wire::{encode_key, key_len, skip_field_len, WireType};
 use crate::error::DecodeError;
@@ -102,7 +104,7 @@ impl UnknownFields {
     pub fn encode(&self, buf: &mut BytesMut) {
         for f in &self.fields {
             encode_key(f.number, f.wire_type, buf);
-            buf.put_slice(&f.data);
+            Sink::put_slice(buf, &f.data);
         }
     }
 }

@@ -4,7 +4,7 @@
 //! Decoders take `&mut Bytes` and advance it; length-delimited values come
 //! back as zero-copy `Bytes` slices. Encoders append to `BytesMut`.
 
-use bytes::{Buf, BufMut, Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
 use crate::ByteStr;
@@ -58,12 +58,7 @@ impl WireType {
 /// Appends `value` as a varint.
 #[inline]
 pub fn encode_varint(value: u64, buf: &mut BytesMut) {
-    if value < 0x80 {
-        buf.put_u8(value as u8);
-    } else {
-        let (arr, n) = crate::varint::encode_varint_array(value);
-        buf.put_slice(&arr[..n]);
-    }
+    crate::sink::Sink::put_varint(buf, value);
 }
 
 /// Appends a field key (`field_number << 3 | wire_type`).
