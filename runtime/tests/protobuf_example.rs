@@ -338,3 +338,70 @@ fn encode_varint_used_by_length_prefix() {
     encode_varint(u64::MAX, &mut b);
     assert_eq!(b.len(), 10);
 }
+
+#[test]
+fn map_fields_round_trip() {
+    use kit_runtime::protobuf::wire::{decode_key, RECURSION_LIMIT};
+    use std::collections::BTreeMap;
+    // map<int32, Address> as field 3 of some message
+    let m: BTreeMap<i32, Address> = [
+        (0, Address::default()),
+        (
+            -5,
+            Address {
+                city: "Bern".into(),
+                zip: 3000,
+                ..Default::default()
+            },
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let mut buf = BytesMut::new();
+    field::map::encode(
+        3,
+        &m,
+        |t, k: &i32, b| field::int32::encode(t, *k, b),
+        |t, k: &i32| field::int32::encoded_len(t, *k),
+        |t, v: &Address, b| field::message::encode(t, v, b),
+        |t, v: &Address| field::message::encoded_len(t, v),
+        &mut buf,
+    );
+    assert_eq!(
+        buf.len(),
+        field::map::encoded_len(
+            3,
+            &m,
+            |t, k: &i32| field::int32::encoded_len(t, *k),
+            |t, v: &Address| field::message::encoded_len(t, v)
+        )
+    );
+    let mut r = buf.freeze();
+    let mut out = BTreeMap::new();
+    while !r.is_empty() {
+        let (tag, wt) = decode_key(&mut r).unwrap();
+        assert_eq!(tag, 3);
+        let (k, v) = field::map::merge(
+            wt,
+            &mut r,
+            RECURSION_LIMIT,
+            field::int32::merge,
+            field::message::merge,
+        )
+        .unwrap();
+        out.insert(k, v);
+    }
+    assert_eq!(out, m);
+    // an entry with neither key nor value decodes as defaults; unknown entry
+    // fields are skipped
+    let mut r = Bytes::from_static(&[0x02, 0x18, 0x01]);
+    let (k, v): (i32, u64) = field::map::merge(
+        WireType::LengthDelimited,
+        &mut r,
+        RECURSION_LIMIT,
+        field::int32::merge,
+        |wt, v, b, _| field::uint64::merge(wt, v, b),
+    )
+    .unwrap();
+    assert_eq!((k, v), (0, 0));
+}

@@ -417,3 +417,118 @@ pub mod message {
         Ok(())
     }
 }
+
+/// `map<K, V>` fields: each entry is an embedded message `{ 1: key, 2: value }`.
+///
+/// The per-type helpers above are passed in as closures, so one generic
+/// implementation serves every key/value combination:
+///
+/// ```
+/// use kit_runtime::bytes::BytesMut;
+/// use kit_runtime::protobuf::{field, wire};
+/// use kit_runtime::ByteStr;
+/// use std::collections::HashMap;
+///
+/// let m: HashMap<ByteStr, i64> = [("a".into(), 1)].into_iter().collect();
+/// let mut buf = BytesMut::new();
+/// field::map::encode(7, &m,
+///     |t, k: &ByteStr, b| field::string::encode(t, k, b), |t, k: &ByteStr| field::string::encoded_len(t, k),
+///     |t, v: &i64, b| field::int64::encode(t, *v, b), |t, v: &i64| field::int64::encoded_len(t, *v),
+///     &mut buf);
+/// assert_eq!(buf.len(), field::map::encoded_len(7, &m,
+///     |t, k: &ByteStr| field::string::encoded_len(t, k), |t, v: &i64| field::int64::encoded_len(t, *v)));
+/// let mut r = buf.freeze();
+/// let (tag, wt) = wire::decode_key(&mut r).unwrap();
+/// let (k, v): (ByteStr, i64) = field::map::merge(wt, &mut r, wire::RECURSION_LIMIT,
+///     |wt, k, b| field::string::merge(wt, k, b),
+///     |wt, v, b, _depth| field::int64::merge(wt, v, b)).unwrap();
+/// assert_eq!((tag, k.as_str(), v), (7, "a", 1));
+/// ```
+pub mod map {
+    use super::*;
+    use crate::error::DecodeErrorKind;
+    use crate::protobuf::wire::{decode_key, skip_field};
+
+    /// Encodes every entry of `entries` (any iterable of `(key, value)`
+    /// references) as a length-delimited entry message.
+    #[inline]
+    pub fn encode<I, K, V, KE, KL, VE, VL>(
+        tag: u32,
+        entries: I,
+        key_encode: KE,
+        key_len: KL,
+        val_encode: VE,
+        val_len: VL,
+        buf: &mut BytesMut,
+    ) where
+        I: IntoIterator<Item = (K, V)>,
+        K: Copy,
+        V: Copy,
+        KE: Fn(u32, K, &mut BytesMut),
+        KL: Fn(u32, K) -> usize,
+        VE: Fn(u32, V, &mut BytesMut),
+        VL: Fn(u32, V) -> usize,
+    {
+        for (k, v) in entries {
+            let len = key_len(1, k) + val_len(2, v);
+            encode_key(tag, WireType::LengthDelimited, buf);
+            encode_varint(len as u64, buf);
+            key_encode(1, k, buf);
+            val_encode(2, v, buf);
+        }
+    }
+
+    /// Encoded length of [`encode`]'s output.
+    #[inline]
+    pub fn encoded_len<I, K, V, KL, VL>(tag: u32, entries: I, key_len: KL, val_len: VL) -> usize
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Copy,
+        V: Copy,
+        KL: Fn(u32, K) -> usize,
+        VL: Fn(u32, V) -> usize,
+    {
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                let len = key_len(1, k) + val_len(2, v);
+                super::key_len(tag) + encoded_len_varint(len as u64) + len
+            })
+            .sum()
+    }
+
+    /// Decodes one entry (key already read). Missing key or value decode as
+    /// their defaults; unknown entry fields are skipped. The value closure gets
+    /// the remaining depth budget (for message values).
+    #[inline]
+    pub fn merge<K, V, KM, VM>(
+        wire_type: WireType,
+        buf: &mut Bytes,
+        depth: u32,
+        mut key_merge: KM,
+        mut val_merge: VM,
+    ) -> Result<(K, V), DecodeError>
+    where
+        K: Default,
+        V: Default,
+        KM: FnMut(WireType, &mut K, &mut Bytes) -> Result<(), DecodeError>,
+        VM: FnMut(WireType, &mut V, &mut Bytes, u32) -> Result<(), DecodeError>,
+    {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        if depth == 0 {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        let len = decode_len(buf)?;
+        let mut sub = buf.split_to(len);
+        let (mut k, mut v) = (K::default(), V::default());
+        while !sub.is_empty() {
+            let (tag, wt) = decode_key(&mut sub)?;
+            match tag {
+                1 => key_merge(wt, &mut k, &mut sub)?,
+                2 => val_merge(wt, &mut v, &mut sub, depth - 1)?,
+                _ => skip_field(wt, tag, &mut sub, depth - 1)?,
+            }
+        }
+        Ok((k, v))
+    }
+}
