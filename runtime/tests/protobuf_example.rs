@@ -405,3 +405,17 @@ fn map_fields_round_trip() {
     .unwrap();
     assert_eq!((k, v), (0, 0));
 }
+
+#[test]
+fn field_crossing_embedded_message_end_is_rejected() {
+    // Person.address (field 5) declares 3 bytes, but its city string (field 1)
+    // claims 4 bytes, running into the parent's next field.
+    let b = Bytes::from_static(&[0x2A, 0x03, 0x0A, 0x04, b'a', b'b', 0x10, 0x01]);
+    let err = Person::decode(b).unwrap_err();
+    assert!(err.to_string().contains("crosses the end"), "{err}");
+    // The same bytes with a correct embedded length decode fine.
+    let b = Bytes::from_static(&[0x2A, 0x04, 0x0A, 0x02, b'a', b'b', 0x10, 0x01]);
+    let p = Person::decode(b).unwrap();
+    assert_eq!(p.address.unwrap().city, "ab");
+    assert_eq!(p.id, 1);
+}

@@ -105,6 +105,9 @@ macro_rules! varint_field {
                 if wire_type == WireType::LengthDelimited {
                     let len = decode_len(buf)?;
                     let mut data = &buf[..len];
+                    // Exact element count = number of varint terminator bytes
+                    // (bounded by the input length, so safe to reserve).
+                    vs.reserve(data.iter().filter(|&&b| b < 0x80).count());
                     while !data.is_empty() {
                         let (v, n) = decode_varint_slice(data)?;
                         vs.push(from_u64(v));
@@ -359,7 +362,8 @@ pub mod string {
 pub mod message {
     use super::*;
     use crate::error::DecodeErrorKind;
-    use crate::protobuf::{merge_loop, Message};
+    use crate::protobuf::wire::decode_key;
+    use crate::protobuf::Message;
 
     /// Encodes a singular field (length-prefixed).
     #[inline]
@@ -388,8 +392,25 @@ pub mod message {
             return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
         }
         let len = decode_len(buf)?;
-        let mut sub = buf.split_to(len);
-        merge_loop(msg, &mut sub, depth - 1)
+        // Decode in place instead of `split_to` (saves a refcount inc/dec per
+        // embedded message). Every decoder is bounds-checked against `buf`, so
+        // a field crossing the embedded message's end cannot read out of
+        // bounds; it is detected right after and rejected.
+        let end = buf.len() - len;
+        while buf.len() > end {
+            let (tag, wire_type) = decode_key(buf)?;
+            msg.merge_field(tag, wire_type, buf, depth - 1)?;
+        }
+        if buf.len() != end {
+            return Err(overran());
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn overran() -> DecodeError {
+        DecodeError::invalid_data("field crosses the end of its embedded message")
     }
     /// Encodes a repeated field.
     #[inline]
@@ -519,15 +540,18 @@ pub mod map {
             return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
         }
         let len = decode_len(buf)?;
-        let mut sub = buf.split_to(len);
+        let end = buf.len() - len;
         let (mut k, mut v) = (K::default(), V::default());
-        while !sub.is_empty() {
-            let (tag, wt) = decode_key(&mut sub)?;
+        while buf.len() > end {
+            let (tag, wt) = decode_key(buf)?;
             match tag {
-                1 => key_merge(wt, &mut k, &mut sub)?,
-                2 => val_merge(wt, &mut v, &mut sub, depth - 1)?,
-                _ => skip_field(wt, tag, &mut sub, depth - 1)?,
+                1 => key_merge(wt, &mut k, buf)?,
+                2 => val_merge(wt, &mut v, buf, depth - 1)?,
+                _ => skip_field(wt, tag, buf, depth - 1)?,
             }
+        }
+        if buf.len() != end {
+            return Err(super::message::overran());
         }
         Ok((k, v))
     }
