@@ -17,6 +17,43 @@
 //! Decoding never copies string or binary payloads, checks every length
 //! against the remaining input before slicing or allocating, and bounds
 //! recursion depth.
+//!
+//! # Guide for code generators
+//!
+//! The hand-written models in `runtime/tests/models/mod.rs` are the reference
+//! output kit's code generator should produce. The rules they follow:
+//!
+//! **Thrift** ([`thrift::ThriftStruct`]): generate only `write` and `read`,
+//! generic over [`thrift::Writer`] / [`thrift::Reader`], so one body serves
+//! binary and compact.
+//! * `write`: `write_struct_begin`, then per present field
+//!   `write_field_begin(ttype, id)`, the value, `write_field_end`; then
+//!   `write_field_stop`, `write_struct_end`. Optional fields that are `None`
+//!   are simply not written.
+//! * `read`: `read_struct_begin`, loop on `read_field_begin` matching
+//!   `(id, ttype)`; `Stop` breaks, unknown ids *or mismatched types* go to
+//!   [`thrift::Reader::skip`]. Wrap each value read in
+//!   [`ResultExt::in_field`] so errors carry a path. Required fields are
+//!   collected in `Option`s and reported with [`DecodeError::missing_field`].
+//! * Containers: [`thrift::helpers`] (`read_list`, `read_map`, `write_list`,
+//!   ...). Header counts are already validated against the remaining input.
+//! * Sizes are never generated: [`thrift::ThriftStruct::encoded_len`] runs
+//!   `write` against a byte [`Counter`], so it is exact by construction, and
+//!   `encode` reserves once.
+//! * Recursion: `read_struct_begin` enforces the reader's depth limit (64 by
+//!   default), so even recursive IDL types cannot overflow the stack.
+//!
+//! **Protobuf** ([`protobuf::Message`]): generate `encoded_len`, `encode_raw`
+//! and `merge_field`, calling the per-type helpers in [`protobuf::field`].
+//! Unknown tags go to [`protobuf::UnknownFields::merge_field`] (preserving)
+//! or [`protobuf::wire::skip_field`] (dropping). Pass `depth` through to
+//! `field::message::merge` / `merge_repeated` / `field::map::merge` and to
+//! unknown-field handling unchanged; the helpers decrement it.
+//!
+//! **Enums** are open newtypes over `i32` implementing [`Enum`].
+//!
+//! **Strings** are [`ByteStr`], binary is [`bytes::Bytes`]: both are slices
+//! of the input buffer, so a decoded message keeps that buffer alive.
 
 #![warn(missing_docs)]
 
