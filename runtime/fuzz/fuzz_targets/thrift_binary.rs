@@ -19,8 +19,16 @@ fuzz_target!(|data: &[u8]| {
     let _ = models::Node::decode_binary(b.clone());
     let _ = ApplicationException::decode_binary(b.clone());
     let _ = BinaryReader::new(b.clone()).read_message_begin();
-    let _ = BinaryReader::new(b.clone()).with_strict_read(true).read_message_begin();
-    for t in [TType::Struct, TType::List, TType::Set, TType::Map, TType::String] {
+    let _ = BinaryReader::new(b.clone())
+        .with_strict_read(true)
+        .read_message_begin();
+    for t in [
+        TType::Struct,
+        TType::List,
+        TType::Set,
+        TType::Map,
+        TType::String,
+    ] {
         let _ = BinaryReader::new(b.clone()).skip(t);
     }
 });

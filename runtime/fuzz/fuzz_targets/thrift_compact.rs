@@ -18,7 +18,13 @@ fuzz_target!(|data: &[u8]| {
     let _ = models::Node::decode_compact(b.clone());
     let _ = ApplicationException::decode_compact(b.clone());
     let _ = CompactReader::new(b.clone()).read_message_begin();
-    for t in [TType::Struct, TType::List, TType::Set, TType::Map, TType::String] {
+    for t in [
+        TType::Struct,
+        TType::List,
+        TType::Set,
+        TType::Map,
+        TType::String,
+    ] {
         let _ = CompactReader::new(b.clone()).skip(t);
     }
 });
