@@ -1,0 +1,558 @@
+//! Per-type field helpers called by generated [`Message`](super::Message)
+//! implementations, one module per Protobuf scalar type (as in prost).
+//!
+//! Every scalar module (`int32`, `int64`, `uint32`, `uint64`, `sint32`,
+//! `sint64`, `bool`, `fixed32`, `fixed64`, `sfixed32`, `sfixed64`, `float`,
+//! `double`) has the same functions:
+//!
+//! | function | use |
+//! |---|---|
+//! | `encode(tag, v, buf)` / `encoded_len(tag, v)` | singular field |
+//! | `merge(wire_type, &mut v, buf)` | decode singular field |
+//! | `encode_repeated` / `encoded_len_repeated` | unpacked repeated |
+//! | `encode_packed` / `encoded_len_packed` | packed repeated (writes nothing for empty) |
+//! | `merge_repeated(wire_type, &mut vec, buf)` | decode repeated, accepting **both** packed and unpacked |
+//!
+//! Enums use `int32` with the newtype's `.0`. `string`, `bytes` and `message`
+//! have their own modules. Proto3 "skip default values" is decided by generated
+//! code (`if self.id != 0 { int32::encode(2, self.id, buf) }`).
+
+use ::bytes::{Buf, Bytes, BytesMut};
+
+use crate::sink::Sink;
+
+use super::wire::{
+    check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key, encode_varint,
+    encoded_len_varint, key_len, WireType,
+};
+use crate::error::DecodeError;
+
+macro_rules! varint_field {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, |$e:ident| $enc:expr, |$d:ident| $dec:expr) => {
+        $(#[$doc])*
+        pub mod $name {
+            use super::*;
+
+            #[inline(always)]
+            fn to_u64($e: $ty) -> u64 {
+                $enc
+            }
+            #[inline(always)]
+            fn from_u64($d: u64) -> $ty {
+                $dec
+            }
+
+            /// Encodes a singular field.
+            #[inline]
+            pub fn encode(tag: u32, v: $ty, buf: &mut BytesMut) {
+                encode_key(tag, WireType::Varint, buf);
+                encode_varint(to_u64(v), buf);
+            }
+            /// Encoded length of a singular field.
+            #[inline]
+            pub fn encoded_len(tag: u32, v: $ty) -> usize {
+                key_len(tag) + encoded_len_varint(to_u64(v))
+            }
+            /// Decodes a singular field value (key already read).
+            #[inline]
+            pub fn merge(wire_type: WireType, v: &mut $ty, buf: &mut Bytes) -> Result<(), DecodeError> {
+                check_wire_type(WireType::Varint, wire_type)?;
+                *v = from_u64(decode_varint(buf)?);
+                Ok(())
+            }
+            /// Encodes an unpacked repeated field.
+            #[inline]
+            pub fn encode_repeated(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+                for &v in vs {
+                    encode(tag, v, buf);
+                }
+            }
+            /// Encoded length of an unpacked repeated field.
+            #[inline]
+            pub fn encoded_len_repeated(tag: u32, vs: &[$ty]) -> usize {
+                key_len(tag) * vs.len()
+                    + vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum::<usize>()
+            }
+            /// Encodes a packed repeated field (nothing if empty).
+            #[inline]
+            pub fn encode_packed(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+                if vs.is_empty() {
+                    return;
+                }
+                encode_key(tag, WireType::LengthDelimited, buf);
+                let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
+                encode_varint(len as u64, buf);
+                for &v in vs {
+                    encode_varint(to_u64(v), buf);
+                }
+            }
+            /// Encoded length of a packed repeated field (0 if empty).
+            #[inline]
+            pub fn encoded_len_packed(tag: u32, vs: &[$ty]) -> usize {
+                if vs.is_empty() {
+                    return 0;
+                }
+                let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
+                key_len(tag) + encoded_len_varint(len as u64) + len
+            }
+            /// Decodes one repeated element (unpacked) or a packed run.
+            #[inline]
+            pub fn merge_repeated(
+                wire_type: WireType,
+                vs: &mut Vec<$ty>,
+                buf: &mut Bytes,
+            ) -> Result<(), DecodeError> {
+                if wire_type == WireType::LengthDelimited {
+                    let len = decode_len(buf)?;
+                    let mut data = &buf[..len];
+                    // Exact element count = number of varint terminator bytes
+                    // (bounded by the input length, so safe to reserve).
+                    vs.reserve(data.iter().filter(|&&b| b < 0x80).count());
+                    while !data.is_empty() {
+                        let (v, n) = decode_varint_slice(data)?;
+                        vs.push(from_u64(v));
+                        data = &data[n..];
+                    }
+                    buf.advance(len);
+                    Ok(())
+                } else {
+                    check_wire_type(WireType::Varint, wire_type)?;
+                    vs.push(from_u64(decode_varint(buf)?));
+                    Ok(())
+                }
+            }
+        }
+    };
+}
+
+varint_field!(
+    /// `int32`: negative values are sign-extended to 10 bytes, as the spec requires.
+    int32, i32, |v| v as i64 as u64, |v| v as i32);
+varint_field!(
+    /// `int64`
+    int64, i64, |v| v as u64, |v| v as i64);
+varint_field!(
+    /// `uint32` (upper bits of oversized varints are truncated, as the spec requires)
+    uint32, u32, |v| u64::from(v), |v| v as u32);
+varint_field!(
+    /// `uint64`
+    uint64, u64, |v| v, |v| v);
+varint_field!(
+    /// `sint32` (zigzag)
+    sint32, i32, |v| u64::from(crate::varint::encode_zigzag32(v)),
+    |v| crate::varint::decode_zigzag32(v as u32));
+varint_field!(
+    /// `sint64` (zigzag)
+    sint64, i64, |v| crate::varint::encode_zigzag64(v), |v| crate::varint::decode_zigzag64(v));
+varint_field!(
+    /// `bool` (any non-zero varint decodes as true)
+    bool, bool, |v| u64::from(v), |v| v != 0);
+
+macro_rules! fixed_field {
+    ($(#[$doc:meta])* $name:ident, $ty:ty, $wt:expr, $size:expr) => {
+        $(#[$doc])*
+        pub mod $name {
+            use super::*;
+            const SIZE: usize = $size;
+
+            #[inline(always)]
+            fn get(data: &[u8]) -> $ty {
+                <$ty>::from_le_bytes(data[..SIZE].try_into().unwrap())
+            }
+
+            /// Encodes a singular field.
+            #[inline]
+            pub fn encode(tag: u32, v: $ty, buf: &mut BytesMut) {
+                encode_key(tag, $wt, buf);
+                Sink::put_slice(buf, &v.to_le_bytes());
+            }
+            /// Encoded length of a singular field.
+            #[inline]
+            pub fn encoded_len(tag: u32, _v: $ty) -> usize {
+                key_len(tag) + SIZE
+            }
+            /// Decodes a singular field value (key already read).
+            #[inline]
+            pub fn merge(wire_type: WireType, v: &mut $ty, buf: &mut Bytes) -> Result<(), DecodeError> {
+                check_wire_type($wt, wire_type)?;
+                if buf.len() < SIZE {
+                    return Err(DecodeError::truncated());
+                }
+                *v = get(buf);
+                buf.advance(SIZE);
+                Ok(())
+            }
+            /// Encodes an unpacked repeated field.
+            #[inline]
+            pub fn encode_repeated(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+                for &v in vs {
+                    encode(tag, v, buf);
+                }
+            }
+            /// Encoded length of an unpacked repeated field.
+            #[inline]
+            pub fn encoded_len_repeated(tag: u32, vs: &[$ty]) -> usize {
+                (key_len(tag) + SIZE) * vs.len()
+            }
+            /// Encodes a packed repeated field (nothing if empty).
+            #[inline]
+            pub fn encode_packed(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+                if vs.is_empty() {
+                    return;
+                }
+                encode_key(tag, WireType::LengthDelimited, buf);
+                encode_varint((vs.len() * SIZE) as u64, buf);
+                buf.reserve(vs.len() * SIZE);
+                for &v in vs {
+                    Sink::put_slice(buf, &v.to_le_bytes());
+                }
+            }
+            /// Encoded length of a packed repeated field (0 if empty).
+            #[inline]
+            pub fn encoded_len_packed(tag: u32, vs: &[$ty]) -> usize {
+                if vs.is_empty() {
+                    return 0;
+                }
+                let len = vs.len() * SIZE;
+                key_len(tag) + encoded_len_varint(len as u64) + len
+            }
+            /// Decodes one repeated element (unpacked) or a packed run.
+            #[inline]
+            pub fn merge_repeated(
+                wire_type: WireType,
+                vs: &mut Vec<$ty>,
+                buf: &mut Bytes,
+            ) -> Result<(), DecodeError> {
+                if wire_type == WireType::LengthDelimited {
+                    let len = decode_len(buf)?;
+                    if len % SIZE != 0 {
+                        return Err(DecodeError::invalid_data("packed fixed-width length not a multiple of element size"));
+                    }
+                    // Bounded by input size: len <= remaining bytes.
+                    vs.reserve(len / SIZE);
+                    vs.extend(buf[..len].chunks_exact(SIZE).map(get));
+                    buf.advance(len);
+                    Ok(())
+                } else {
+                    let mut v = Default::default();
+                    merge(wire_type, &mut v, buf)?;
+                    vs.push(v);
+                    Ok(())
+                }
+            }
+        }
+    };
+}
+
+fixed_field!(
+    /// `fixed32`
+    fixed32, u32, WireType::Fixed32, 4);
+fixed_field!(
+    /// `fixed64`
+    fixed64, u64, WireType::Fixed64, 8);
+fixed_field!(
+    /// `sfixed32`
+    sfixed32, i32, WireType::Fixed32, 4);
+fixed_field!(
+    /// `sfixed64`
+    sfixed64, i64, WireType::Fixed64, 8);
+fixed_field!(
+    /// `float`
+    float, f32, WireType::Fixed32, 4);
+fixed_field!(
+    /// `double`
+    double, f64, WireType::Fixed64, 8);
+
+/// `bytes` fields, decoded as zero-copy [`Bytes`] slices.
+pub mod bytes {
+    use super::*;
+
+    /// Encodes a singular field.
+    #[inline]
+    pub fn encode(tag: u32, v: &[u8], buf: &mut BytesMut) {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(v.len() as u64, buf);
+        Sink::put_slice(buf, v);
+    }
+    /// Encoded length of a singular field.
+    #[inline]
+    pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
+        key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
+    }
+    /// Decodes a singular field value (key already read).
+    #[inline]
+    pub fn merge(wire_type: WireType, v: &mut Bytes, buf: &mut Bytes) -> Result<(), DecodeError> {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        *v = super::super::wire::decode_bytes(buf)?;
+        Ok(())
+    }
+    /// Encodes a repeated field.
+    #[inline]
+    pub fn encode_repeated<T: AsRef<[u8]>>(tag: u32, vs: &[T], buf: &mut BytesMut) {
+        for v in vs {
+            encode(tag, v.as_ref(), buf);
+        }
+    }
+    /// Encoded length of a repeated field.
+    #[inline]
+    pub fn encoded_len_repeated<T: AsRef<[u8]>>(tag: u32, vs: &[T]) -> usize {
+        vs.iter().map(|v| encoded_len(tag, v.as_ref())).sum()
+    }
+    /// Decodes one repeated element.
+    #[inline]
+    pub fn merge_repeated(
+        wire_type: WireType,
+        vs: &mut Vec<Bytes>,
+        buf: &mut Bytes,
+    ) -> Result<(), DecodeError> {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        vs.push(super::super::wire::decode_bytes(buf)?);
+        Ok(())
+    }
+}
+
+/// `string` fields, decoded as zero-copy [`ByteStr`](crate::ByteStr) slices.
+pub mod string {
+    use super::*;
+    use crate::ByteStr;
+
+    /// Encodes a singular field.
+    #[inline]
+    pub fn encode(tag: u32, v: &str, buf: &mut BytesMut) {
+        super::bytes::encode(tag, v.as_bytes(), buf)
+    }
+    /// Encoded length of a singular field.
+    #[inline]
+    pub fn encoded_len(tag: u32, v: &str) -> usize {
+        super::bytes::encoded_len(tag, v.as_bytes())
+    }
+    /// Decodes a singular field value (key already read), validating UTF-8.
+    #[inline]
+    pub fn merge(wire_type: WireType, v: &mut ByteStr, buf: &mut Bytes) -> Result<(), DecodeError> {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        *v = super::super::wire::decode_string(buf)?;
+        Ok(())
+    }
+    /// Encodes a repeated field.
+    #[inline]
+    pub fn encode_repeated<T: AsRef<str>>(tag: u32, vs: &[T], buf: &mut BytesMut) {
+        for v in vs {
+            encode(tag, v.as_ref(), buf);
+        }
+    }
+    /// Encoded length of a repeated field.
+    #[inline]
+    pub fn encoded_len_repeated<T: AsRef<str>>(tag: u32, vs: &[T]) -> usize {
+        vs.iter().map(|v| encoded_len(tag, v.as_ref())).sum()
+    }
+    /// Decodes one repeated element.
+    #[inline]
+    pub fn merge_repeated(
+        wire_type: WireType,
+        vs: &mut Vec<ByteStr>,
+        buf: &mut Bytes,
+    ) -> Result<(), DecodeError> {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        vs.push(super::super::wire::decode_string(buf)?);
+        Ok(())
+    }
+}
+
+/// Embedded message fields.
+pub mod message {
+    use super::*;
+    use crate::error::DecodeErrorKind;
+    use crate::protobuf::wire::decode_key;
+    use crate::protobuf::Message;
+
+    /// Encodes a singular field (length-prefixed).
+    #[inline]
+    pub fn encode<M: Message>(tag: u32, msg: &M, buf: &mut BytesMut) {
+        encode_key(tag, WireType::LengthDelimited, buf);
+        encode_varint(msg.encoded_len() as u64, buf);
+        msg.encode_raw(buf);
+    }
+    /// Encoded length of a singular field.
+    #[inline]
+    pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
+        let len = msg.encoded_len();
+        key_len(tag) + encoded_len_varint(len as u64) + len
+    }
+    /// Merges a length-delimited embedded message into `msg`, consuming one
+    /// unit of the `depth` budget.
+    #[inline]
+    pub fn merge<M: Message>(
+        wire_type: WireType,
+        msg: &mut M,
+        buf: &mut Bytes,
+        depth: u32,
+    ) -> Result<(), DecodeError> {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        if depth == 0 {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        let len = decode_len(buf)?;
+        // Decode in place instead of `split_to` (saves a refcount inc/dec per
+        // embedded message). Every decoder is bounds-checked against `buf`, so
+        // a field crossing the embedded message's end cannot read out of
+        // bounds; it is detected right after and rejected.
+        let end = buf.len() - len;
+        while buf.len() > end {
+            let (tag, wire_type) = decode_key(buf)?;
+            msg.merge_field(tag, wire_type, buf, depth - 1)?;
+        }
+        if buf.len() != end {
+            return Err(overran());
+        }
+        Ok(())
+    }
+
+    #[cold]
+    #[inline(never)]
+    pub(super) fn overran() -> DecodeError {
+        DecodeError::invalid_data("field crosses the end of its embedded message")
+    }
+    /// Encodes a repeated field.
+    #[inline]
+    pub fn encode_repeated<M: Message>(tag: u32, msgs: &[M], buf: &mut BytesMut) {
+        for m in msgs {
+            encode(tag, m, buf);
+        }
+    }
+    /// Encoded length of a repeated field.
+    #[inline]
+    pub fn encoded_len_repeated<M: Message>(tag: u32, msgs: &[M]) -> usize {
+        msgs.iter().map(|m| encoded_len(tag, m)).sum()
+    }
+    /// Decodes one repeated element.
+    #[inline]
+    pub fn merge_repeated<M: Message>(
+        wire_type: WireType,
+        msgs: &mut Vec<M>,
+        buf: &mut Bytes,
+        depth: u32,
+    ) -> Result<(), DecodeError> {
+        let mut m = M::default();
+        merge(wire_type, &mut m, buf, depth)?;
+        msgs.push(m);
+        Ok(())
+    }
+}
+
+/// `map<K, V>` fields: each entry is an embedded message `{ 1: key, 2: value }`.
+///
+/// The per-type helpers above are passed in as closures, so one generic
+/// implementation serves every key/value combination:
+///
+/// ```
+/// use kit_runtime::bytes::BytesMut;
+/// use kit_runtime::protobuf::{field, wire};
+/// use kit_runtime::ByteStr;
+/// use std::collections::HashMap;
+///
+/// let m: HashMap<ByteStr, i64> = [("a".into(), 1)].into_iter().collect();
+/// let mut buf = BytesMut::new();
+/// field::map::encode(7, &m,
+///     |t, k: &ByteStr, b| field::string::encode(t, k, b), |t, k: &ByteStr| field::string::encoded_len(t, k),
+///     |t, v: &i64, b| field::int64::encode(t, *v, b), |t, v: &i64| field::int64::encoded_len(t, *v),
+///     &mut buf);
+/// assert_eq!(buf.len(), field::map::encoded_len(7, &m,
+///     |t, k: &ByteStr| field::string::encoded_len(t, k), |t, v: &i64| field::int64::encoded_len(t, *v)));
+/// let mut r = buf.freeze();
+/// let (tag, wt) = wire::decode_key(&mut r).unwrap();
+/// let (k, v): (ByteStr, i64) = field::map::merge(wt, &mut r, wire::RECURSION_LIMIT,
+///     |wt, k, b| field::string::merge(wt, k, b),
+///     |wt, v, b, _depth| field::int64::merge(wt, v, b)).unwrap();
+/// assert_eq!((tag, k.as_str(), v), (7, "a", 1));
+/// ```
+pub mod map {
+    use super::*;
+    use crate::error::DecodeErrorKind;
+    use crate::protobuf::wire::{decode_key, skip_field};
+
+    /// Encodes every entry of `entries` (any iterable of `(key, value)`
+    /// references) as a length-delimited entry message.
+    #[inline]
+    pub fn encode<I, K, V, KE, KL, VE, VL>(
+        tag: u32,
+        entries: I,
+        key_encode: KE,
+        key_len: KL,
+        val_encode: VE,
+        val_len: VL,
+        buf: &mut BytesMut,
+    ) where
+        I: IntoIterator<Item = (K, V)>,
+        K: Copy,
+        V: Copy,
+        KE: Fn(u32, K, &mut BytesMut),
+        KL: Fn(u32, K) -> usize,
+        VE: Fn(u32, V, &mut BytesMut),
+        VL: Fn(u32, V) -> usize,
+    {
+        for (k, v) in entries {
+            let len = key_len(1, k) + val_len(2, v);
+            encode_key(tag, WireType::LengthDelimited, buf);
+            encode_varint(len as u64, buf);
+            key_encode(1, k, buf);
+            val_encode(2, v, buf);
+        }
+    }
+
+    /// Encoded length of [`encode`]'s output.
+    #[inline]
+    pub fn encoded_len<I, K, V, KL, VL>(tag: u32, entries: I, key_len: KL, val_len: VL) -> usize
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: Copy,
+        V: Copy,
+        KL: Fn(u32, K) -> usize,
+        VL: Fn(u32, V) -> usize,
+    {
+        entries
+            .into_iter()
+            .map(|(k, v)| {
+                let len = key_len(1, k) + val_len(2, v);
+                super::key_len(tag) + encoded_len_varint(len as u64) + len
+            })
+            .sum()
+    }
+
+    /// Decodes one entry (key already read). Missing key or value decode as
+    /// their defaults; unknown entry fields are skipped. The value closure gets
+    /// the remaining depth budget (for message values).
+    #[inline]
+    pub fn merge<K, V, KM, VM>(
+        wire_type: WireType,
+        buf: &mut Bytes,
+        depth: u32,
+        mut key_merge: KM,
+        mut val_merge: VM,
+    ) -> Result<(K, V), DecodeError>
+    where
+        K: Default,
+        V: Default,
+        KM: FnMut(WireType, &mut K, &mut Bytes) -> Result<(), DecodeError>,
+        VM: FnMut(WireType, &mut V, &mut Bytes, u32) -> Result<(), DecodeError>,
+    {
+        check_wire_type(WireType::LengthDelimited, wire_type)?;
+        if depth == 0 {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        let len = decode_len(buf)?;
+        let end = buf.len() - len;
+        let (mut k, mut v) = (K::default(), V::default());
+        while buf.len() > end {
+            let (tag, wt) = decode_key(buf)?;
+            match tag {
+                1 => key_merge(wt, &mut k, buf)?,
+                2 => val_merge(wt, &mut v, buf, depth - 1)?,
+                _ => skip_field(wt, tag, buf, depth - 1)?,
+            }
+        }
+        if buf.len() != end {
+            return Err(super::message::overran());
+        }
+        Ok((k, v))
+    }
+}

@@ -1,0 +1,690 @@
+//! Thrift compact protocol.
+//!
+//! * Field headers carry the id as a delta from the previous field of the same
+//!   struct (1..=15 folded into the high nibble of the type byte; otherwise the
+//!   type byte is followed by the zigzag-varint id). A stack saves the previous
+//!   id across nested structs.
+//! * `bool` fields fold the value into the field header's type nibble
+//!   (1 = true, 2 = false); standalone bools (container elements) are one byte,
+//!   1 = true, 2 = false.
+//! * `i16`/`i32`/`i64` are zigzag varints, `double` is 8 bytes little-endian,
+//!   binary/string are varint length + bytes, `uuid` is 16 raw bytes.
+//! * List/set header: `size << 4 | elem_type` when size < 15, else
+//!   `0xF0 | elem_type` followed by a varint size. Map header: varint size,
+//!   then (if non-empty) `key_type << 4 | value_type`.
+//! * Message header: `0x82`, `version(1) | type << 5`, varint seq id, name.
+
+use bytes::{Buf, Bytes};
+
+use super::{
+    check_count, FieldIdent, ListIdent, MapIdent, MessageIdent, MessageType, Reader, TType, Writer,
+    DEFAULT_MAX_DEPTH,
+};
+use crate::error::{DecodeError, DecodeErrorKind};
+use crate::sink::Sink;
+use crate::varint::{
+    decode_varint, decode_zigzag32, decode_zigzag64, encode_zigzag32, encode_zigzag64,
+};
+
+/// First byte of every compact message.
+pub const PROTOCOL_ID: u8 = 0x82;
+/// Compact protocol version.
+pub const VERSION: u8 = 1;
+const VERSION_MASK: u8 = 0x1f;
+const TYPE_SHIFT: u8 = 5;
+
+mod ct {
+    pub const STOP: u8 = 0;
+    pub const BOOL_TRUE: u8 = 1;
+    pub const BOOL_FALSE: u8 = 2;
+    pub const BYTE: u8 = 3;
+    pub const I16: u8 = 4;
+    pub const I32: u8 = 5;
+    pub const I64: u8 = 6;
+    pub const DOUBLE: u8 = 7;
+    pub const BINARY: u8 = 8;
+    pub const LIST: u8 = 9;
+    pub const SET: u8 = 10;
+    pub const MAP: u8 = 11;
+    pub const STRUCT: u8 = 12;
+    pub const UUID: u8 = 13;
+}
+
+/// Compact type code of `t` (bool maps to `BOOL_TRUE`, as Apache does).
+#[inline]
+fn compact_type(t: TType) -> u8 {
+    match t {
+        TType::Stop | TType::Void => ct::STOP,
+        TType::Bool => ct::BOOL_TRUE,
+        TType::I8 => ct::BYTE,
+        TType::I16 => ct::I16,
+        TType::I32 => ct::I32,
+        TType::I64 => ct::I64,
+        TType::Double => ct::DOUBLE,
+        TType::String => ct::BINARY,
+        TType::List => ct::LIST,
+        TType::Set => ct::SET,
+        TType::Map => ct::MAP,
+        TType::Struct => ct::STRUCT,
+        TType::Uuid => ct::UUID,
+    }
+}
+
+#[inline]
+fn ttype(c: u8) -> Result<TType, DecodeError> {
+    Ok(match c {
+        ct::STOP => TType::Stop,
+        ct::BOOL_TRUE | ct::BOOL_FALSE => TType::Bool,
+        ct::BYTE => TType::I8,
+        ct::I16 => TType::I16,
+        ct::I32 => TType::I32,
+        ct::I64 => TType::I64,
+        ct::DOUBLE => TType::Double,
+        ct::BINARY => TType::String,
+        ct::LIST => TType::List,
+        ct::SET => TType::Set,
+        ct::MAP => TType::Map,
+        ct::STRUCT => TType::Struct,
+        ct::UUID => TType::Uuid,
+        _ => return Err(DecodeError::new(DecodeErrorKind::InvalidType(c))),
+    })
+}
+
+/// Minimum encoded size of one value of type `t` in the compact protocol.
+#[inline]
+fn min_size(t: TType) -> Result<usize, DecodeError> {
+    match t {
+        TType::Double => Ok(8),
+        TType::Uuid => Ok(16),
+        TType::Stop | TType::Void => Err(DecodeError::new(DecodeErrorKind::InvalidType(
+            compact_type(t),
+        ))),
+        _ => Ok(1),
+    }
+}
+
+/// Saved "last field id" per open struct. The first 16 levels live inline,
+/// so typical encodes/decodes never allocate for it.
+#[derive(Debug, Clone, Default)]
+struct IdStack {
+    inline: [i16; 16],
+    len: usize,
+    spill: Vec<i16>,
+}
+
+impl IdStack {
+    #[inline]
+    fn len(&self) -> usize {
+        self.len
+    }
+    #[inline]
+    fn push(&mut self, v: i16) {
+        if self.len < self.inline.len() {
+            self.inline[self.len] = v;
+        } else {
+            self.spill.push(v);
+        }
+        self.len += 1;
+    }
+    #[inline]
+    fn pop(&mut self) -> Option<i16> {
+        if self.len == 0 {
+            return None;
+        }
+        self.len -= 1;
+        if self.len < self.inline.len() {
+            Some(self.inline[self.len])
+        } else {
+            self.spill.pop()
+        }
+    }
+}
+
+/// Compact-protocol writer over any [`Sink`].
+#[derive(Debug, Default)]
+pub struct CompactWriter<S> {
+    sink: S,
+    last_field_id: i16,
+    stack: IdStack,
+    pending_bool: Option<i16>,
+}
+
+impl<S: Sink> CompactWriter<S> {
+    /// Writes into `sink`.
+    #[inline]
+    pub fn new(sink: S) -> Self {
+        CompactWriter {
+            sink,
+            last_field_id: 0,
+            stack: IdStack::default(),
+            pending_bool: None,
+        }
+    }
+    /// Returns the sink.
+    #[inline]
+    pub fn into_inner(self) -> S {
+        self.sink
+    }
+    /// Borrows the sink.
+    #[inline]
+    pub fn get_ref(&self) -> &S {
+        &self.sink
+    }
+
+    #[inline]
+    fn field_header(&mut self, c: u8, id: i16) {
+        let delta = i32::from(id) - i32::from(self.last_field_id);
+        if (1..=15).contains(&delta) {
+            self.sink.put_u8(((delta as u8) << 4) | c);
+        } else {
+            self.sink.put_u8(c);
+            self.sink
+                .put_varint(u64::from(encode_zigzag32(i32::from(id))));
+        }
+        self.last_field_id = id;
+    }
+
+    #[inline]
+    fn put_len(&mut self, len: usize) {
+        assert!(len <= i32::MAX as usize, "thrift: length exceeds i32::MAX");
+        self.sink.put_varint(len as u64);
+    }
+}
+
+impl<S: Sink> Writer for CompactWriter<S> {
+    #[inline]
+    fn write_message_begin(&mut self, name: &str, message_type: MessageType, seq_id: i32) {
+        self.sink
+            .put_slice(&[PROTOCOL_ID, VERSION | ((message_type as u8) << TYPE_SHIFT)]);
+        self.sink.put_varint(u64::from(seq_id as u32));
+        self.write_string(name);
+    }
+    #[inline]
+    fn write_struct_begin(&mut self) {
+        self.stack.push(self.last_field_id);
+        self.last_field_id = 0;
+    }
+    #[inline]
+    fn write_struct_end(&mut self) {
+        self.last_field_id = self.stack.pop().unwrap_or(0);
+    }
+    #[inline]
+    fn write_field_begin(&mut self, ttype: TType, id: i16) {
+        if ttype == TType::Bool {
+            self.pending_bool = Some(id);
+        } else {
+            self.field_header(compact_type(ttype), id);
+        }
+    }
+    #[inline]
+    fn write_field_stop(&mut self) {
+        self.sink.put_u8(ct::STOP);
+    }
+    #[inline]
+    fn write_bool(&mut self, v: bool) {
+        let c = if v { ct::BOOL_TRUE } else { ct::BOOL_FALSE };
+        match self.pending_bool.take() {
+            Some(id) => self.field_header(c, id),
+            None => self.sink.put_u8(c),
+        }
+    }
+    #[inline]
+    fn write_i8(&mut self, v: i8) {
+        self.sink.put_u8(v as u8);
+    }
+    #[inline]
+    fn write_i16(&mut self, v: i16) {
+        self.sink
+            .put_varint(u64::from(encode_zigzag32(i32::from(v))));
+    }
+    #[inline]
+    fn write_i32(&mut self, v: i32) {
+        self.sink.put_varint(u64::from(encode_zigzag32(v)));
+    }
+    #[inline]
+    fn write_i64(&mut self, v: i64) {
+        self.sink.put_varint(encode_zigzag64(v));
+    }
+    #[inline]
+    fn write_double(&mut self, v: f64) {
+        self.sink.put_slice(&v.to_bits().to_le_bytes());
+    }
+    #[inline]
+    fn write_uuid(&mut self, v: &[u8; 16]) {
+        self.sink.put_slice(v);
+    }
+    #[inline]
+    fn write_binary(&mut self, v: &[u8]) {
+        self.put_len(v.len());
+        self.sink.put_slice(v);
+    }
+    #[inline]
+    fn write_list_begin(&mut self, elem_type: TType, len: usize) {
+        let c = compact_type(elem_type);
+        if len < 15 {
+            self.sink.put_u8(((len as u8) << 4) | c);
+        } else {
+            self.sink.put_u8(0xf0 | c);
+            self.put_len(len);
+        }
+    }
+    #[inline]
+    fn write_set_begin(&mut self, elem_type: TType, len: usize) {
+        self.write_list_begin(elem_type, len)
+    }
+    #[inline]
+    fn write_map_begin(&mut self, key_type: TType, value_type: TType, len: usize) {
+        if len == 0 {
+            self.sink.put_u8(0);
+        } else {
+            self.put_len(len);
+            self.sink
+                .put_u8((compact_type(key_type) << 4) | compact_type(value_type));
+        }
+    }
+}
+
+/// Compact-protocol reader over [`Bytes`].
+#[derive(Debug, Clone)]
+pub struct CompactReader {
+    buf: Bytes,
+    last_field_id: i16,
+    stack: IdStack,
+    pending_bool: Option<bool>,
+    max_depth: u32,
+}
+
+impl CompactReader {
+    /// Reads from `buf`.
+    #[inline]
+    pub fn new(buf: Bytes) -> Self {
+        CompactReader {
+            buf,
+            last_field_id: 0,
+            stack: IdStack::default(),
+            pending_bool: None,
+            max_depth: DEFAULT_MAX_DEPTH,
+        }
+    }
+    /// Sets the struct nesting limit (default [`DEFAULT_MAX_DEPTH`]).
+    pub fn with_max_depth(mut self, max_depth: u32) -> Self {
+        self.max_depth = max_depth;
+        self
+    }
+    /// The unread input.
+    #[inline]
+    pub fn into_inner(self) -> Bytes {
+        self.buf
+    }
+
+    #[inline]
+    fn byte(&mut self) -> Result<u8, DecodeError> {
+        match self.buf.first() {
+            Some(&b) => {
+                self.buf.advance(1);
+                Ok(b)
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+
+    #[inline]
+    fn varint32(&mut self) -> Result<u32, DecodeError> {
+        let v = decode_varint(&mut self.buf)?;
+        u32::try_from(v).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidVarint))
+    }
+
+    #[inline]
+    fn read_len(&mut self) -> Result<usize, DecodeError> {
+        let len = decode_varint(&mut self.buf)?;
+        if len > self.buf.len() as u64 {
+            return Err(DecodeError::length_limit(len, self.buf.len()));
+        }
+        Ok(len as usize)
+    }
+
+    #[inline]
+    fn count(&self, n: u64, min_elem: usize) -> Result<usize, DecodeError> {
+        check_count(
+            i64::try_from(n).unwrap_or(i64::MAX),
+            min_elem,
+            self.buf.len(),
+        )
+    }
+}
+
+impl Reader for CompactReader {
+    fn read_message_begin(&mut self) -> Result<MessageIdent, DecodeError> {
+        let id = self.byte()?;
+        if id != PROTOCOL_ID {
+            return Err(DecodeError::new(DecodeErrorKind::BadVersion));
+        }
+        let vt = self.byte()?;
+        if vt & VERSION_MASK != VERSION {
+            return Err(DecodeError::new(DecodeErrorKind::BadVersion));
+        }
+        let message_type = MessageType::from_u8(vt >> TYPE_SHIFT)?;
+        let seq_id = self.varint32()? as i32;
+        let name = self.read_string()?;
+        Ok(MessageIdent {
+            name,
+            message_type,
+            seq_id,
+        })
+    }
+
+    #[inline]
+    fn read_struct_begin(&mut self) -> Result<(), DecodeError> {
+        if self.stack.len() >= self.max_depth as usize {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        self.stack.push(self.last_field_id);
+        self.last_field_id = 0;
+        Ok(())
+    }
+
+    #[inline]
+    fn read_struct_end(&mut self) -> Result<(), DecodeError> {
+        self.last_field_id = self.stack.pop().unwrap_or(0);
+        Ok(())
+    }
+
+    #[inline]
+    fn read_field_begin(&mut self) -> Result<FieldIdent, DecodeError> {
+        let b = self.byte()?;
+        if b == ct::STOP {
+            return Ok(FieldIdent {
+                ttype: TType::Stop,
+                id: 0,
+            });
+        }
+        let c = b & 0x0f;
+        let t = ttype(c)?;
+        let delta = b >> 4;
+        let id = if delta == 0 {
+            self.read_i16()?
+        } else {
+            self.last_field_id
+                .checked_add(i16::from(delta))
+                .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
+        };
+        if t == TType::Bool {
+            self.pending_bool = Some(c == ct::BOOL_TRUE);
+        }
+        self.last_field_id = id;
+        Ok(FieldIdent { ttype: t, id })
+    }
+
+    #[inline]
+    fn read_bool(&mut self) -> Result<bool, DecodeError> {
+        match self.pending_bool.take() {
+            Some(v) => Ok(v),
+            None => Ok(self.byte()? == ct::BOOL_TRUE),
+        }
+    }
+    #[inline]
+    fn read_i8(&mut self) -> Result<i8, DecodeError> {
+        Ok(self.byte()? as i8)
+    }
+    #[inline]
+    fn read_i16(&mut self) -> Result<i16, DecodeError> {
+        let v = decode_zigzag32(self.varint32()?);
+        i16::try_from(v).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidVarint))
+    }
+    #[inline]
+    fn read_i32(&mut self) -> Result<i32, DecodeError> {
+        Ok(decode_zigzag32(self.varint32()?))
+    }
+    #[inline]
+    fn read_i64(&mut self) -> Result<i64, DecodeError> {
+        Ok(decode_zigzag64(decode_varint(&mut self.buf)?))
+    }
+    #[inline]
+    fn read_double(&mut self) -> Result<f64, DecodeError> {
+        match self.buf.get(..8) {
+            Some(s) => {
+                let v = f64::from_bits(u64::from_le_bytes(s.try_into().unwrap()));
+                self.buf.advance(8);
+                Ok(v)
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+    #[inline]
+    fn read_uuid(&mut self) -> Result<[u8; 16], DecodeError> {
+        match self.buf.get(..16) {
+            Some(s) => {
+                let v: [u8; 16] = s.try_into().unwrap();
+                self.buf.advance(16);
+                Ok(v)
+            }
+            None => Err(DecodeError::truncated()),
+        }
+    }
+    #[inline]
+    fn read_binary(&mut self) -> Result<Bytes, DecodeError> {
+        let len = self.read_len()?;
+        Ok(self.buf.split_to(len))
+    }
+    #[inline]
+    fn skip_binary(&mut self) -> Result<(), DecodeError> {
+        let len = self.read_len()?;
+        self.buf.advance(len);
+        Ok(())
+    }
+    #[inline]
+    fn read_list_begin(&mut self) -> Result<ListIdent, DecodeError> {
+        let b = self.byte()?;
+        let elem_type = ttype(b & 0x0f)?;
+        let mut n = u64::from(b >> 4);
+        if n == 15 {
+            n = decode_varint(&mut self.buf)?;
+        }
+        let len = if n == 0 {
+            0
+        } else {
+            self.count(n, min_size(elem_type)?)?
+        };
+        Ok(ListIdent { elem_type, len })
+    }
+    #[inline]
+    fn read_set_begin(&mut self) -> Result<ListIdent, DecodeError> {
+        self.read_list_begin()
+    }
+    #[inline]
+    fn read_map_begin(&mut self) -> Result<MapIdent, DecodeError> {
+        let n = decode_varint(&mut self.buf)?;
+        if n == 0 {
+            return Ok(MapIdent {
+                key_type: TType::Stop,
+                value_type: TType::Stop,
+                len: 0,
+            });
+        }
+        let kv = self.byte()?;
+        let key_type = ttype(kv >> 4)?;
+        let value_type = ttype(kv & 0x0f)?;
+        let len = self.count(n, min_size(key_type)? + min_size(value_type)?)?;
+        Ok(MapIdent {
+            key_type,
+            value_type,
+            len,
+        })
+    }
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bytes::BytesMut;
+
+    fn written(f: impl FnOnce(&mut CompactWriter<BytesMut>)) -> Vec<u8> {
+        let mut w = CompactWriter::new(BytesMut::new());
+        f(&mut w);
+        w.into_inner().to_vec()
+    }
+
+    #[test]
+    fn field_header_deltas_and_long_form() {
+        let b = written(|w| {
+            w.write_struct_begin();
+            w.write_field_begin(TType::I32, 1); // delta 1
+            w.write_i32(-1); // zigzag 1
+            w.write_field_begin(TType::I64, 16); // delta 15: short form
+            w.write_i64(1); // zigzag 2
+            w.write_field_begin(TType::I8, 32); // delta 16: long form
+            w.write_i8(-1);
+            w.write_field_begin(TType::I8, 5); // negative delta: long form
+            w.write_i8(0);
+            w.write_field_stop();
+            w.write_struct_end();
+        });
+        assert_eq!(
+            b,
+            [0x15, 0x01, 0xf6, 0x02, 0x03, 0x40, 0xff, 0x03, 0x0a, 0x00, 0x00]
+        );
+        let mut r = CompactReader::new(b.into());
+        r.read_struct_begin().unwrap();
+        let ids: Vec<_> = (0..4)
+            .map(|_| {
+                let f = r.read_field_begin().unwrap();
+                r.skip(f.ttype).unwrap();
+                (f.ttype, f.id)
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (TType::I32, 1),
+                (TType::I64, 16),
+                (TType::I8, 32),
+                (TType::I8, 5)
+            ]
+        );
+        assert_eq!(r.read_field_begin().unwrap().ttype, TType::Stop);
+    }
+
+    #[test]
+    fn bool_folded_into_field_header() {
+        let b = written(|w| {
+            w.write_struct_begin();
+            w.write_field_begin(TType::Bool, 1);
+            w.write_bool(true);
+            w.write_field_begin(TType::Bool, 2);
+            w.write_bool(false);
+            w.write_field_begin(TType::List, 3);
+            w.write_list_begin(TType::Bool, 2);
+            w.write_bool(true);
+            w.write_bool(false);
+            w.write_field_stop();
+            w.write_struct_end();
+        });
+        assert_eq!(b, [0x11, 0x12, 0x19, 0x21, 0x01, 0x02, 0x00]);
+        let mut r = CompactReader::new(b.into());
+        r.read_struct_begin().unwrap();
+        assert_eq!(r.read_field_begin().unwrap().ttype, TType::Bool);
+        assert!(r.read_bool().unwrap());
+        assert_eq!(r.read_field_begin().unwrap().id, 2);
+        assert!(!r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        let l = r.read_list_begin().unwrap();
+        assert_eq!((l.elem_type, l.len), (TType::Bool, 2));
+        assert!(r.read_bool().unwrap());
+        assert!(!r.read_bool().unwrap());
+    }
+
+    #[test]
+    fn nested_struct_restores_last_field_id() {
+        let b = written(|w| {
+            w.write_struct_begin();
+            w.write_field_begin(TType::Struct, 10);
+            w.write_struct_begin();
+            w.write_field_begin(TType::I8, 1);
+            w.write_i8(1);
+            w.write_field_stop();
+            w.write_struct_end();
+            w.write_field_begin(TType::I8, 11); // delta 1 from outer 10
+            w.write_i8(2);
+            w.write_field_stop();
+            w.write_struct_end();
+        });
+        assert_eq!(b, [0xac, 0x13, 0x01, 0x00, 0x13, 0x02, 0x00]);
+    }
+
+    #[test]
+    fn message_header_bytes() {
+        let b = written(|w| w.write_message_begin("ab", MessageType::Reply, 300));
+        assert_eq!(b, [0x82, 0x41, 0xac, 0x02, 0x02, b'a', b'b']);
+        let m = CompactReader::new(b.into()).read_message_begin().unwrap();
+        assert_eq!(m.name, "ab");
+        assert_eq!(m.message_type, MessageType::Reply);
+        assert_eq!(m.seq_id, 300);
+        let e = CompactReader::new(Bytes::from_static(&[0x82, 0x22, 0, 0]))
+            .read_message_begin()
+            .unwrap_err();
+        assert_eq!(e.kind(), &DecodeErrorKind::BadVersion);
+    }
+
+    #[test]
+    fn scalars_and_containers() {
+        let b = written(|w| {
+            w.write_i16(-3);
+            w.write_i64(i64::MIN);
+            w.write_double(1.0);
+            w.write_list_begin(TType::I32, 15);
+            w.write_map_begin(TType::String, TType::I64, 0);
+            w.write_map_begin(TType::String, TType::I64, 2);
+        });
+        let mut expect = vec![0x05];
+        expect.extend_from_slice(&[0xff; 9]);
+        expect.push(0x01);
+        expect.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0xf0, 0x3f]);
+        expect.extend_from_slice(&[0xf5, 0x0f, 0x00, 0x02, 0x86]);
+        assert_eq!(b, expect);
+    }
+
+    #[test]
+    fn hostile_lengths() {
+        // string length 2^31 with 3 bytes left
+        let b = Bytes::from_static(&[0x80, 0x80, 0x80, 0x80, 0x08, 1, 2, 3]);
+        let e = CompactReader::new(b).read_binary().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::LengthLimit { .. }));
+        // list of 1000 doubles with 10 bytes left
+        let mut v = vec![0xf7, 0xe8, 0x07];
+        v.extend_from_slice(&[0; 10]);
+        let e = CompactReader::new(v.into()).read_list_begin().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::LengthLimit { .. }));
+        // map with u64::MAX entries
+        let mut v = vec![0xff; 9];
+        v.push(0x01);
+        v.push(0x88);
+        let e = CompactReader::new(v.into()).read_map_begin().unwrap_err();
+        assert!(matches!(e.kind(), DecodeErrorKind::LengthLimit { .. }));
+        // i32 varint overflowing 32 bits
+        let b = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
+        let e = CompactReader::new(b).read_i32().unwrap_err();
+        assert_eq!(e.kind(), &DecodeErrorKind::InvalidVarint);
+    }
+}
+
+#[cfg(test)]
+mod stack_tests {
+    use super::IdStack;
+
+    #[test]
+    fn id_stack_spills_past_inline_capacity() {
+        let mut s = IdStack::default();
+        for i in 0..40 {
+            s.push(i);
+        }
+        assert_eq!(s.len(), 40);
+        for i in (0..40).rev() {
+            assert_eq!(s.pop(), Some(i));
+        }
+        assert_eq!(s.pop(), None);
+    }
+}
