@@ -165,11 +165,15 @@ impl Context<'_> {
                 let (kl, ke, km) = self.map_part(k, quote!(k), false);
                 let (vl, ve, vm) = self.map_part(v, quote!(v), true);
                 let m = field_mod("map");
-                let merge = in_field(quote!(#m::merge(wt, &mut self.#fname, buf, #km, #vm, depth)));
+                let merge = in_field(quote!(#m::merge(wt, buf, depth, #km, #vm)));
                 (
                     quote!(n += #m::encoded_len(#tag, &self.#fname, #kl, #vl);),
-                    quote!(#m::encode(#tag, &self.#fname, #kl, #ke, #vl, #ve, buf);),
-                    quote!(#tag => #merge,),
+                    quote!(#m::encode(#tag, &self.#fname, #ke, #kl, #ve, #vl, buf);),
+                    quote!(#tag => {
+                        let (k, v) = #merge?;
+                        self.#fname.insert(k, v);
+                        ::std::result::Result::Ok(())
+                    }),
                 )
             }
             Type::List(elem) => {

@@ -58,7 +58,10 @@ fn proto_test_messages_proto3() {
 fn proto_pubsub() {
     let g = corpus().join("proto/googleapis");
     let wkt = corpus().join("proto/protobuf-v21.12");
-    insta::assert_snapshot!(generate(&[g.join("google/pubsub/v1/pubsub.proto")], &[g, wkt]));
+    insta::assert_snapshot!(generate(
+        &[g.join("google/pubsub/v1/pubsub.proto")],
+        &[g, wkt]
+    ));
 }
 
 #[test]

@@ -556,3 +556,168 @@ pub mod map {
         Ok((k, v))
     }
 }
+
+/// Open enum fields (`struct E(i32)` implementing [`Enum`](crate::Enum)), encoded as `int32`.
+pub mod enumeration {
+    use super::*;
+    use crate::Enum;
+
+    #[inline]
+    fn to_u64<E: Enum>(v: E) -> u64 {
+        v.value() as i64 as u64
+    }
+
+    /// Encodes a singular field.
+    #[inline]
+    pub fn encode<E: Enum>(tag: u32, v: E, buf: &mut BytesMut) {
+        int32::encode(tag, v.value(), buf)
+    }
+    /// Encoded length of a singular field.
+    #[inline]
+    pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
+        int32::encoded_len(tag, v.value())
+    }
+    /// Decodes a singular field; unknown values are kept.
+    #[inline]
+    pub fn merge<E: Enum>(
+        wire_type: WireType,
+        v: &mut E,
+        buf: &mut Bytes,
+    ) -> Result<(), DecodeError> {
+        let mut x = v.value();
+        int32::merge(wire_type, &mut x, buf)?;
+        *v = E::from_value(x);
+        Ok(())
+    }
+    /// Encodes a repeated field, one key per element.
+    #[inline]
+    pub fn encode_repeated<E: Enum>(tag: u32, vs: &[E], buf: &mut BytesMut) {
+        for &v in vs {
+            encode(tag, v, buf);
+        }
+    }
+    /// Encoded length of an unpacked repeated field.
+    #[inline]
+    pub fn encoded_len_repeated<E: Enum>(tag: u32, vs: &[E]) -> usize {
+        vs.iter().map(|&v| encoded_len(tag, v)).sum()
+    }
+    /// Encodes a packed repeated field (nothing if empty).
+    #[inline]
+    pub fn encode_packed<E: Enum>(tag: u32, vs: &[E], buf: &mut BytesMut) {
+        if vs.is_empty() {
+            return;
+        }
+        encode_key(tag, WireType::LengthDelimited, buf);
+        let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
+        encode_varint(len as u64, buf);
+        for &v in vs {
+            encode_varint(to_u64(v), buf);
+        }
+    }
+    /// Encoded length of a packed repeated field (0 if empty).
+    #[inline]
+    pub fn encoded_len_packed<E: Enum>(tag: u32, vs: &[E]) -> usize {
+        if vs.is_empty() {
+            return 0;
+        }
+        let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
+        key_len(tag) + encoded_len_varint(len as u64) + len
+    }
+    /// Decodes one element (unpacked) or a packed run.
+    #[inline]
+    pub fn merge_repeated<E: Enum>(
+        wire_type: WireType,
+        vs: &mut Vec<E>,
+        buf: &mut Bytes,
+    ) -> Result<(), DecodeError> {
+        if wire_type == WireType::LengthDelimited {
+            let len = decode_len(buf)?;
+            let mut data = &buf[..len];
+            while !data.is_empty() {
+                let (v, n) = decode_varint_slice(data)?;
+                vs.push(E::from_value(v as i32));
+                data = &data[n..];
+            }
+            buf.advance(len);
+            Ok(())
+        } else {
+            check_wire_type(WireType::Varint, wire_type)?;
+            vs.push(E::from_value(decode_varint(buf)? as i32));
+            Ok(())
+        }
+    }
+}
+
+/// Proto2 groups: a message between a start-group and an end-group key of the same number.
+pub mod group {
+    use super::*;
+    use crate::error::DecodeErrorKind;
+    use crate::protobuf::wire::decode_key;
+    use crate::protobuf::Message;
+
+    /// Encodes a singular group.
+    #[inline]
+    pub fn encode<M: Message>(tag: u32, msg: &M, buf: &mut BytesMut) {
+        encode_key(tag, WireType::StartGroup, buf);
+        msg.encode_raw(buf);
+        encode_key(tag, WireType::EndGroup, buf);
+    }
+    /// Encoded length of a singular group.
+    #[inline]
+    pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
+        2 * key_len(tag) + msg.encoded_len()
+    }
+    /// Merges a group whose start key (`tag`, `wire_type`) was just read, up to and including
+    /// its matching end key. Consumes one unit of the `depth` budget.
+    pub fn merge<M: Message>(
+        wire_type: WireType,
+        tag: u32,
+        msg: &mut M,
+        buf: &mut Bytes,
+        depth: u32,
+    ) -> Result<(), DecodeError> {
+        check_wire_type(WireType::StartGroup, wire_type)?;
+        if depth == 0 {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        loop {
+            if buf.is_empty() {
+                return Err(DecodeError::truncated());
+            }
+            let (t, wt) = decode_key(buf)?;
+            if wt == WireType::EndGroup {
+                if t != tag {
+                    return Err(DecodeError::new(DecodeErrorKind::UnexpectedEndGroup));
+                }
+                return Ok(());
+            }
+            msg.merge_field(t, wt, buf, depth - 1)?;
+        }
+    }
+    /// Encodes a repeated group.
+    #[inline]
+    pub fn encode_repeated<M: Message>(tag: u32, msgs: &[M], buf: &mut BytesMut) {
+        for m in msgs {
+            encode(tag, m, buf);
+        }
+    }
+    /// Encoded length of a repeated group.
+    #[inline]
+    pub fn encoded_len_repeated<M: Message>(tag: u32, msgs: &[M]) -> usize {
+        msgs.iter().map(|m| encoded_len(tag, m)).sum()
+    }
+    /// Decodes one element of a repeated group.
+    #[inline]
+    pub fn merge_repeated<M: Message>(
+        wire_type: WireType,
+        tag: u32,
+        msgs: &mut Vec<M>,
+        buf: &mut Bytes,
+        depth: u32,
+    ) -> Result<(), DecodeError> {
+        let mut m = M::default();
+        merge(wire_type, tag, &mut m, buf, depth)?;
+        msgs.push(m);
+        Ok(())
+    }
+}

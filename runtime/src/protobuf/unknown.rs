@@ -9,7 +9,7 @@ use super::wire::{encode_key, key_len, skip_field_len, WireType};
 use crate::error::DecodeError;
 
 /// One unrecognised field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UnknownField {
     /// Field number.
     pub number: u32,
@@ -40,7 +40,7 @@ pub struct UnknownField {
 /// assert_eq!(out, input);
 /// assert_eq!(unknown.encoded_len(), input.len());
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct UnknownFields {
     fields: Vec<UnknownField>,
 }
