@@ -75,6 +75,7 @@ pub(crate) fn lower(
         const_done: Vec::new(),
     };
     l.declare();
+    l.check_include_clashes();
     for fi in 0..files.len() {
         l.typedefs(fi);
     }
@@ -228,28 +229,74 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// Apache Thrift's `is_unique_typename`: a type may not share its name with a type of a
+    /// directly included file when both files declare exactly the same namespaces (or none).
+    fn check_include_clashes(&mut self) {
+        for fi in 0..self.files.len() {
+            let ns = &self.files[fi].ast.namespaces;
+            for (stem, _, _) in &self.scopes[fi].include_order {
+                let Some(&(inc, _)) = self.scopes[fi].includes.get(stem) else {
+                    continue;
+                };
+                if !same_namespaces(ns, &self.files[inc].ast.namespaces) {
+                    continue;
+                }
+                for &id in &self.def_ids[fi] {
+                    if self.class[id.0 as usize] == Class::Const {
+                        continue;
+                    }
+                    let d = &self.ir.defs[id.0 as usize];
+                    let Some(&other) = self.scopes[inc].names.get(&d.name) else {
+                        continue;
+                    };
+                    if self.class[other.0 as usize] == Class::Const {
+                        continue;
+                    }
+                    let o = &self.ir.defs[other.0 as usize];
+                    let diag = Diagnostic::error(
+                        d.span,
+                        format!("`{}` is defined more than once", d.name),
+                    )
+                    .with_label("duplicate definition")
+                    .with_secondary(o.span, format!("first defined here, in included `{stem}`"))
+                    .with_note(
+                        "the two files declare the same namespaces, so their types would clash",
+                    );
+                    self.diags.push(diag);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- name lookup
 
-    /// Finds a definition by name as written in file `fi`: `Name` or `inc.Name`.
+    /// Finds a definition by name as written in file `fi`: `Name` or `inc.Name` (include
+    /// stems may contain dots themselves: `Thrift5320.enum.Task`).
     fn lookup(&mut self, fi: usize, name: &str) -> Lookup {
         if let Some(&id) = self.scopes[fi].names.get(name) {
             return Lookup::Found(id);
         }
-        let Some((prefix, rest)) = name.split_once('.') else {
+        let mut first_prefix = None;
+        for (i, _) in name.match_indices('.') {
+            let (prefix, rest) = (&name[..i], &name[i + 1..]);
+            first_prefix.get_or_insert(prefix);
+            let Some(&(inc, _)) = self.scopes[fi].includes.get(prefix) else {
+                continue;
+            };
+            if let Some(u) = self.scopes[fi]
+                .include_order
+                .iter_mut()
+                .find(|(s, _, _)| s == prefix)
+            {
+                u.2 = true;
+            }
+            if let Some(&id) = self.scopes[inc].names.get(rest) {
+                return Lookup::Found(id);
+            }
             return Lookup::Unknown;
-        };
-        let Some(&(inc, _)) = self.scopes[fi].includes.get(prefix) else {
-            return Lookup::NoInclude(prefix.to_string());
-        };
-        if let Some(u) = self.scopes[fi]
-            .include_order
-            .iter_mut()
-            .find(|(s, _, _)| s == prefix)
-        {
-            u.2 = true;
         }
-        match self.scopes[inc].names.get(rest) {
-            Some(&id) => Lookup::Found(id),
+        match first_prefix {
+            Some(p) => Lookup::NoInclude(p.to_string()),
             None => Lookup::Unknown,
         }
     }
@@ -771,6 +818,10 @@ impl Lowerer<'_, '_> {
                 ok.then_some(ConstValue::List(out))
             }
             ConstKind::Map(entries) => match &t {
+                // Apache Thrift accepts `{}` as an empty list or set.
+                Type::List(_) | Type::Set(_) if entries.is_empty() => {
+                    Some(ConstValue::List(Vec::new()))
+                }
                 Type::Map(k, v) => {
                     let (k, v) = ((**k).clone(), (**v).clone());
                     let mut out = Vec::with_capacity(entries.len());
@@ -907,6 +958,33 @@ impl Lowerer<'_, '_> {
     ) -> Option<ConstValue> {
         if name == "true" || name == "false" {
             return self.coerce_int((name == "true") as i128, t, ty, span);
+        }
+        // For an enum-typed value Apache Thrift looks only at the last segment of
+        // `Enum.VALUE`, in the expected enum.
+        if let (Type::Ref(eid), Some((prefix, value))) = (t, name.rsplit_once('.')) {
+            let eid = *eid;
+            if self.class[eid.0 as usize] == Class::Enum {
+                let found = self.enum_values[eid.0 as usize]
+                    .iter()
+                    .find(|e| e.name == value)
+                    .map(|e| e.value);
+                if let Some(v) = found {
+                    let ename = self.ir.defs[eid.0 as usize].name.clone();
+                    if prefix.rsplit('.').next() != Some(ename.as_str()) {
+                        self.diags.push(
+                            Diagnostic::warning(
+                                span,
+                                format!("`{name}` is used as a value of enum `{ename}`"),
+                            )
+                            .with_label(format!("taken as `{ename}.{value}`"))
+                            .with_note(
+                                "Apache Thrift looks the value name up in the expected enum",
+                            ),
+                        );
+                    }
+                    return Some(ConstValue::Enum { def: eid, value: v });
+                }
+            }
         }
         // A constant?
         match self.lookup(fi, name) {
@@ -1280,6 +1358,18 @@ enum Lookup {
     /// `prefix.Name` where no include is called `prefix`.
     NoInclude(String),
     Unknown,
+}
+
+/// Both files declare exactly the same `namespace`s (or none at all).
+fn same_namespaces(a: &[(String, String)], b: &[(String, String)]) -> bool {
+    let get = |v: &[(String, String)], scope: &str| {
+        v.iter()
+            .rev()
+            .find(|(s, _)| s == scope)
+            .map(|(_, n)| n.clone())
+    };
+    a.iter().all(|(s, n)| get(b, s).as_ref() == Some(n))
+        && b.iter().all(|(s, n)| get(a, s).as_ref() == Some(n))
 }
 
 fn is_uuid(s: &str) -> bool {
