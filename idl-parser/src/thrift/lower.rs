@@ -539,6 +539,7 @@ impl Lowerer<'_, '_> {
         fi: usize,
         list: &[ast::Field],
         union: bool,
+        args: bool,
         what: &str,
     ) -> Vec<ir::Field> {
         let mut out = Vec::with_capacity(list.len());
@@ -617,6 +618,16 @@ impl Lowerer<'_, '_> {
                 Some((Req::Optional, _)) => Presence::Optional,
                 None => Presence::Default,
             };
+            if args {
+                if let Some((Req::Optional, span)) = f.req {
+                    self.diags.push(
+                        Diagnostic::warning(span, "`optional` is ignored on arguments")
+                            .with_label("ignored")
+                            .with_note("arguments have default requiredness, as in Apache Thrift"),
+                    );
+                    presence = Presence::Default;
+                }
+            }
             if union {
                 if let Some((Req::Required, span)) = f.req {
                     self.diags.push(
@@ -653,7 +664,7 @@ impl Lowerer<'_, '_> {
                     StructKind::Struct => "struct",
                 };
                 let what = format!("{what} `{}`", d.name.name);
-                let f = self.field_list(fi, fields, *kind == StructKind::Union, &what);
+                let f = self.field_list(fi, fields, *kind == StructKind::Union, false, &what);
                 self.fields[id.0 as usize] = f;
             }
         }
@@ -1233,9 +1244,9 @@ impl Lowerer<'_, '_> {
                     None => None,
                 };
                 let what = format!("the arguments of `{}`", f.name.name);
-                let args = self.field_list(fi, &f.args, false, &what);
+                let args = self.field_list(fi, &f.args, false, true, &what);
                 let what = format!("the exceptions of `{}`", f.name.name);
-                let throws = self.field_list(fi, &f.throws, false, &what);
+                let throws = self.field_list(fi, &f.throws, false, false, &what);
                 for (tf, af) in throws.iter().zip(&f.throws) {
                     let is_exc = match self.true_type(&tf.ty) {
                         Some(Type::Ref(x)) => {
