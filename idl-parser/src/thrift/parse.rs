@@ -348,9 +348,13 @@ impl<'s> Builder<'s, '_> {
     }
 
     fn field_type(&mut self, p: P<'s>) -> TypeRef {
-        let span = self.span(&p);
+        // The span of the type itself: the `field_type` pair may end in skipped whitespace.
+        let mut span = self.span(&p);
         let mut kind = TypeKind::Named(String::new());
         for q in p.into_inner() {
+            if q.as_rule() != Rule::annotations {
+                span = self.span(&q);
+            }
             match q.as_rule() {
                 Rule::base_type => {
                     kind = TypeKind::Base(match q.as_str() {
