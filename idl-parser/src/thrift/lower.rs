@@ -48,6 +48,8 @@ struct Lowerer<'a, 'b> {
     /// Per file, the DefId of each `ast.defs` entry.
     def_ids: Vec<Vec<DefId>>,
     alias: Vec<Option<Type>>,
+    /// For each typedef, the type at the end of its typedef chain (`None` on errors).
+    alias_true: Vec<Option<Type>>,
     fields: Vec<Vec<ir::Field>>,
     enum_values: Vec<Vec<ir::EnumValue>>,
     consts: Vec<Option<(ConstValue, usize)>>,
@@ -69,6 +71,7 @@ pub(crate) fn lower(
         class: Vec::new(),
         def_ids: Vec::with_capacity(files.len()),
         alias: Vec::new(),
+        alias_true: Vec::new(),
         fields: Vec::new(),
         enum_values: Vec::new(),
         consts: Vec::new(),
@@ -311,7 +314,7 @@ impl Lowerer<'_, '_> {
             }
             let d = edit_distance(name, &cand);
             let limit = (name.len() / 3).clamp(1, 3);
-            if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+            if d <= limit && best.as_ref().map_or(true, |(bd, _)| d < *bd) {
                 best = Some((d, cand));
             }
         };
@@ -440,16 +443,13 @@ impl Lowerer<'_, '_> {
     }
 
     /// Follows typedefs to the underlying type (`None` on a typedef cycle or error).
-    fn true_type<'t>(&'t self, mut t: &'t Type) -> Option<&'t Type> {
-        for _ in 0..=self.alias.len() {
-            match t {
-                Type::Ref(id) if self.class[id.0 as usize] == Class::Alias => {
-                    t = self.alias[id.0 as usize].as_ref()?;
-                }
-                _ => return Some(t),
+    fn true_type<'t>(&'t self, t: &'t Type) -> Option<&'t Type> {
+        match t {
+            Type::Ref(id) if self.class[id.0 as usize] == Class::Alias => {
+                self.alias_true[id.0 as usize].as_ref()
             }
+            _ => Some(t),
         }
-        None
     }
 
     fn type_name(&self, t: &Type) -> String {
@@ -490,43 +490,60 @@ impl Lowerer<'_, '_> {
         }
     }
 
+    /// Rejects typedef cycles and records, for every typedef, the non-typedef type it
+    /// finally names (`alias_true`), in time linear in the number of typedefs.
     fn check_alias_cycles(&mut self) {
-        for i in 0..self.alias.len() {
-            if self.class[i] != Class::Alias || self.alias[i].is_none() {
+        #[derive(Clone, Copy, PartialEq)]
+        enum St {
+            New,
+            Active,
+            Done,
+        }
+        let n = self.alias.len();
+        let mut st = vec![St::New; n];
+        self.alias_true = vec![None; n];
+        let mut path: Vec<usize> = Vec::new();
+        for start in 0..n {
+            if self.class[start] != Class::Alias || st[start] != St::New {
                 continue;
             }
-            let t = Type::Ref(DefId(i as u32));
-            if self.true_type(&t).is_none() {
-                // Only report at the definitions on the cycle, and only once each.
-                let mut cur = DefId(i as u32);
-                let mut on_cycle = false;
-                for _ in 0..=self.alias.len() {
-                    match &self.alias[cur.0 as usize] {
-                        Some(Type::Ref(n)) if self.class[n.0 as usize] == Class::Alias => {
-                            cur = *n;
-                            if cur.0 as usize == i {
-                                on_cycle = true;
-                                break;
-                            }
-                        }
-                        _ => break,
-                    }
+            // Walk the chain until a non-typedef, a finished typedef or a cycle.
+            let mut cur = start;
+            let result: Option<Type> = loop {
+                if st[cur] == St::Done {
+                    break self.alias_true[cur].clone();
                 }
-                if on_cycle {
-                    let d = &self.ir.defs[i];
-                    self.diags.push(
-                        Diagnostic::error(d.span, format!("typedef `{}` refers to itself", d.name))
+                if st[cur] == St::Active {
+                    // A cycle: report each typedef on it.
+                    let from = path.iter().position(|&p| p == cur).unwrap_or(0);
+                    for &p in &path[from..] {
+                        let d = &self.ir.defs[p];
+                        self.diags.push(
+                            Diagnostic::error(
+                                d.span,
+                                format!("typedef `{}` refers to itself", d.name),
+                            )
                             .with_label("typedef cycle"),
-                    );
+                        );
+                    }
+                    break None;
                 }
-            }
-        }
-        // Break the cycles so later phases terminate.
-        for i in 0..self.alias.len() {
-            if self.class[i] == Class::Alias
-                && self.true_type(&Type::Ref(DefId(i as u32))).is_none()
-            {
-                self.alias[i] = None;
+                st[cur] = St::Active;
+                path.push(cur);
+                match &self.alias[cur] {
+                    Some(Type::Ref(next)) if self.class[next.0 as usize] == Class::Alias => {
+                        cur = next.0 as usize;
+                    }
+                    Some(t) => break Some(t.clone()),
+                    None => break None,
+                }
+            };
+            for p in path.drain(..) {
+                st[p] = St::Done;
+                self.alias_true[p] = result.clone();
+                if result.is_none() {
+                    self.alias[p] = None;
+                }
             }
         }
     }
@@ -770,9 +787,7 @@ impl Lowerer<'_, '_> {
             self.diags.error(e.span, "constant value nests too deeply");
             return None;
         }
-        let Some(t) = self.true_type(ty).cloned() else {
-            return None;
-        };
+        let t = self.true_type(ty).cloned()?;
         match &e.kind {
             ConstKind::Int(None) => {
                 self.diags.push(
@@ -1239,10 +1254,10 @@ impl Lowerer<'_, '_> {
                 } else {
                     seen.insert(&f.name.name, f.name.span);
                 }
-                let result = match &f.ret {
-                    Some(t) => Some(self.resolve_type(fi, t).unwrap_or(Type::Bool)),
-                    None => None,
-                };
+                let result = f
+                    .ret
+                    .as_ref()
+                    .map(|t| self.resolve_type(fi, t).unwrap_or(Type::Bool));
                 let what = format!("the arguments of `{}`", f.name.name);
                 let args = self.field_list(fi, &f.args, false, true, &what);
                 let what = format!("the exceptions of `{}`", f.name.name);
