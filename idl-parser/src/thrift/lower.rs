@@ -97,7 +97,7 @@ pub(crate) fn lower(
     for fi in 0..files.len() {
         l.services(fi, &mut services);
     }
-    l.check_extends_cycles(&services);
+    l.check_extends(&services);
     l.finish(services);
     for s in &l.scopes {
         for (stem, span, used) in &s.include_order {
@@ -1323,12 +1323,22 @@ impl Lowerer<'_, '_> {
         }
     }
 
-    fn check_extends_cycles(&mut self, services: &HashMap<DefId, ir::Service>) {
+    /// Rejects inheritance cycles, and methods that repeat the name of a method of a base
+    /// service (Apache Thrift's `validate_unique_members`).
+    fn check_extends(&mut self, services: &HashMap<DefId, ir::Service>) {
         for (i, d) in self.ir.defs.iter().enumerate() {
             let start = DefId(i as u32);
-            let Some(mut cur) = services.get(&start).and_then(|s| s.extends) else {
+            let Some(svc) = services.get(&start) else {
                 continue;
             };
+            let Some(mut cur) = svc.extends else {
+                continue;
+            };
+            let own: HashMap<&str, Span> = svc
+                .methods
+                .iter()
+                .map(|m| (m.name.as_str(), m.span))
+                .collect();
             for _ in 0..=services.len() {
                 if cur == start {
                     self.diags.push(
@@ -1337,7 +1347,27 @@ impl Lowerer<'_, '_> {
                     );
                     break;
                 }
-                match services.get(&cur).and_then(|s| s.extends) {
+                let Some(base) = services.get(&cur) else {
+                    break;
+                };
+                let base_name = &self.ir.defs[cur.0 as usize].full_name;
+                for m in &base.methods {
+                    if let Some(span) = own.get(m.name.as_str()) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                *span,
+                                format!(
+                                    "method `{}` is already defined in base service `{base_name}`",
+                                    m.name
+                                ),
+                            )
+                            .with_label("redefined here")
+                            .with_secondary(m.span, "first defined here")
+                            .with_note("Thrift services cannot override inherited methods"),
+                        );
+                    }
+                }
+                match base.extends {
                     Some(n) => cur = n,
                     None => break,
                 }
