@@ -1,10 +1,11 @@
 //! Compares kit's IR with Apache Thrift 0.25's `--gen json` dump of every corpus file it
 //! accepts (`expected/thrift-json/**.json`): names, field ids, requiredness, types (typedefs
-//! resolved, as the dump shows them), enum values, services and their methods.
+//! resolved, as the dump shows them), enum values, services and their methods, and doc
+//! comments.
 
 mod thrift_common;
 
-use kit_idl::ir::{DefId, DefKind, Field, Ir, Presence, StructKind, Type};
+use kit_idl::ir::{ConstValue, DefId, DefKind, Field, Ir, Presence, StructKind, Type};
 use serde_json::Value;
 use thrift_common::*;
 use walkdir::WalkDir;
@@ -90,14 +91,34 @@ fn fields_line(ir: &Ir, main: kit_idl::source::FileId, fields: &[Field]) -> Vec<
         .iter()
         .map(|f| {
             format!(
-                "{} {} {} {}",
+                "{} {} {} {}{}{}",
                 f.id,
                 f.name,
                 kit_type(ir, main, &f.ty),
-                presence(f.presence)
+                presence(f.presence),
+                f.default
+                    .as_ref()
+                    .map(|d| format!(" = {}", normalize(&kit_value(ir, d))))
+                    .unwrap_or_default(),
+                kit_doc(&f.docs)
             )
         })
         .collect()
+}
+
+/// ` doc=<text>` when there is a doc comment (Apache ends each doc line with `\n`).
+fn kit_doc(d: &kit_idl::ir::Docs) -> String {
+    match &d.0 {
+        Some(t) => format!(" doc={:?}", format!("{t}\n")),
+        None => String::new(),
+    }
+}
+
+fn json_doc(v: &Value) -> String {
+    match v.get("doc").and_then(Value::as_str) {
+        Some(t) => format!(" doc={t:?}"),
+        None => String::new(),
+    }
 }
 
 fn json_fields(v: &Value) -> Vec<String> {
@@ -106,11 +127,15 @@ fn json_fields(v: &Value) -> Vec<String> {
             a.iter()
                 .map(|f| {
                     format!(
-                        "{} {} {} {}",
+                        "{} {} {} {}{}{}",
                         f["key"],
                         f["name"].as_str().unwrap_or("?"),
                         json_type(&f["typeId"], f.get("type")),
-                        f["required"].as_str().unwrap_or("?")
+                        f["required"].as_str().unwrap_or("?"),
+                        f.get("default")
+                            .map(|d| format!(" = {}", normalize(d)))
+                            .unwrap_or_default(),
+                        json_doc(f)
                     )
                 })
                 .collect()
@@ -121,27 +146,40 @@ fn json_fields(v: &Value) -> Vec<String> {
 /// One line per fact, in the order the dump lists them.
 fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
     let file = ir.file(main);
-    let mut out = Vec::new();
+    let mut out = vec![format!("program{}", kit_doc(&file.docs))];
     let defs: Vec<_> = file.defs.iter().map(|id| ir.def(*id)).collect();
     for d in &defs {
         if let DefKind::Enum(e) = &d.kind {
+            out.push(format!("enum {}{}", d.name, kit_doc(&d.docs)));
             for v in &e.values {
-                out.push(format!("enum {} {} = {}", d.name, v.name, v.value));
+                out.push(format!(
+                    "enum {} {} = {}{}",
+                    d.name,
+                    v.name,
+                    v.value,
+                    kit_doc(&v.docs)
+                ));
             }
         }
     }
     for d in &defs {
         if let DefKind::Alias(t) = &d.kind {
-            out.push(format!("typedef {} {}", d.name, kit_type(ir, main, t)));
+            out.push(format!(
+                "typedef {} {}{}",
+                d.name,
+                kit_type(ir, main, t),
+                kit_doc(&d.docs)
+            ));
         }
     }
     for d in &defs {
         if let DefKind::Struct(s) = &d.kind {
             out.push(format!(
-                "struct {} exception={} union={}",
+                "struct {} exception={} union={}{}",
                 d.name,
                 s.kind == StructKind::Exception,
-                s.kind == StructKind::Union
+                s.kind == StructKind::Union,
+                kit_doc(&d.docs)
             ));
             for f in fields_line(ir, main, &s.fields) {
                 out.push(format!("  field {f}"));
@@ -150,20 +188,35 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
     }
     for d in &defs {
         if let DefKind::Const(c) = &d.kind {
-            out.push(format!("const {} {}", d.name, kit_type(ir, main, &c.ty)));
+            out.push(format!(
+                "const {} {} = {}{}",
+                d.name,
+                kit_type(ir, main, &c.ty),
+                normalize(&kit_value(ir, &c.value)),
+                kit_doc(&d.docs)
+            ));
         }
     }
     for d in &defs {
         if let DefKind::Service(s) = &d.kind {
             let ext = s.extends.map(|e| class(ir, main, e)).unwrap_or_default();
-            out.push(format!("service {} extends {ext}", d.name));
+            out.push(format!(
+                "service {} extends {ext}{}",
+                d.name,
+                kit_doc(&d.docs)
+            ));
             for m in &s.methods {
                 let ret = m
                     .result
                     .as_ref()
                     .map(|t| kit_type(ir, main, t))
                     .unwrap_or_else(|| "void".into());
-                out.push(format!("  method {} -> {ret} oneway={}", m.name, m.oneway));
+                out.push(format!(
+                    "  method {} -> {ret} oneway={}{}",
+                    m.name,
+                    m.oneway,
+                    kit_doc(&m.docs)
+                ));
                 for f in fields_line(ir, main, &m.args) {
                     out.push(format!("    arg {f}"));
                 }
@@ -177,31 +230,39 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
 }
 
 fn json_facts(j: &Value) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out = vec![format!("program{}", json_doc(j))];
     let arr = |k: &str| j[k].as_array().cloned().unwrap_or_default();
     for e in arr("enums") {
+        out.push(format!(
+            "enum {}{}",
+            e["name"].as_str().unwrap_or("?"),
+            json_doc(&e)
+        ));
         for m in e["members"].as_array().cloned().unwrap_or_default() {
             out.push(format!(
-                "enum {} {} = {}",
+                "enum {} {} = {}{}",
                 e["name"].as_str().unwrap_or("?"),
                 m["name"].as_str().unwrap_or("?"),
-                m["value"]
+                m["value"],
+                json_doc(&m)
             ));
         }
     }
     for t in arr("typedefs") {
         out.push(format!(
-            "typedef {} {}",
+            "typedef {} {}{}",
             t["name"].as_str().unwrap_or("?"),
-            json_type(&t["typeId"], t.get("type"))
+            json_type(&t["typeId"], t.get("type")),
+            json_doc(&t)
         ));
     }
     for s in arr("structs") {
         out.push(format!(
-            "struct {} exception={} union={}",
+            "struct {} exception={} union={}{}",
             s["name"].as_str().unwrap_or("?"),
             s["isException"],
-            s["isUnion"]
+            s["isUnion"],
+            json_doc(&s)
         ));
         for f in json_fields(&s["fields"]) {
             out.push(format!("  field {f}"));
@@ -209,23 +270,27 @@ fn json_facts(j: &Value) -> Vec<String> {
     }
     for c in arr("constants") {
         out.push(format!(
-            "const {} {}",
+            "const {} {} = {}{}",
             c["name"].as_str().unwrap_or("?"),
-            json_type(&c["typeId"], c.get("type"))
+            json_type(&c["typeId"], c.get("type")),
+            normalize(&c["value"]),
+            json_doc(&c)
         ));
     }
     for s in arr("services") {
         out.push(format!(
-            "service {} extends {}",
+            "service {} extends {}{}",
             s["name"].as_str().unwrap_or("?"),
-            s["extends"].as_str().unwrap_or("")
+            s["extends"].as_str().unwrap_or(""),
+            json_doc(&s)
         ));
         for f in s["functions"].as_array().cloned().unwrap_or_default() {
             out.push(format!(
-                "  method {} -> {} oneway={}",
+                "  method {} -> {} oneway={}{}",
                 f["name"].as_str().unwrap_or("?"),
                 json_type(&f["returnTypeId"], f.get("returnType")),
-                f["oneway"]
+                f["oneway"],
+                json_doc(&f)
             ));
             for a in json_fields(&f["arguments"]) {
                 out.push(format!("    arg {a}"));
@@ -236,6 +301,69 @@ fn json_facts(j: &Value) -> Vec<String> {
         }
     }
     out
+}
+
+/// A constant as Apache's dump writes it: enums and bools as numbers, maps and structs as
+/// objects (keys as strings), binary as text.
+fn kit_value(ir: &Ir, v: &ConstValue) -> Value {
+    match v {
+        ConstValue::Bool(b) => Value::from(i64::from(*b)),
+        ConstValue::Int(i) => Value::from(*i),
+        ConstValue::Double(f) => Value::from(*f),
+        ConstValue::Str(s) => Value::from(s.clone()),
+        ConstValue::Bytes(b) => Value::from(String::from_utf8_lossy(b).into_owned()),
+        ConstValue::Enum { value, .. } => Value::from(*value),
+        ConstValue::List(items) => Value::Array(items.iter().map(|i| kit_value(ir, i)).collect()),
+        ConstValue::Map(entries) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| {
+                    let key = match kit_value(ir, k) {
+                        Value::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (key, kit_value(ir, v))
+                })
+                .collect(),
+        ),
+        ConstValue::Struct { def, fields } => {
+            let names: Vec<(i32, String)> = match &ir.def(*def).kind {
+                DefKind::Struct(s) => s.fields.iter().map(|f| (f.id, f.name.clone())).collect(),
+                _ => Vec::new(),
+            };
+            Value::Object(
+                fields
+                    .iter()
+                    .map(|(id, v)| {
+                        let name = names
+                            .iter()
+                            .find(|(i, _)| i == id)
+                            .map(|(_, n)| n.clone())
+                            .unwrap_or_default();
+                        (name, kit_value(ir, v))
+                    })
+                    .collect(),
+            )
+        }
+    }
+}
+
+/// Canonical text: object keys sorted, every number as a double with 13 significant digits
+/// (Apache prints doubles with less precision than they were written with).
+fn normalize(v: &Value) -> String {
+    fn walk(v: &Value) -> Value {
+        match v {
+            Value::Number(n) => Value::from(format!("{:.12e}", n.as_f64().unwrap_or(f64::NAN))),
+            Value::Array(a) => Value::Array(a.iter().map(walk).collect()),
+            // Apache keeps `{}` written for an empty set as a map.
+            Value::Object(o) if o.is_empty() => Value::Array(Vec::new()),
+            Value::Object(o) => {
+                Value::Object(o.iter().map(|(k, v)| (k.clone(), walk(v))).collect())
+            }
+            other => other.clone(),
+        }
+    }
+    walk(v).to_string()
 }
 
 /// The dump with its `"constants": [...]` section emptied.

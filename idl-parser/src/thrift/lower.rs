@@ -809,7 +809,9 @@ impl Lowerer<'_, '_> {
                 Type::Bytes => Some(ConstValue::Bytes(s.clone().into_bytes())),
                 Type::Uuid => {
                     if is_uuid(s) {
-                        Some(ConstValue::Str(s.clone()))
+                        // Stored without the optional braces, as Apache Thrift does.
+                        let bare = s.trim_start_matches('{').trim_end_matches('}');
+                        Some(ConstValue::Str(bare.to_string()))
                     } else {
                         self.diags.push(
                             Diagnostic::error(e.span, format!("`{s}` is not a valid uuid"))
@@ -1113,7 +1115,10 @@ impl Lowerer<'_, '_> {
             }
             (ConstValue::Enum { value, .. }, _) => self.coerce_int(value as i128, t, ty, span),
             (ConstValue::Double(f), Type::Double) => Some(ConstValue::Double(f)),
-            (ConstValue::Str(s), Type::String | Type::Uuid) => Some(ConstValue::Str(s)),
+            (ConstValue::Str(s), Type::String) => Some(ConstValue::Str(s)),
+            (ConstValue::Str(s), Type::Uuid) if is_uuid(&s) => Some(ConstValue::Str(
+                s.trim_start_matches('{').trim_end_matches('}').to_string(),
+            )),
             (ConstValue::Str(s), Type::Bytes) => Some(ConstValue::Bytes(s.into_bytes())),
             (ConstValue::Bytes(b), Type::Bytes) => Some(ConstValue::Bytes(b)),
             (ConstValue::Bytes(b), Type::String) => match String::from_utf8(b) {
@@ -1259,9 +1264,19 @@ impl Lowerer<'_, '_> {
                     .as_ref()
                     .map(|t| self.resolve_type(fi, t).unwrap_or(Type::Bool));
                 let what = format!("the arguments of `{}`", f.name.name);
-                let args = self.field_list(fi, &f.args, false, true, &what);
+                let mut args = self.field_list(fi, &f.args, false, true, &what);
                 let what = format!("the exceptions of `{}`", f.name.name);
-                let throws = self.field_list(fi, &f.throws, false, false, &what);
+                let mut throws = self.field_list(fi, &f.throws, false, false, &what);
+                for (lowered, src) in args
+                    .iter_mut()
+                    .zip(&f.args)
+                    .chain(throws.iter_mut().zip(&f.throws))
+                {
+                    if let Some(e) = &src.default {
+                        let mut depth = 0;
+                        lowered.default = self.eval(fi, e, &lowered.ty.clone(), 1, &mut depth);
+                    }
+                }
                 for (tf, af) in throws.iter().zip(&f.throws) {
                     let is_exc = match self.true_type(&tf.ty) {
                         Some(Type::Ref(x)) => {

@@ -26,6 +26,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
         file,
         src,
         comments: scan_comments(src),
+        last_item: 0,
         diags,
     };
     Some(b.document(doc))
@@ -36,6 +37,9 @@ struct Builder<'s, 'd> {
     src: &'s str,
     /// Every comment `(start, end, is_doc)`, in source order.
     comments: Vec<(usize, usize, bool)>,
+    /// Start of the last item (header, definition, field, ...) seen: doc comments before it
+    /// belong to it or to an earlier item.
+    last_item: usize,
     diags: &'d mut Diagnostics,
 }
 
@@ -59,6 +63,12 @@ impl<'s> Builder<'s, '_> {
         let mut first_header: Option<usize> = None;
         for p in doc.into_inner() {
             let start = p.as_span().start();
+            if matches!(
+                p.as_rule(),
+                Rule::include | Rule::cpp_include | Rule::namespace | Rule::old_namespace
+            ) {
+                self.last_item = start;
+            }
             match p.as_rule() {
                 Rule::include => {
                     first_header.get_or_insert(start);
@@ -131,8 +141,14 @@ impl<'s> Builder<'s, '_> {
                 }
             }
         }
+        // The program doc: the file's first doc comment, when it comes before the first header.
         if let Some(h) = first_header {
-            ast.docs = self.docs_before(h);
+            if let Some(&(start, end, _)) = self.comments.iter().find(|c| c.2) {
+                if end <= h {
+                    let text = self.src.get(start + 3..end.saturating_sub(2)).unwrap_or("");
+                    ast.docs = Docs(Some(clean_doc(text)));
+                }
+            }
         }
         ast
     }
@@ -512,30 +528,26 @@ impl<'s> Builder<'s, '_> {
         out
     }
 
-    /// The doc comment that directly precedes `pos` (only whitespace and ordinary comments
-    /// in between), cleaned up as Apache Thrift does.
-    fn docs_before(&self, pos: usize) -> Docs {
-        let bytes = self.src.as_bytes();
+    /// The doc comment of the item starting at `pos`, cleaned up as Apache Thrift does.
+    ///
+    /// Apache Thrift hands the last doc comment read to the next item (definition, field,
+    /// function, enum value) that starts: so it is the last doc comment between the start of
+    /// the previous item and `pos`, wherever exactly it sits.
+    fn docs_before(&mut self, pos: usize) -> Docs {
+        let floor = std::mem::replace(&mut self.last_item, pos);
         let mut i = self.comments.partition_point(|c| c.1 <= pos);
-        let mut at = pos;
-        loop {
-            while at > 0 && bytes[at - 1].is_ascii_whitespace() {
-                at -= 1;
-            }
-            if i == 0 {
-                return Docs(None);
-            }
+        while i > 0 {
             let (start, end, is_doc) = self.comments[i - 1];
-            if end != at {
-                return Docs(None);
+            if start < floor {
+                break;
             }
             if is_doc {
                 let text = self.src.get(start + 3..end.saturating_sub(2)).unwrap_or("");
                 return Docs(Some(clean_doc(text)));
             }
-            at = start;
             i -= 1;
         }
+        Docs(None)
     }
 }
 
