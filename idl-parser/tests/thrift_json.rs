@@ -1,11 +1,13 @@
 //! Compares kit's IR with Apache Thrift 0.25's `--gen json` dump of every corpus file it
 //! accepts (`expected/thrift-json/**.json`): names, field ids, requiredness, types (typedefs
-//! resolved, as the dump shows them), enum values, services and their methods, and doc
-//! comments.
+//! resolved, as the dump shows them), enum values, services and their methods, annotations on
+//! definitions, fields and methods, constant values and defaults, and doc comments.
 
 mod thrift_common;
 
-use kit_idl::ir::{ConstValue, DefId, DefKind, Field, Ir, Presence, StructKind, Type};
+use kit_idl::ir::{
+    Annotation, AnnotationValue, ConstValue, DefId, DefKind, Field, Ir, Presence, StructKind, Type,
+};
 use serde_json::Value;
 use thrift_common::*;
 use walkdir::WalkDir;
@@ -91,7 +93,7 @@ fn fields_line(ir: &Ir, main: kit_idl::source::FileId, fields: &[Field]) -> Vec<
         .iter()
         .map(|f| {
             format!(
-                "{} {} {} {}{}{}",
+                "{} {} {} {}{}{}{}",
                 f.id,
                 f.name,
                 kit_type(ir, main, &f.ty),
@@ -100,10 +102,39 @@ fn fields_line(ir: &Ir, main: kit_idl::source::FileId, fields: &[Field]) -> Vec<
                     .as_ref()
                     .map(|d| format!(" = {}", normalize(&kit_value(ir, d))))
                     .unwrap_or_default(),
+                kit_ann(&f.annotations),
                 kit_doc(&f.docs)
             )
         })
         .collect()
+}
+
+/// ` ann={...}` when there are annotations (a key without value reads `"1"` as in Apache).
+fn kit_ann(a: &[Annotation]) -> String {
+    if a.is_empty() {
+        return String::new();
+    }
+    let mut m = serde_json::Map::new();
+    for x in a {
+        let v = match &x.value {
+            AnnotationValue::None => "1".to_string(),
+            AnnotationValue::Str(s) | AnnotationValue::Ident(s) | AnnotationValue::Aggregate(s) => {
+                s.clone()
+            }
+            AnnotationValue::Int(i) => i.to_string(),
+            AnnotationValue::Float(f) => f.to_string(),
+            AnnotationValue::Bool(b) => b.to_string(),
+        };
+        m.insert(x.name.clone(), Value::from(v));
+    }
+    format!(" ann={}", Value::Object(m))
+}
+
+fn json_ann(v: &Value) -> String {
+    match v.get("annotations") {
+        Some(a) => format!(" ann={a}"),
+        None => String::new(),
+    }
 }
 
 /// ` doc=<text>` when there is a doc comment (Apache ends each doc line with `\n`).
@@ -127,7 +158,7 @@ fn json_fields(v: &Value) -> Vec<String> {
             a.iter()
                 .map(|f| {
                     format!(
-                        "{} {} {} {}{}{}",
+                        "{} {} {} {}{}{}{}",
                         f["key"],
                         f["name"].as_str().unwrap_or("?"),
                         json_type(&f["typeId"], f.get("type")),
@@ -135,6 +166,7 @@ fn json_fields(v: &Value) -> Vec<String> {
                         f.get("default")
                             .map(|d| format!(" = {}", normalize(d)))
                             .unwrap_or_default(),
+                        json_ann(f),
                         json_doc(f)
                     )
                 })
@@ -150,7 +182,12 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
     let defs: Vec<_> = file.defs.iter().map(|id| ir.def(*id)).collect();
     for d in &defs {
         if let DefKind::Enum(e) = &d.kind {
-            out.push(format!("enum {}{}", d.name, kit_doc(&d.docs)));
+            out.push(format!(
+                "enum {}{}{}",
+                d.name,
+                kit_ann(&d.annotations),
+                kit_doc(&d.docs)
+            ));
             for v in &e.values {
                 out.push(format!(
                     "enum {} {} = {}{}",
@@ -165,9 +202,10 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
     for d in &defs {
         if let DefKind::Alias(t) = &d.kind {
             out.push(format!(
-                "typedef {} {}{}",
+                "typedef {} {}{}{}",
                 d.name,
                 kit_type(ir, main, t),
+                kit_ann(&d.annotations),
                 kit_doc(&d.docs)
             ));
         }
@@ -175,10 +213,11 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
     for d in &defs {
         if let DefKind::Struct(s) = &d.kind {
             out.push(format!(
-                "struct {} exception={} union={}{}",
+                "struct {} exception={} union={}{}{}",
                 d.name,
                 s.kind == StructKind::Exception,
                 s.kind == StructKind::Union,
+                kit_ann(&d.annotations),
                 kit_doc(&d.docs)
             ));
             for f in fields_line(ir, main, &s.fields) {
@@ -201,8 +240,9 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
         if let DefKind::Service(s) = &d.kind {
             let ext = s.extends.map(|e| class(ir, main, e)).unwrap_or_default();
             out.push(format!(
-                "service {} extends {ext}{}",
+                "service {} extends {ext}{}{}",
                 d.name,
+                kit_ann(&d.annotations),
                 kit_doc(&d.docs)
             ));
             for m in &s.methods {
@@ -212,9 +252,10 @@ fn kit_facts(ir: &Ir, main: kit_idl::source::FileId) -> Vec<String> {
                     .map(|t| kit_type(ir, main, t))
                     .unwrap_or_else(|| "void".into());
                 out.push(format!(
-                    "  method {} -> {ret} oneway={}{}",
+                    "  method {} -> {ret} oneway={}{}{}",
                     m.name,
                     m.oneway,
+                    kit_ann(&m.annotations),
                     kit_doc(&m.docs)
                 ));
                 for f in fields_line(ir, main, &m.args) {
@@ -234,8 +275,9 @@ fn json_facts(j: &Value) -> Vec<String> {
     let arr = |k: &str| j[k].as_array().cloned().unwrap_or_default();
     for e in arr("enums") {
         out.push(format!(
-            "enum {}{}",
+            "enum {}{}{}",
             e["name"].as_str().unwrap_or("?"),
+            json_ann(&e),
             json_doc(&e)
         ));
         for m in e["members"].as_array().cloned().unwrap_or_default() {
@@ -250,18 +292,20 @@ fn json_facts(j: &Value) -> Vec<String> {
     }
     for t in arr("typedefs") {
         out.push(format!(
-            "typedef {} {}{}",
+            "typedef {} {}{}{}",
             t["name"].as_str().unwrap_or("?"),
             json_type(&t["typeId"], t.get("type")),
+            json_ann(&t),
             json_doc(&t)
         ));
     }
     for s in arr("structs") {
         out.push(format!(
-            "struct {} exception={} union={}{}",
+            "struct {} exception={} union={}{}{}",
             s["name"].as_str().unwrap_or("?"),
             s["isException"],
             s["isUnion"],
+            json_ann(&s),
             json_doc(&s)
         ));
         for f in json_fields(&s["fields"]) {
@@ -279,17 +323,19 @@ fn json_facts(j: &Value) -> Vec<String> {
     }
     for s in arr("services") {
         out.push(format!(
-            "service {} extends {}{}",
+            "service {} extends {}{}{}",
             s["name"].as_str().unwrap_or("?"),
             s["extends"].as_str().unwrap_or(""),
+            json_ann(&s),
             json_doc(&s)
         ));
         for f in s["functions"].as_array().cloned().unwrap_or_default() {
             out.push(format!(
-                "  method {} -> {} oneway={}{}",
+                "  method {} -> {} oneway={}{}{}",
                 f["name"].as_str().unwrap_or("?"),
                 json_type(&f["returnTypeId"], f.get("returnType")),
                 f["oneway"],
+                json_ann(&f),
                 json_doc(&f)
             ));
             for a in json_fields(&f["arguments"]) {
