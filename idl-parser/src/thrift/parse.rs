@@ -73,14 +73,14 @@ impl<'s> Builder<'s, '_> {
                 Rule::include => {
                     first_header.get_or_insert(start);
                     let span = self.span(&p);
-                    if let Some(lit) = p.into_inner().next() {
+                    if let Some(lit) = p.into_inner().find(|q| q.as_rule() == Rule::literal) {
                         let path = self.literal(&lit);
                         ast.includes.push(IncludeStmt { path, span });
                     }
                 }
                 Rule::cpp_include => {
                     first_header.get_or_insert(start);
-                    if let Some(lit) = p.into_inner().next() {
+                    if let Some(lit) = p.into_inner().find(|q| q.as_rule() == Rule::literal) {
                         let path = self.literal(&lit);
                         ast.cpp_includes.push(path);
                     }
@@ -156,7 +156,7 @@ impl<'s> Builder<'s, '_> {
     fn definition(&mut self, p: P<'s>) -> Option<Def> {
         let rule = p.as_rule();
         let docs = self.docs_before(p.as_span().start());
-        let mut inner = p.into_inner();
+        let mut inner = p.into_inner().filter(|q| !is_keyword(q.as_rule()));
         let mut annotations = Vec::new();
         let (name, kind) = match rule {
             Rule::typedef => {
@@ -681,6 +681,24 @@ pub(crate) fn parse_int(s: &str) -> Option<i128> {
     Some(if neg { -v } else { v })
 }
 
+fn is_keyword(r: Rule) -> bool {
+    matches!(
+        r,
+        Rule::kw_include
+            | Rule::kw_cpp_include
+            | Rule::kw_namespace
+            | Rule::kw_typedef
+            | Rule::kw_const
+            | Rule::kw_enum
+            | Rule::kw_senum
+            | Rule::kw_service
+            | Rule::kw_extends
+            | Rule::kw_throws
+            | Rule::kw_cpp_type
+            | Rule::kw_xsd_all
+    )
+}
+
 /// One readable diagnostic for a pest failure.
 fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
     let pos = match e.location {
@@ -761,7 +779,14 @@ fn describe(r: Rule) -> &'static str {
         | Rule::set_type
         | Rule::list_type => "a type",
         Rule::reference => "`&`",
-        Rule::throws => "`throws`",
+        Rule::throws | Rule::kw_throws => "`throws`",
+        Rule::kw_extends => "`extends`",
+        Rule::kw_include | Rule::kw_cpp_include | Rule::kw_namespace => {
+            "a header (`include`, `namespace`)"
+        }
+        Rule::kw_typedef | Rule::kw_const | Rule::kw_enum | Rule::kw_senum | Rule::kw_service => {
+            "a definition"
+        }
         Rule::annotations => "annotations `(...)`",
         Rule::annotation => "an annotation",
         Rule::const_list | Rule::const_map | Rule::const_entry => "a constant value",
