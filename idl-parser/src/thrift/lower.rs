@@ -5,7 +5,7 @@
 //! enums their values, evaluate constants in source order, then field defaults and services.
 //! Lookups go through `HashMap`s; output is always built from the source-ordered `Vec`s.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::ast::{self, BaseType, ConstExpr, ConstKind, Req, TypeKind, TypeRef};
 use crate::compile::LoadedFile;
@@ -52,6 +52,11 @@ struct Lowerer<'a, 'b> {
     alias_true: Vec<Option<Type>>,
     fields: Vec<Vec<ir::Field>>,
     enum_values: Vec<Vec<ir::EnumValue>>,
+    /// Enum value by enum and name (first one wins), and the set of values of each enum.
+    enum_by_name: HashMap<DefId, HashMap<String, i32>>,
+    enum_has_value: HashSet<(DefId, i32)>,
+    /// Field index by struct and name (first one wins).
+    field_by_name: HashMap<DefId, HashMap<String, usize>>,
     consts: Vec<Option<(ConstValue, usize)>>,
     /// Constants whose evaluation has finished (successfully or not).
     const_done: Vec<bool>,
@@ -74,6 +79,9 @@ pub(crate) fn lower(
         alias_true: Vec::new(),
         fields: Vec::new(),
         enum_values: Vec::new(),
+        enum_by_name: HashMap::new(),
+        enum_has_value: HashSet::new(),
+        field_by_name: HashMap::new(),
         consts: Vec::new(),
         const_done: Vec::new(),
     };
@@ -682,6 +690,11 @@ impl Lowerer<'_, '_> {
                 };
                 let what = format!("{what} `{}`", d.name.name);
                 let f = self.field_list(fi, fields, *kind == StructKind::Union, false, &what);
+                let mut by_name = HashMap::with_capacity(f.len());
+                for (i, field) in f.iter().enumerate() {
+                    by_name.entry(field.name.clone()).or_insert(i);
+                }
+                self.field_by_name.insert(id, by_name);
                 self.fields[id.0 as usize] = f;
             }
         }
@@ -740,6 +753,12 @@ impl Lowerer<'_, '_> {
                     span: v.name.span,
                 });
             }
+            let mut by_name = HashMap::with_capacity(out.len());
+            for v in &out {
+                by_name.entry(v.name.clone()).or_insert(v.value);
+                self.enum_has_value.insert((id, v.value));
+            }
+            self.enum_by_name.insert(id, by_name);
             self.enum_values[id.0 as usize] = out;
         }
     }
@@ -760,6 +779,13 @@ impl Lowerer<'_, '_> {
                 self.const_done[id.0 as usize] = true;
             }
         }
+    }
+
+    fn enum_value(&self, id: DefId, name: &str) -> Option<i32> {
+        self.enum_by_name
+            .get(&id)
+            .and_then(|m| m.get(name))
+            .copied()
     }
 
     fn mismatch(&mut self, span: Span, t: &Type, found: &str) {
@@ -880,9 +906,11 @@ impl Lowerer<'_, '_> {
                             ok = false;
                             continue;
                         };
-                        let found = self.fields[id.0 as usize]
-                            .iter()
-                            .find(|f| f.name == *fname)
+                        let found = self
+                            .field_by_name
+                            .get(&id)
+                            .and_then(|m| m.get(fname.as_str()))
+                            .and_then(|&i| self.fields[id.0 as usize].get(i))
                             .map(|f| (f.id, f.ty.clone()));
                         let Some((fid, fty)) = found else {
                             let sname = self.ir.defs[id.0 as usize].name.clone();
@@ -949,10 +977,7 @@ impl Lowerer<'_, '_> {
             Type::Bool => Some(ConstValue::Bool(v != 0)),
             Type::Ref(id) if self.class[id.0 as usize] == Class::Enum => {
                 let id = *id;
-                if self.enum_values[id.0 as usize]
-                    .iter()
-                    .any(|e| e.value as i128 == v)
-                {
+                if i32::try_from(v).is_ok_and(|v| self.enum_has_value.contains(&(id, v))) {
                     Some(ConstValue::Enum {
                         def: id,
                         value: v as i32,
@@ -992,10 +1017,7 @@ impl Lowerer<'_, '_> {
         if let (Type::Ref(eid), Some((prefix, value))) = (t, name.rsplit_once('.')) {
             let eid = *eid;
             if self.class[eid.0 as usize] == Class::Enum {
-                let found = self.enum_values[eid.0 as usize]
-                    .iter()
-                    .find(|e| e.name == value)
-                    .map(|e| e.value);
+                let found = self.enum_value(eid, value);
                 if let Some(v) = found {
                     let ename = self.ir.defs[eid.0 as usize].name.clone();
                     if prefix.rsplit('.').next() != Some(ename.as_str()) {
@@ -1043,10 +1065,7 @@ impl Lowerer<'_, '_> {
         if let Some((prefix, value)) = name.rsplit_once('.') {
             match self.lookup(fi, prefix) {
                 Lookup::Found(id) if self.class[id.0 as usize] == Class::Enum => {
-                    let found = self.enum_values[id.0 as usize]
-                        .iter()
-                        .find(|e| e.name == value)
-                        .map(|e| e.value);
+                    let found = self.enum_value(id, value);
                     return match found {
                         Some(v) => self.coerce(ConstValue::Enum { def: id, value: v }, t, ty, span),
                         None => {
