@@ -716,6 +716,24 @@ fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagno
             }
         }
     }
+    // Everything a constant value may start with reads better as one item.
+    let value_starts = ["an integer", "a number", "`[`"];
+    if value_starts.iter().all(|v| expected.contains(v)) {
+        let folded = [
+            "an identifier",
+            "an integer",
+            "a number",
+            "a string literal",
+            "`[`",
+            "`{`",
+        ];
+        let at = expected
+            .iter()
+            .position(|e| folded.contains(e))
+            .unwrap_or(0);
+        expected.retain(|e| !folded.contains(e));
+        expected.insert(at.min(expected.len()), "a constant value");
+    }
     let msg = match expected.len() {
         0 => format!("unexpected {found}"),
         1 => format!("expected {}, found {found}", expected[0]),
@@ -746,7 +764,17 @@ fn found_at(src: &str, pos: usize) -> (String, usize) {
         return (format!("`{}`", &rest[..n]), n);
     }
     if c == '"' || c == '\'' {
-        return ("a string literal".to_string(), c.len_utf8());
+        let line = rest[1..].split('\n').next().unwrap_or("");
+        let closed = line.contains(c);
+        let what = if closed {
+            "a string literal"
+        } else {
+            "an unterminated string literal (strings end on the line they start)"
+        };
+        return (what.to_string(), c.len_utf8());
+    }
+    if rest.starts_with("/*") {
+        return ("an unterminated comment `/*`".to_string(), 2);
     }
     let shown = if c.is_whitespace() || c.is_control() {
         format!("{c:?}")
@@ -778,7 +806,7 @@ fn describe(r: Rule) -> &'static str {
         | Rule::map_type
         | Rule::set_type
         | Rule::list_type => "a type",
-        Rule::reference => "`&`",
+        Rule::reference => "",
         Rule::throws | Rule::kw_throws => "`throws`",
         Rule::kw_extends => "`extends`",
         Rule::kw_include | Rule::kw_cpp_include | Rule::kw_namespace => {
@@ -787,7 +815,7 @@ fn describe(r: Rule) -> &'static str {
         Rule::kw_typedef | Rule::kw_const | Rule::kw_enum | Rule::kw_senum | Rule::kw_service => {
             "a definition"
         }
-        Rule::annotations => "annotations `(...)`",
+        Rule::annotations | Rule::ann_open => "",
         Rule::annotation => "an annotation",
         Rule::const_list | Rule::const_map | Rule::const_entry => "a constant value",
         Rule::int_const => "an integer",
