@@ -58,6 +58,25 @@ impl<'s> Builder<'s, '_> {
         }
     }
 
+    /// A name being declared: Apache Thrift rejects dots in it (`validate_simple_identifier`).
+    fn simple_ident(&mut self, p: P<'s>) -> Ident {
+        let id = self.ident(p);
+        if id.name.contains('.') {
+            self.diags.push(
+                Diagnostic::error(
+                    id.span,
+                    format!(
+                        "`{}` cannot be declared: names may not contain `.`",
+                        id.name
+                    ),
+                )
+                .with_label("dotted name")
+                .with_note("dots are only for referring to names of included files: `file.Name`"),
+            );
+        }
+        id
+    }
+
     fn document(&mut self, doc: P<'s>) -> Ast {
         let mut ast = Ast::default();
         let mut first_header: Option<usize> = None;
@@ -161,7 +180,7 @@ impl<'s> Builder<'s, '_> {
         let (name, kind) = match rule {
             Rule::typedef => {
                 let ty = self.field_type(inner.next()?);
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 for q in inner {
                     if q.as_rule() == Rule::annotations {
                         annotations = self.annotations(q);
@@ -171,14 +190,14 @@ impl<'s> Builder<'s, '_> {
             }
             Rule::const_def => {
                 let ty = self.field_type(inner.next()?);
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 let value = inner
                     .find(|q| q.as_rule() != Rule::eq)
                     .map(|q| self.const_value(q))?;
                 (name, DefKind::Const { ty, value })
             }
             Rule::enum_def => {
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 let mut values = Vec::new();
                 for q in inner {
                     match q.as_rule() {
@@ -190,7 +209,7 @@ impl<'s> Builder<'s, '_> {
                 (name, DefKind::Enum(values))
             }
             Rule::senum_def => {
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 for q in inner {
                     if q.as_rule() == Rule::annotations {
                         annotations = self.annotations(q);
@@ -204,7 +223,7 @@ impl<'s> Builder<'s, '_> {
                     "exception" => StructKind::Exception,
                     _ => StructKind::Struct,
                 };
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 let mut fields = Vec::new();
                 for q in inner {
                     match q.as_rule() {
@@ -216,7 +235,7 @@ impl<'s> Builder<'s, '_> {
                 (name, DefKind::Struct { kind, fields })
             }
             Rule::service => {
-                let name = self.ident(inner.next()?);
+                let name = self.simple_ident(inner.next()?);
                 let mut extends = None;
                 let mut functions = Vec::new();
                 for q in inner {
@@ -242,7 +261,7 @@ impl<'s> Builder<'s, '_> {
     fn enum_value(&mut self, p: P<'s>) -> Option<EnumValue> {
         let docs = self.docs_before(p.as_span().start());
         let mut inner = p.into_inner();
-        let name = self.ident(inner.next()?);
+        let name = self.simple_ident(inner.next()?);
         let mut value = None;
         let mut annotations = Vec::new();
         for q in inner {
@@ -300,7 +319,7 @@ impl<'s> Builder<'s, '_> {
                     req = Some((r, self.span(&q)));
                 }
                 Rule::field_type => ty = Some(self.field_type(q)),
-                Rule::ident if name.is_none() => name = Some(self.ident(q)),
+                Rule::ident if name.is_none() => name = Some(self.simple_ident(q)),
                 Rule::annotations => annotations = self.annotations(q),
                 Rule::reference | Rule::eq | Rule::field => {}
                 _ => default = Some(self.const_value(q)),
@@ -338,7 +357,7 @@ impl<'s> Builder<'s, '_> {
                         }
                     }
                 }
-                Rule::ident => name = Some(self.ident(q)),
+                Rule::ident => name = Some(self.simple_ident(q)),
                 Rule::field => args.push(self.field(q)?),
                 Rule::throws => {
                     for f in q.into_inner() {
