@@ -153,7 +153,11 @@ fn mutated_corpus_files_never_panic() {
     assert!(sources.len() > 100);
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let mut failures = Vec::new();
-    let iterations = 5000;
+    // More with `KIT_FUZZ_ITERS=200000 cargo test --release ...`.
+    let iterations: usize = std::env::var("KIT_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5000);
     for it in 0..iterations {
         let src = &sources[rng.below(sources.len())];
         let text = mutate(&mut rng, src);

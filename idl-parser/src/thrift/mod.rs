@@ -1,4 +1,21 @@
 //! Thrift front end: pest grammar, syntax tree, lowering into the IR.
+//!
+//! - `thrift.pest` + `parse.rs`: text to [`Ast`] in one pass over the pest pairs. Keywords are
+//!   not reserved (Apache 0.25 accepts `1: i8 i8`); doc comments are found by a separate
+//!   comment scan and attached as Apache does (the last `/** */` since the previous item).
+//!   A syntax error is one diagnostic at the furthest position pest reached.
+//! - `lower.rs`: declare all definitions of all files, then resolve typedefs, struct fields,
+//!   enums, constants (source order; a constant may only use constants defined before it),
+//!   field defaults and services. Lookups use `HashMap`s; output follows source order.
+//!
+//! Decisions that follow Apache Thrift 0.25 (checked against its `--gen json` dumps):
+//! union fields are always `Optional`; `optional` on arguments is ignored; fields without an
+//! id (or with id <= 0) get -1, -2, ... with a warning; `Enum.VALUE` for an enum-typed value
+//! is looked up by its last segment in the expected enum; `{}` is an empty list/set; bools
+//! accept integers; uuid constants are stored without braces; a type may not share its name
+//! with a type of a directly included file that declares exactly the same namespaces;
+//! methods may not redefine methods of a base service; dotted names cannot be declared.
+//! Stricter than Apache: field ids above 32767 are errors (Apache only warns).
 
 mod ast;
 mod lower;
