@@ -59,6 +59,11 @@ struct Cx<'a> {
     public_closure: HashMap<FileId, Vec<FileId>>,
     /// Extension numbers to check against their extendee's ranges once everything is lowered.
     pending_ext: Vec<(DefId, i64, Span, String)>,
+    /// After a failed `lookup` of a dotted name whose first part was found: the full name
+    /// that was tried.
+    last_miss: std::cell::RefCell<Option<String>>,
+    /// Messages that set `option map_entry` explicitly.
+    map_entry_defs: std::collections::HashSet<DefId>,
 }
 
 /// What the current file can see.
@@ -86,6 +91,8 @@ pub(crate) fn lower(
         by_pos: HashMap::new(),
         public_closure: HashMap::new(),
         pending_ext: Vec::new(),
+        last_miss: std::cell::RefCell::new(None),
+        map_entry_defs: std::collections::HashSet::new(),
     };
     let first_file = cx.ir.files.len();
     for f in files {
@@ -370,6 +377,14 @@ impl<'a> Cx<'a> {
                 span: m.name_span,
             },
         );
+        if m
+            .body
+            .elems
+            .iter()
+            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
+        {
+            self.map_entry_defs.insert(id);
+        }
         self.declare_body(file, &full, id, &m.body);
         id
     }
@@ -548,6 +563,7 @@ impl<'a> Cx<'a> {
 
     /// protoc's scoping: innermost scope first; for `A.B`, resolve `A` then look inside.
     fn lookup(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
+        self.last_miss.replace(None);
         if let Some(abs) = name.strip_prefix('.') {
             return self.get(vis, abs);
         }
@@ -566,7 +582,11 @@ impl<'a> Cx<'a> {
                 if compound {
                     if s.is_aggregate() {
                         buf.push_str(&name[first.len()..]);
-                        return self.get(vis, &buf);
+                        let r = self.get(vis, &buf);
+                        if r.is_none() {
+                            self.last_miss.replace(Some(buf));
+                        }
+                        return r;
                     }
                 } else if !types_only || s.is_type() {
                     return Some(s);
@@ -594,14 +614,28 @@ impl<'a> Cx<'a> {
                 None
             }
             None => {
-                let mut d = Diagnostic::error(span, format!("\"{name}\" is not defined"))
-                    .with_label("unknown type");
+                let mut d = self.undefined(span, name, "unknown type");
                 if let Some(hint) = self.not_imported_hint(vis, scope, name) {
                     d = d.with_note(hint);
                 }
                 self.diags.push(d);
                 None
             }
+        }
+    }
+
+    /// "X is not defined", explaining a dotted name that resolved to the wrong scope.
+    fn undefined(&self, span: Span, name: &str, label: &str) -> Diagnostic {
+        match self.last_miss.borrow().as_ref() {
+            Some(full) => Diagnostic::error(
+                span,
+                format!("\"{name}\" is resolved to \"{full}\", which is not defined"),
+            )
+            .with_label(label.to_owned())
+            .with_note(format!(
+                "the innermost scope is searched first in name resolution; consider using a leading '.' (i.e., \".{name}\") to start from the outermost scope"
+            )),
+            None => Diagnostic::error(span, format!("\"{name}\" is not defined")).with_label(label.to_owned()),
         }
     }
 
@@ -790,21 +824,14 @@ impl<'a> Cx<'a> {
                             message_set = name == "true";
                         }
                         if lang == Language::Proto3 && message_set {
+                            let sp = self.ir.defs[id.0 as usize].span;
                             self.diags.push(
-                                Diagnostic::error(o.name_span, "MessageSet is not supported in proto3")
+                                Diagnostic::error(sp, "MessageSet is not supported in proto3")
                                     .with_label("not allowed in proto3"),
                             );
                         }
                     }
-                    if o.name == "map_entry" {
-                        self.diags.push(
-                            Diagnostic::error(
-                                o.name_span,
-                                "map_entry should not be set explicitly",
-                            )
-                            .with_note("use map<KeyType, ValueType> instead"),
-                        );
-                    }
+
                 }
                 MsgElem::Reserved(r) => {
                     for rg in &r.ranges {
@@ -819,8 +846,9 @@ impl<'a> Cx<'a> {
                 }
                 MsgElem::Extensions(x) => {
                     if lang == Language::Proto3 {
+                        let sp = x.ranges.first().map(|r| r.span).unwrap_or(x.span);
                         self.diags.push(
-                            Diagnostic::error(x.span, "extension ranges are not allowed in proto3")
+                            Diagnostic::error(sp, "extension ranges are not allowed in proto3")
                                 .with_label("not allowed in proto3"),
                         );
                     }
@@ -1224,6 +1252,13 @@ impl<'a> Cx<'a> {
                             DefKind::Enum(_) => enum_def = Some(id),
                             _ => is_message = true,
                         }
+                        if is_message && self.declares_map_entry(id) {
+                            self.diags.push(
+                                Diagnostic::error(*sp, "map_entry should not be set explicitly")
+                                    .with_label("this message sets `option map_entry`")
+                                    .with_note("use map<KeyType, ValueType> instead"),
+                            );
+                        }
                     }
                     r.map(Type::Ref)
                 }
@@ -1393,6 +1428,12 @@ impl<'a> Cx<'a> {
             oneof: None,
             proto: Some(proto),
         })
+    }
+
+    /// The message says `option map_entry = ...;` itself (its AST, since it may not be
+    /// defined yet).
+    fn declares_map_entry(&self, id: DefId) -> bool {
+        self.map_entry_defs.contains(&id)
     }
 
     fn map_part(&mut self, vis: &Vis, scope: &str, t: &FieldTy, key: bool) -> Option<Type> {
@@ -1701,10 +1742,8 @@ impl<'a> Cx<'a> {
                 None
             }
             None => {
-                self.diags.push(
-                    Diagnostic::error(x.extendee_span, format!("\"{}\" is not defined", x.extendee))
-                        .with_label("unknown type"),
-                );
+                let d = self.undefined(x.extendee_span, &x.extendee, "unknown type");
+                self.diags.push(d);
                 None
             }
         };
@@ -1846,11 +1885,13 @@ impl<'a> Cx<'a> {
                         ..
                     }) => {}
                     _ => {
+                        let miss = self.last_miss.borrow().clone();
+                        let msg = match miss {
+                            Some(full) => format!("option \"({ext_name})\" is resolved to \"({full})\", which is not defined"),
+                            None => format!("option \"({ext_name})\" unknown"),
+                        };
                         self.diags.push(
-                            Diagnostic::error(
-                                o.name_span,
-                                format!("option \"({ext_name})\" unknown"),
-                            )
+                            Diagnostic::error(o.name_span, msg)
                             .with_label("no such extension")
                             .with_note(
                                 "ensure that your proto definition file imports the proto which defines the option",
