@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use kit_idl::{compile, Options, OsLoader};
 
 fn folder() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/proto-bad/protobuf-parser-unittest")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/proto-bad/protobuf-parser-unittest")
 }
 
 /// `(line, col, message)`, 0-based, of the earliest error of an `.expected_errors` file.
@@ -71,7 +72,11 @@ fn protoc_rejects_are_rejected_at_the_same_line() {
     let mut wrong_line = Vec::new();
     let mut same_col = 0;
     for p in &cases {
-        let name = p.file_stem().and_then(|s| s.to_str()).unwrap_or("?").to_owned();
+        let name = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("?")
+            .to_owned();
         let (el, ec, emsg) = expected(&p.with_extension("expected_errors")).expect("expected file");
         let c = compile(std::slice::from_ref(p), &opts, &OsLoader);
         let Some(first) = c.diagnostics.items.iter().find(|d| d.is_error()) else {

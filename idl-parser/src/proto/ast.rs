@@ -70,7 +70,7 @@ pub enum Label {
 #[derive(Clone, Debug)]
 pub enum FieldTy {
     Named(String, Span),
-    Map(Box<FieldTy>, Box<FieldTy>, Span),
+    Map(Box<FieldTy>, Box<FieldTy>),
     Group(MsgBody),
 }
 
@@ -169,7 +169,6 @@ pub struct ExtendAst {
     pub extendee: String,
     pub extendee_span: Span,
     pub fields: Vec<FieldAst>,
-    pub start: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -207,7 +206,10 @@ pub enum ConstAst {
     Int(IntAst),
     Float(f64),
     /// An identifier, possibly signed (`-inf`).
-    Ident { neg: bool, name: String },
+    Ident {
+        neg: bool,
+        name: String,
+    },
     /// String literal bytes after escapes; may not be UTF-8.
     Str(Vec<u8>),
     Aggregate(String),

@@ -155,23 +155,6 @@ fn package_of(ast: &Ast) -> &str {
     ast.packages.first().map(|p| p.0.as_str()).unwrap_or("")
 }
 
-/// protoc's `ToJsonName`: drop underscores, capitalise the letter after one.
-fn json_name(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    let mut up = false;
-    for c in name.chars() {
-        if c == '_' {
-            up = true;
-        } else if up {
-            out.push(c.to_ascii_uppercase());
-            up = false;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 impl<'a> Cx<'a> {
     fn src(&self, f: FileId) -> &'a str {
         &self.sources.get(f).text
@@ -216,6 +199,7 @@ impl<'a> Cx<'a> {
         true
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new_def(
         &mut self,
         file: FileId,
@@ -377,8 +361,7 @@ impl<'a> Cx<'a> {
                 span: m.name_span,
             },
         );
-        if m
-            .body
+        if m.body
             .elems
             .iter()
             .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
@@ -792,7 +775,14 @@ impl<'a> Cx<'a> {
         self.by_pos.get(&(file.0, start)).copied()
     }
 
-    fn define_message(&mut self, vis: &Vis, lang: Language, file: FileId, id: DefId, body: &MsgBody) {
+    fn define_message(
+        &mut self,
+        vis: &Vis,
+        lang: Language,
+        file: FileId,
+        id: DefId,
+        body: &MsgBody,
+    ) {
         let scope = self.ir.defs[id.0 as usize].full_name.clone();
         let is_group = matches!(
             &self.ir.defs[id.0 as usize].kind,
@@ -813,29 +803,33 @@ impl<'a> Cx<'a> {
             .iter()
             .filter(|e| matches!(e, MsgElem::Oneof(_)))
             .count() as u32;
-        let mut message_set = false;
+        let message_set = body.elems.iter().any(|e| {
+            matches!(e, MsgElem::Option(o) if o.name == "message_set_wire_format"
+                && matches!(&o.value, ConstAst::Ident { name, .. } if name == "true"))
+        });
+        let range_max = if message_set {
+            i32::MAX as i64
+        } else {
+            MAX_FIELD
+        };
 
         // Options, reserved and extension ranges first: fields are checked against them.
         for e in &body.elems {
             match e {
-                MsgElem::Option(o) => {
-                    if o.name == "message_set_wire_format" {
-                        if let ConstAst::Ident { name, .. } = &o.value {
-                            message_set = name == "true";
-                        }
-                        if lang == Language::Proto3 && message_set {
-                            let sp = self.ir.defs[id.0 as usize].span;
-                            self.diags.push(
-                                Diagnostic::error(sp, "MessageSet is not supported in proto3")
-                                    .with_label("not allowed in proto3"),
-                            );
-                        }
-                    }
-
+                MsgElem::Option(o)
+                    if o.name == "message_set_wire_format"
+                        && lang == Language::Proto3
+                        && message_set =>
+                {
+                    let sp = self.ir.defs[id.0 as usize].span;
+                    self.diags.push(
+                        Diagnostic::error(sp, "MessageSet is not supported in proto3")
+                            .with_label("not allowed in proto3"),
+                    );
                 }
                 MsgElem::Reserved(r) => {
                     for rg in &r.ranges {
-                        if let Some((s, e)) = self.range(rg, RangeKind::Reserved) {
+                        if let Some((s, e)) = self.range(rg, RangeKind::Reserved, range_max) {
                             ext.reserved_ranges.push((s, e));
                             reserved_spans.push(rg.span);
                         }
@@ -853,7 +847,7 @@ impl<'a> Cx<'a> {
                         );
                     }
                     for rg in &x.ranges {
-                        if let Some((s, e)) = self.range(rg, RangeKind::Extension) {
+                        if let Some((s, e)) = self.range(rg, RangeKind::Extension, range_max) {
                             ext.extension_ranges.push((s, e));
                             ext_spans.push(rg.span);
                         }
@@ -863,7 +857,6 @@ impl<'a> Cx<'a> {
                 _ => {}
             }
         }
-        let _ = message_set;
         // Reserved and extension ranges must not overlap.
         for (i, &(s, e)) in ext.extension_ranges.iter().enumerate() {
             for (j, &(rs, re)) in ext.reserved_ranges.iter().enumerate() {
@@ -885,17 +878,26 @@ impl<'a> Cx<'a> {
 
         for e in &body.elems {
             match e {
-                MsgElem::Option(o) => {
-                    annotations.extend(self.options(vis, &scope, std::slice::from_ref(o), OptKind::Message))
-                }
+                MsgElem::Option(o) => annotations.extend(self.options(
+                    vis,
+                    &scope,
+                    std::slice::from_ref(o),
+                    OptKind::Message,
+                )),
                 MsgElem::Field(f) => {
                     let mut fld = self.field(vis, lang, file, &scope, id, f, FieldCtx::Message);
                     if let Some(fl) = &mut fld {
                         if fl.proto.as_ref().is_some_and(|p| p.proto3_optional) {
                             let idx = n_real_oneofs + synthetic.len() as u32;
                             fl.oneof = Some(idx);
-                            let mut name = format!("_{}", fl.name);
-                            while oneof_name_taken(body, &name) {
+                            let mut name = if fl.name.starts_with('_') {
+                                fl.name.clone()
+                            } else {
+                                format!("_{}", fl.name)
+                            };
+                            while oneof_name_taken(body, &name)
+                                || synthetic.iter().any(|(_, o)| o.name == name)
+                            {
                                 name.insert(0, 'X');
                             }
                             synthetic.push((
@@ -1009,7 +1011,7 @@ impl<'a> Cx<'a> {
                     .with_label("reserved number"),
                 );
             }
-            if ext.reserved_names.iter().any(|n| *n == f.name) {
+            if ext.reserved_names.contains(&f.name) {
                 self.diags.push(
                     Diagnostic::error(f.span, format!("field name \"{}\" is reserved", f.name))
                         .with_label("reserved name"),
@@ -1059,7 +1061,7 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn range(&mut self, r: &RangeAst, kind: RangeKind) -> Option<(i32, i32)> {
+    fn range(&mut self, r: &RangeAst, kind: RangeKind, max: i64) -> Option<(i32, i32)> {
         let what = match kind {
             RangeKind::Reserved => "reserved",
             RangeKind::Extension => "extension",
@@ -1067,43 +1069,51 @@ impl<'a> Cx<'a> {
         };
         let start = r.start.as_i64().filter(|v| i32::try_from(*v).is_ok());
         let Some(start) = start else {
-            self.diags
-                .push(Diagnostic::error(r.start.span, "integer out of range").with_label("too large"));
+            self.diags.push(
+                Diagnostic::error(r.start.span, "integer out of range").with_label("too large"),
+            );
             return None;
         };
         let end = match &r.end {
             None => start,
-            Some(None) => match kind {
-                RangeKind::Enum => i32::MAX as i64,
-                _ => MAX_FIELD,
-            },
+            Some(None) => max,
             Some(Some(e)) => match e.as_i64().filter(|v| i32::try_from(*v).is_ok()) {
                 Some(v) => v,
                 None => {
-                    self.diags
-                        .push(Diagnostic::error(e.span, "integer out of range").with_label("too large"));
+                    self.diags.push(
+                        Diagnostic::error(e.span, "integer out of range").with_label("too large"),
+                    );
                     return None;
                 }
             },
         };
         if kind != RangeKind::Enum && start <= 0 {
             self.diags.push(
-                Diagnostic::error(r.start.span, format!("{what} numbers must be positive integers"))
-                    .with_label("not positive"),
+                Diagnostic::error(
+                    r.start.span,
+                    format!("{what} numbers must be positive integers"),
+                )
+                .with_label("not positive"),
             );
             return None;
         }
         if end < start {
             self.diags.push(
-                Diagnostic::error(r.span, format!("{what} range end number must be greater than start number"))
-                    .with_label("empty range"),
+                Diagnostic::error(
+                    r.span,
+                    format!("{what} range end number must be greater than start number"),
+                )
+                .with_label("empty range"),
             );
             return None;
         }
-        if kind != RangeKind::Enum && end > MAX_FIELD {
+        if kind != RangeKind::Enum && end > max {
             self.diags.push(
-                Diagnostic::error(r.span, format!("{what} numbers cannot be greater than {MAX_FIELD}"))
-                    .with_label("too large"),
+                Diagnostic::error(
+                    r.span,
+                    format!("{what} numbers cannot be greater than {max}"),
+                )
+                .with_label("too large"),
             );
             return None;
         }
@@ -1112,7 +1122,7 @@ impl<'a> Cx<'a> {
             // too but saturate at i32::MAX.
             return Some((start as i32, (end as i32).saturating_add(1)));
         }
-        Some((start as i32, end as i32 + 1))
+        Some((start as i32, (end as i32).saturating_add(1)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1271,7 +1281,7 @@ impl<'a> Cx<'a> {
                 }
                 gid.map(Type::Ref)
             }
-            FieldTy::Map(k, v, _) => {
+            FieldTy::Map(k, v) => {
                 let kt = self.map_part(vis, scope, k, true);
                 let vt = self.map_part(vis, scope, v, false);
                 match (kt, vt) {
@@ -1289,7 +1299,7 @@ impl<'a> Cx<'a> {
             group: matches!(f.ty, FieldTy::Group(_)),
             proto3_optional: lang == Language::Proto3
                 && label == Some(Label::Optional)
-                && ctx == FieldCtx::Message,
+                && ctx != FieldCtx::Oneof,
             explicit_label: f.label.is_some(),
             ..ProtoFieldExt::default()
         };
@@ -1320,8 +1330,11 @@ impl<'a> Cx<'a> {
                     }
                     if repeated {
                         self.diags.push(
-                            Diagnostic::error(o.name_span, "repeated fields can't have default values")
-                                .with_label("not allowed on repeated fields"),
+                            Diagnostic::error(
+                                o.name_span,
+                                "repeated fields can't have default values",
+                            )
+                            .with_label("not allowed on repeated fields"),
                         );
                         continue;
                     }
@@ -1482,7 +1495,12 @@ impl<'a> Cx<'a> {
             None
         };
         match ty {
-            Type::I32 | Type::SInt32 | Type::SFixed32 | Type::I64 | Type::SInt64 | Type::SFixed64 => {
+            Type::I32
+            | Type::SInt32
+            | Type::SFixed32
+            | Type::I64
+            | Type::SInt64
+            | Type::SFixed64 => {
                 let ConstAst::Int(i) = &o.value else {
                     return err(self, "expected integer for field default value");
                 };
@@ -1509,6 +1527,7 @@ impl<'a> Cx<'a> {
                     u64::MAX
                 };
                 match i.value {
+                    // uint64/fixed64 values above i64::MAX keep their bit pattern.
                     Some(v) if v <= hi => Some(ConstValue::Int(v as i64)),
                     _ => err(self, "integer out of range"),
                 }
@@ -1520,7 +1539,11 @@ impl<'a> Cx<'a> {
                     Some(ConstValue::Double(if i.neg { -v } else { v }))
                 }
                 ConstAst::Ident { neg, name } if name == "inf" || name == "nan" => {
-                    let v = if name == "inf" { f64::INFINITY } else { f64::NAN };
+                    let v = if name == "inf" {
+                        f64::INFINITY
+                    } else {
+                        f64::NAN
+                    };
                     Some(ConstValue::Double(if *neg { -v } else { v }))
                 }
                 _ => err(self, "expected number"),
@@ -1547,7 +1570,10 @@ impl<'a> Cx<'a> {
                     return err(self, "messages can't have default values");
                 };
                 let ConstAst::Ident { neg: false, name } = &o.value else {
-                    return err(self, "default value for an enum field must be an identifier");
+                    return err(
+                        self,
+                        "default value for an enum field must be an identifier",
+                    );
                 };
                 // Enum values of files defined later are filled in `define_enum`; look in
                 // the AST-declared symbol table instead of the IR.
@@ -1595,14 +1621,17 @@ impl<'a> Cx<'a> {
         let _ = scope;
         let annotations = self.options(vis, &escope, &e.options, OptKind::Enum);
         let allow_alias = annotations.iter().find(|a| a.name == "allow_alias");
-        let allow = matches!(allow_alias.map(|a| &a.value), Some(AnnotationValue::Bool(true)));
+        let allow = matches!(
+            allow_alias.map(|a| &a.value),
+            Some(AnnotationValue::Bool(true))
+        );
         let alias_false = allow_alias
             .filter(|a| a.value == AnnotationValue::Bool(false))
             .map(|a| a.span);
         let mut reserved: Vec<(i32, i32)> = Vec::new();
         for r in &e.reserved {
             for rg in &r.ranges {
-                if let Some(x) = self.range(rg, RangeKind::Enum) {
+                if let Some(x) = self.range(rg, RangeKind::Enum, i32::MAX as i64) {
                     reserved.push(x);
                 }
             }
@@ -1651,13 +1680,18 @@ impl<'a> Cx<'a> {
                             ),
                         )
                         .with_secondary(prev.span, "first defined here")
-                        .with_note("if this is intended, set 'option allow_alias = true;' on the enum"),
+                        .with_note(
+                            "if this is intended, set 'option allow_alias = true;' on the enum",
+                        ),
                     );
                 }
             } else {
                 by_number.insert(n, values.len());
             }
-            if reserved.iter().any(|&(s, e)| s <= n && (n < e || e == i32::MAX && n == i32::MAX)) {
+            if reserved
+                .iter()
+                .any(|&(s, e)| s <= n && (n < e || e == i32::MAX && n == i32::MAX))
+            {
                 self.diags.push(
                     Diagnostic::error(
                         v.number.span,
@@ -1761,11 +1795,7 @@ impl<'a> Cx<'a> {
         }
         for f in &x.fields {
             let fl = self.field(vis, lang, file, scope, DefId(0), f, FieldCtx::Extend);
-            if let (Some(mut fl), Some(ext)) = (fl, extendee) {
-                if lang == Language::Proto3 && f.label.is_some_and(|l| l.0 == Label::Optional) {
-                    fl.proto.as_mut().map(|p| p.proto3_optional = false);
-                    fl.presence = Presence::Optional;
-                }
+            if let (Some(fl), Some(ext)) = (fl, extendee) {
                 self.pending_ext
                     .push((ext, fl.id as i64, fl.span, fl.name.clone()));
                 out.push(Extension {
@@ -1871,7 +1901,13 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- options
 
-    fn options(&mut self, vis: &Vis, scope: &str, opts: &[OptionAst], kind: OptKind) -> Vec<Annotation> {
+    fn options(
+        &mut self,
+        vis: &Vis,
+        scope: &str,
+        opts: &[OptionAst],
+        kind: OptKind,
+    ) -> Vec<Annotation> {
         let mut out = Vec::with_capacity(opts.len());
         for o in opts {
             let first = o.name.split('.').next().unwrap_or("");
@@ -1913,7 +1949,9 @@ impl<'a> Cx<'a> {
                     }
                     Some(ty) if first == o.name => {
                         let ok = match ty {
-                            OptTy::Bool => matches!(&o.value, ConstAst::Ident { neg: false, name } if name == "true" || name == "false"),
+                            OptTy::Bool => {
+                                matches!(&o.value, ConstAst::Ident { neg: false, name } if name == "true" || name == "false")
+                            }
                             OptTy::Str => matches!(o.value, ConstAst::Str(_)),
                             OptTy::Enum => matches!(o.value, ConstAst::Ident { neg: false, .. }),
                             OptTy::Any => true,
@@ -1925,8 +1963,9 @@ impl<'a> Cx<'a> {
                                 OptTy::Str => format!("value must be quoted string for string option \"{full}\""),
                                 _ => format!("value must be identifier for enum-valued option \"{full}\""),
                             };
-                            self.diags
-                                .push(Diagnostic::error(o.value_span, msg).with_label("wrong type"));
+                            self.diags.push(
+                                Diagnostic::error(o.value_span, msg).with_label("wrong type"),
+                            );
                         }
                     }
                     Some(_) => {}
@@ -1938,9 +1977,10 @@ impl<'a> Cx<'a> {
     }
 }
 
+/// protoc avoids synthetic oneof names that clash with a field or oneof of the message.
 fn oneof_name_taken(body: &MsgBody, name: &str) -> bool {
     body.elems.iter().any(|e| match e {
-        MsgElem::Oneof(o) => o.name == name,
+        MsgElem::Oneof(o) => o.name == name || o.fields.iter().any(|f| f.name == name),
         MsgElem::Field(f) => f.name == name,
         _ => false,
     })
@@ -2050,14 +2090,50 @@ fn known_option(kind: OptKind, name: &str) -> Option<OptTy> {
     let t = match (kind, name) {
         (_, "uninterpreted_option") => Any,
         (_, "features") => Any,
-        (OptKind::File, "java_package" | "java_outer_classname" | "go_package" | "objc_class_prefix" | "csharp_namespace" | "swift_prefix" | "php_class_prefix" | "php_namespace" | "php_metadata_namespace" | "ruby_package") => Str,
-        (OptKind::File, "java_multiple_files" | "java_generate_equals_and_hash" | "java_string_check_utf8" | "cc_generic_services" | "java_generic_services" | "py_generic_services" | "php_generic_services" | "deprecated" | "cc_enable_arenas") => Bool,
+        (
+            OptKind::File,
+            "java_package"
+            | "java_outer_classname"
+            | "go_package"
+            | "objc_class_prefix"
+            | "csharp_namespace"
+            | "swift_prefix"
+            | "php_class_prefix"
+            | "php_namespace"
+            | "php_metadata_namespace"
+            | "ruby_package",
+        ) => Str,
+        (
+            OptKind::File,
+            "java_multiple_files"
+            | "java_generate_equals_and_hash"
+            | "java_string_check_utf8"
+            | "cc_generic_services"
+            | "java_generic_services"
+            | "py_generic_services"
+            | "php_generic_services"
+            | "deprecated"
+            | "cc_enable_arenas",
+        ) => Bool,
         (OptKind::File, "optimize_for") => Enum,
-        (OptKind::Message, "message_set_wire_format" | "no_standard_descriptor_accessor" | "deprecated" | "map_entry" | "deprecated_legacy_json_field_conflicts") => Bool,
-        (OptKind::Field, "packed" | "lazy" | "unverified_lazy" | "deprecated" | "weak" | "debug_redact") => Bool,
+        (
+            OptKind::Message,
+            "message_set_wire_format"
+            | "no_standard_descriptor_accessor"
+            | "deprecated"
+            | "map_entry"
+            | "deprecated_legacy_json_field_conflicts",
+        ) => Bool,
+        (
+            OptKind::Field,
+            "packed" | "lazy" | "unverified_lazy" | "deprecated" | "weak" | "debug_redact",
+        ) => Bool,
         (OptKind::Field, "ctype" | "jstype" | "retention" | "targets" | "target") => Enum,
         (OptKind::Field, "edition_defaults" | "feature_support") => Any,
-        (OptKind::Enum, "allow_alias" | "deprecated" | "deprecated_legacy_json_field_conflicts") => Bool,
+        (
+            OptKind::Enum,
+            "allow_alias" | "deprecated" | "deprecated_legacy_json_field_conflicts",
+        ) => Bool,
         (OptKind::EnumValue, "deprecated" | "debug_redact") => Bool,
         (OptKind::EnumValue, "feature_support") => Any,
         (OptKind::Service, "deprecated") => Bool,

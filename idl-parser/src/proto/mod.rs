@@ -1,6 +1,7 @@
 //! Protobuf front end (proto2 and proto3): pest grammar, syntax tree, lowering into the IR.
 
 pub(crate) mod ast;
+pub(crate) mod descriptor;
 mod docs;
 mod lower;
 mod parse;
@@ -11,6 +12,7 @@ use crate::ir::Ir;
 use crate::source::{FileId, SourceMap};
 
 pub(crate) use ast::Ast;
+pub use descriptor::parse_to_descriptor;
 
 /// Parses one file. Syntax errors go to `diags`; `None` when the file could not be parsed.
 pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<Ast> {

@@ -221,11 +221,13 @@ impl B {
                 FieldTy::Map(
                     Box::new(FieldTy::Named(k.0, k.1)),
                     Box::new(FieldTy::Named(v.0, v.1)),
-                    ty_span,
                 )
             }
             _ => {
-                let t = types.into_iter().next().unwrap_or_else(|| (String::new(), whole));
+                let t = types
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| (String::new(), whole));
                 FieldTy::Named(t.0, t.1)
             }
         };
@@ -470,12 +472,10 @@ impl B {
     }
 
     fn extend(&self, p: Pair<'_, Rule>) -> ExtendAst {
-        let start = p.as_span().start() as u32;
         let mut x = ExtendAst {
             extendee: String::new(),
             extendee_span: self.span(&p),
             fields: Vec::new(),
-            start,
         };
         for q in p.into_inner() {
             match q.as_rule() {
