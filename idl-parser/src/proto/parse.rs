@@ -575,6 +575,9 @@ pub(crate) fn parse_int(s: &str) -> Option<u64> {
 fn str_value(p: &Pair<'_, Rule>) -> Vec<u8> {
     let mut out = Vec::new();
     for q in p.clone().into_inner() {
+        if q.as_rule() == Rule::comment {
+            continue;
+        }
         let s = q.as_str();
         if s.len() >= 2 {
             unescape(&s[1..s.len() - 1], &mut out);
