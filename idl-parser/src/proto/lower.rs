@@ -609,7 +609,12 @@ impl<'a> Cx<'a> {
 
     /// "X is not defined", explaining a dotted name that resolved to the wrong scope.
     fn undefined(&self, span: Span, name: &str, label: &str) -> Diagnostic {
-        match self.last_miss.borrow().as_ref() {
+        match self
+            .last_miss
+            .borrow()
+            .as_ref()
+            .filter(|full| full.as_str() != name)
+        {
             Some(full) => Diagnostic::error(
                 span,
                 format!("\"{name}\" is resolved to \"{full}\", which is not defined"),
@@ -959,7 +964,7 @@ impl<'a> Cx<'a> {
         }
         oneofs.extend(synthetic.into_iter().map(|(_, o)| o));
 
-        self.check_fields(lang, &scope, &fields, &ext, body);
+        self.check_fields(lang, &scope, &fields, &ext, &reserved_spans);
 
         let d = &mut self.ir.defs[id.0 as usize];
         d.annotations = annotations;
@@ -977,7 +982,7 @@ impl<'a> Cx<'a> {
         scope: &str,
         fields: &[Field],
         ext: &ProtoMessageExt,
-        _body: &MsgBody,
+        reserved_spans: &[Span],
     ) {
         let mut by_number: HashMap<i32, usize> = HashMap::with_capacity(fields.len());
         let mut json: HashMap<String, usize> = HashMap::new();
@@ -998,18 +1003,20 @@ impl<'a> Cx<'a> {
             } else {
                 by_number.insert(f.id, i);
             }
-            if ext
+            if let Some(r) = ext
                 .reserved_ranges
                 .iter()
-                .any(|&(s, e)| s <= f.id && f.id < e)
+                .position(|&(s, e)| s <= f.id && f.id < e)
             {
-                self.diags.push(
-                    Diagnostic::error(
-                        f.span,
-                        format!("field \"{}\" uses reserved number {}", f.name, f.id),
-                    )
-                    .with_label("reserved number"),
-                );
+                let mut d = Diagnostic::error(
+                    f.span,
+                    format!("field \"{}\" uses reserved number {}", f.name, f.id),
+                )
+                .with_label("reserved number");
+                if let Some(sp) = reserved_spans.get(r) {
+                    d = d.with_secondary(*sp, "reserved here");
+                }
+                self.diags.push(d);
             }
             if ext.reserved_names.contains(&f.name) {
                 self.diags.push(
@@ -1921,7 +1928,7 @@ impl<'a> Cx<'a> {
                         ..
                     }) => {}
                     _ => {
-                        let miss = self.last_miss.borrow().clone();
+                        let miss = self.last_miss.borrow().clone().filter(|f| f != ext_name);
                         let msg = match miss {
                             Some(full) => format!("option \"({ext_name})\" is resolved to \"({full})\", which is not defined"),
                             None => format!("option \"({ext_name})\" unknown"),

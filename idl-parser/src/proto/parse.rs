@@ -720,7 +720,13 @@ fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagno
         };
         format!("syntax error: expected {list}, found {found}")
     };
-    let end = (pos + src[pos..].chars().next().map(char::len_utf8).unwrap_or(0)).min(src.len());
+    // Underline the whole next word, or one character.
+    let word = src[pos..]
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    let one = src[pos..].chars().next().map(char::len_utf8).unwrap_or(0);
+    let end = (pos + word.max(one)).min(src.len());
     Diagnostic::error(Span::new(file, pos..end), msg).with_label("unexpected here")
 }
 
