@@ -64,6 +64,8 @@ struct Cx<'a> {
     last_miss: std::cell::RefCell<Option<String>>,
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
+    /// Files whose definitions the current file used (for unused-import warnings).
+    used: std::cell::RefCell<Vec<FileId>>,
 }
 
 /// What the current file can see.
@@ -93,6 +95,7 @@ pub(crate) fn lower(
         pending_ext: Vec::new(),
         last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
+        used: std::cell::RefCell::new(Vec::new()),
     };
     let first_file = cx.ir.files.len();
     for f in files {
@@ -546,6 +549,17 @@ impl<'a> Cx<'a> {
 
     /// protoc's scoping: innermost scope first; for `A.B`, resolve `A` then look inside.
     fn lookup(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
+        let r = self.lookup_inner(vis, scope, name, types_only);
+        if let Some(s) = &r {
+            let mut used = self.used.borrow_mut();
+            if !used.contains(&s.file) {
+                used.push(s.file);
+            }
+        }
+        r
+    }
+
+    fn lookup_inner(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
         self.last_miss.replace(None);
         if let Some(abs) = name.strip_prefix('.') {
             return self.get(vis, abs);
@@ -742,6 +756,27 @@ impl<'a> Cx<'a> {
                 }
             }
         }
+        // Unused imports (as protoc, a warning; `import public` re-exports and `import weak`
+        // are exempt).
+        {
+            let used = self.used.borrow();
+            for imp in f.imports {
+                if imp.kind != IncludeKind::Normal || imp.file == f.id {
+                    continue;
+                }
+                let seen = self
+                    .public_closure
+                    .get(&imp.file)
+                    .is_some_and(|c| c.iter().any(|x| used.contains(x)));
+                if !seen {
+                    self.diags.push(
+                        Diagnostic::warning(imp.span, format!("import \"{}\" is unused", imp.path))
+                            .with_label("nothing from this file is used"),
+                    );
+                }
+            }
+        }
+        self.used.borrow_mut().clear();
         let includes = f
             .imports
             .iter()
@@ -1815,6 +1850,23 @@ impl<'a> Cx<'a> {
 
     fn check_pending_extensions(&mut self) {
         let pending = std::mem::take(&mut self.pending_ext);
+        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
+        for (ext, n, span, name) in &pending {
+            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
+                let d = Diagnostic::error(
+                    *span,
+                    format!(
+                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
+                        self.ir.defs[ext.0 as usize].full_name
+                    ),
+                )
+                .with_label("duplicate extension number")
+                .with_secondary(*prev, "first defined here");
+                self.diags.push(d);
+            } else {
+                seen.insert((*ext, *n), (*span, name.as_str()));
+            }
+        }
         for (ext, n, span, name) in pending {
             let d = &self.ir.defs[ext.0 as usize];
             let DefKind::Struct(s) = &d.kind else {
