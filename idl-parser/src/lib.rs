@@ -24,3 +24,7 @@ mod thrift;
 
 pub use compile::{compile, Compilation, Loader, MemLoader, Options, OsLoader};
 pub use diag::{Diagnostic, Diagnostics, Severity};
+/// Test support: the unlinked `FileDescriptorProto` (JSON) of a Protobuf file, as protoc's
+/// parser would produce it. Not a stable API.
+#[doc(hidden)]
+pub use proto::parse_to_descriptor as __proto_parse_to_descriptor;

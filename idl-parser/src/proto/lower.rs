@@ -1,0 +1,2206 @@
+//! Lowering: symbol tables, name resolution and semantic checks, Protobuf AST -> IR.
+//!
+//! Two passes over all files (given in dependency order): `declare` registers every
+//! definition, enum value, field and extension under its full name and allocates the `Def`s;
+//! `define` resolves types and options, runs the checks and fills the definitions in.
+
+use std::collections::HashMap;
+
+use super::ast::*;
+use super::docs;
+use crate::compile::LoadedFile;
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::ir::{self, *};
+use crate::source::{FileId, SourceMap, Span};
+
+/// Largest field number.
+const MAX_FIELD: i64 = 536_870_911;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SymKind {
+    Package,
+    Message(DefId),
+    Enum(DefId),
+    Service(DefId),
+    EnumValue(DefId),
+    Field,
+    Oneof,
+    /// An extension field; index into `Cx::exts`.
+    Ext(u32),
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Sym {
+    kind: SymKind,
+    file: FileId,
+    span: Span,
+}
+
+impl Sym {
+    fn is_type(&self) -> bool {
+        matches!(self.kind, SymKind::Message(_) | SymKind::Enum(_))
+    }
+    fn is_aggregate(&self) -> bool {
+        matches!(
+            self.kind,
+            SymKind::Message(_) | SymKind::Enum(_) | SymKind::Package | SymKind::Service(_)
+        )
+    }
+}
+
+struct Cx<'a> {
+    sources: &'a SourceMap,
+    ir: &'a mut Ir,
+    diags: &'a mut Diagnostics,
+    syms: HashMap<String, Sym>,
+    /// `(file, statement start)` of a message, enum, group or service -> its def.
+    by_pos: HashMap<(u32, u32), DefId>,
+    /// Per file (by id): itself plus the files it re-exports through `import public`.
+    public_closure: HashMap<FileId, Vec<FileId>>,
+    /// Extension numbers to check against their extendee's ranges once everything is lowered.
+    pending_ext: Vec<(DefId, i64, Span, String)>,
+    /// After a failed `lookup` of a dotted name whose first part was found: the full name
+    /// that was tried.
+    last_miss: std::cell::RefCell<Option<String>>,
+    /// Messages that set `option map_entry` explicitly.
+    map_entry_defs: std::collections::HashSet<DefId>,
+    /// Files whose definitions the current file used (for unused-import warnings).
+    used: std::cell::RefCell<Vec<FileId>>,
+}
+
+/// What the current file can see.
+struct Vis {
+    files: Vec<FileId>,
+}
+
+impl Vis {
+    fn sees(&self, f: FileId) -> bool {
+        self.files.contains(&f)
+    }
+}
+
+pub(crate) fn lower(
+    files: &[LoadedFile<'_, Ast>],
+    sources: &SourceMap,
+    ir: &mut Ir,
+    diags: &mut Diagnostics,
+) {
+    let mut cx = Cx {
+        sources,
+        ir,
+        diags,
+        syms: HashMap::new(),
+        by_pos: HashMap::new(),
+        public_closure: HashMap::new(),
+        pending_ext: Vec::new(),
+        last_miss: std::cell::RefCell::new(None),
+        map_entry_defs: std::collections::HashSet::new(),
+        used: std::cell::RefCell::new(Vec::new()),
+    };
+    let first_file = cx.ir.files.len();
+    for f in files {
+        cx.declare_file(f);
+    }
+    for (i, f) in files.iter().enumerate() {
+        cx.define_file(f, first_file + i);
+    }
+    cx.check_pending_extensions();
+}
+
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_owned()
+    } else {
+        let mut s = String::with_capacity(scope.len() + 1 + name.len());
+        s.push_str(scope);
+        s.push('.');
+        s.push_str(name);
+        s
+    }
+}
+
+fn parent_scope(scope: &str) -> &str {
+    match scope.rfind('.') {
+        Some(i) => &scope[..i],
+        None => "",
+    }
+}
+
+fn scalar(name: &str) -> Option<Type> {
+    Some(match name {
+        "double" => Type::Double,
+        "float" => Type::Float,
+        "int32" => Type::I32,
+        "int64" => Type::I64,
+        "uint32" => Type::U32,
+        "uint64" => Type::U64,
+        "sint32" => Type::SInt32,
+        "sint64" => Type::SInt64,
+        "fixed32" => Type::Fixed32,
+        "fixed64" => Type::Fixed64,
+        "sfixed32" => Type::SFixed32,
+        "sfixed64" => Type::SFixed64,
+        "bool" => Type::Bool,
+        "string" => Type::String,
+        "bytes" => Type::Bytes,
+        _ => return None,
+    })
+}
+
+fn language_of(ast: &Ast) -> Language {
+    match ast.syntax.as_ref().map(|s| s.0.as_str()) {
+        Some("proto3") => Language::Proto3,
+        _ => Language::Proto2,
+    }
+}
+
+fn package_of(ast: &Ast) -> &str {
+    ast.packages.first().map(|p| p.0.as_str()).unwrap_or("")
+}
+
+impl<'a> Cx<'a> {
+    fn src(&self, f: FileId) -> &'a str {
+        &self.sources.get(f).text
+    }
+
+    // ---------------------------------------------------------------- declare
+
+    /// Registers a symbol; reports a duplicate (and returns false) if the name is taken.
+    fn add_sym(&mut self, full: String, name: &str, scope: &str, sym: Sym) -> bool {
+        if let Some(prev) = self.syms.get(&full) {
+            if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
+                return true;
+            }
+            let msg = if prev.file != sym.file {
+                format!(
+                    "\"{full}\" is already defined in file \"{}\"",
+                    self.sources.get(prev.file).name
+                )
+            } else if matches!(sym.kind, SymKind::EnumValue(_))
+                && matches!(prev.kind, SymKind::EnumValue(_))
+            {
+                let scope_desc = if scope.is_empty() {
+                    "the global scope".to_owned()
+                } else {
+                    format!("\"{scope}\"")
+                };
+                format!(
+                    "\"{name}\" is already defined in {scope_desc}; enum values use C++ scoping rules: they are siblings of their enum type, so \"{name}\" must be unique within {scope_desc}, not just within its enum"
+                )
+            } else if scope.is_empty() {
+                format!("\"{name}\" is already defined")
+            } else {
+                format!("\"{name}\" is already defined in \"{scope}\"")
+            };
+            let d = Diagnostic::error(sym.span, msg)
+                .with_label("defined again here")
+                .with_secondary(prev.span, "first defined here");
+            self.diags.push(d);
+            return false;
+        }
+        self.syms.insert(full, sym);
+        true
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn new_def(
+        &mut self,
+        file: FileId,
+        name: &str,
+        full_name: String,
+        parent: Option<DefId>,
+        kind: DefKind,
+        span: Span,
+        start: u32,
+    ) -> DefId {
+        let id = DefId(self.ir.defs.len() as u32);
+        let docs = docs::leading(self.src(file), start);
+        self.ir.defs.push(Def {
+            id,
+            file,
+            name: name.to_owned(),
+            full_name,
+            parent,
+            kind,
+            docs,
+            annotations: Vec::new(),
+            span,
+        });
+        self.by_pos.insert((file.0, start), id);
+        if let Some(p) = parent {
+            if let DefKind::Struct(s) = &mut self.ir.defs[p.0 as usize].kind {
+                s.nested.push(id);
+            }
+        }
+        id
+    }
+
+    fn declare_file(&mut self, f: &LoadedFile<'_, Ast>) {
+        let ast = f.ast;
+        // Public closure for visibility.
+        let mut closure = vec![f.id];
+        for imp in f.imports {
+            if imp.kind == IncludeKind::Public {
+                if let Some(c) = self.public_closure.get(&imp.file) {
+                    for &x in c {
+                        if !closure.contains(&x) {
+                            closure.push(x);
+                        }
+                    }
+                }
+            }
+        }
+        self.public_closure.insert(f.id, closure);
+
+        let pkg = package_of(ast);
+        if !pkg.is_empty() {
+            let span = ast.packages[0].1;
+            let mut end = 0;
+            loop {
+                let next = pkg[end..].find('.').map(|i| end + i).unwrap_or(pkg.len());
+                let part = &pkg[..next];
+                if let Some(prev) = self.syms.get(part) {
+                    if prev.kind != SymKind::Package {
+                        let d = Diagnostic::error(
+                            span,
+                            format!(
+                                "\"{part}\" is already defined (as something other than a package) in file \"{}\"",
+                                self.sources.get(prev.file).name
+                            ),
+                        )
+                        .with_secondary(prev.span, "first defined here");
+                        self.diags.push(d);
+                        break;
+                    }
+                } else {
+                    self.syms.insert(
+                        part.to_owned(),
+                        Sym {
+                            kind: SymKind::Package,
+                            file: f.id,
+                            span,
+                        },
+                    );
+                }
+                if next >= pkg.len() {
+                    break;
+                }
+                end = next + 1;
+            }
+        }
+        for item in &ast.items {
+            match item {
+                Item::Message(m) => {
+                    self.declare_message(f.id, pkg, None, m);
+                }
+                Item::Enum(e) => self.declare_enum(f.id, pkg, None, e),
+                Item::Service(s) => {
+                    let full = join(pkg, &s.name);
+                    let id = self.new_def(
+                        f.id,
+                        &s.name,
+                        full.clone(),
+                        None,
+                        DefKind::Service(Service {
+                            extends: None,
+                            methods: Vec::new(),
+                        }),
+                        s.name_span,
+                        s.start,
+                    );
+                    self.add_sym(
+                        full,
+                        &s.name,
+                        pkg,
+                        Sym {
+                            kind: SymKind::Service(id),
+                            file: f.id,
+                            span: s.name_span,
+                        },
+                    );
+                }
+                Item::Extend(x) => self.declare_extend(f.id, pkg, None, x),
+            }
+        }
+    }
+
+    fn empty_struct(group: bool) -> DefKind {
+        DefKind::Struct(Struct {
+            kind: StructKind::Struct,
+            fields: Vec::new(),
+            oneofs: Vec::new(),
+            nested: Vec::new(),
+            proto: Some(ProtoMessageExt {
+                is_group: group,
+                ..ProtoMessageExt::default()
+            }),
+        })
+    }
+
+    fn declare_message(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        parent: Option<DefId>,
+        m: &Message,
+    ) -> DefId {
+        let full = join(scope, &m.name);
+        let id = self.new_def(
+            file,
+            &m.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(false),
+            m.name_span,
+            m.start,
+        );
+        self.add_sym(
+            full.clone(),
+            &m.name,
+            scope,
+            Sym {
+                kind: SymKind::Message(id),
+                file,
+                span: m.name_span,
+            },
+        );
+        if m.body
+            .elems
+            .iter()
+            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
+        {
+            self.map_entry_defs.insert(id);
+        }
+        self.declare_body(file, &full, id, &m.body);
+        id
+    }
+
+    fn declare_group(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        parent: Option<DefId>,
+        f: &FieldAst,
+        body: &MsgBody,
+    ) {
+        // The group's type name is the name as written; the field is its lowercase.
+        let full = join(scope, &f.name);
+        let id = self.new_def(
+            file,
+            &f.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(true),
+            f.name_span,
+            f.start,
+        );
+        self.add_sym(
+            full.clone(),
+            &f.name,
+            scope,
+            Sym {
+                kind: SymKind::Message(id),
+                file,
+                span: f.name_span,
+            },
+        );
+        self.declare_body(file, &full, id, body);
+    }
+
+    fn declare_field_sym(&mut self, file: FileId, scope: &str, f: &FieldAst) {
+        let name = field_name(f);
+        self.add_sym(
+            join(scope, &name),
+            &name,
+            scope,
+            Sym {
+                kind: SymKind::Field,
+                file,
+                span: f.name_span,
+            },
+        );
+    }
+
+    fn declare_body(&mut self, file: FileId, scope: &str, id: DefId, body: &MsgBody) {
+        for e in &body.elems {
+            match e {
+                MsgElem::Field(f) => {
+                    if let FieldTy::Group(b) = &f.ty {
+                        self.declare_group(file, scope, Some(id), f, b);
+                    }
+                    self.declare_field_sym(file, scope, f);
+                }
+                MsgElem::Oneof(o) => {
+                    self.add_sym(
+                        join(scope, &o.name),
+                        &o.name,
+                        scope,
+                        Sym {
+                            kind: SymKind::Oneof,
+                            file,
+                            span: o.name_span,
+                        },
+                    );
+                    for f in &o.fields {
+                        if let FieldTy::Group(b) = &f.ty {
+                            self.declare_group(file, scope, Some(id), f, b);
+                        }
+                        self.declare_field_sym(file, scope, f);
+                    }
+                }
+                MsgElem::Message(m) => {
+                    self.declare_message(file, scope, Some(id), m);
+                }
+                MsgElem::Enum(en) => self.declare_enum(file, scope, Some(id), en),
+                MsgElem::Extend(x) => self.declare_extend(file, scope, Some(id), x),
+                _ => {}
+            }
+        }
+    }
+
+    fn declare_extend(&mut self, file: FileId, scope: &str, parent: Option<DefId>, x: &ExtendAst) {
+        for f in &x.fields {
+            if let FieldTy::Group(b) = &f.ty {
+                self.declare_group(file, scope, parent, f, b);
+            }
+            let name = field_name(f);
+            let idx = self.ext_count();
+            self.add_sym(
+                join(scope, &name),
+                &name,
+                scope,
+                Sym {
+                    kind: SymKind::Ext(idx),
+                    file,
+                    span: f.name_span,
+                },
+            );
+        }
+    }
+
+    fn ext_count(&self) -> u32 {
+        0
+    }
+
+    fn declare_enum(&mut self, file: FileId, scope: &str, parent: Option<DefId>, e: &EnumAst) {
+        let full = join(scope, &e.name);
+        let id = self.new_def(
+            file,
+            &e.name,
+            full.clone(),
+            parent,
+            DefKind::Enum(ir::Enum {
+                // Provisional values (for enum defaults resolved before the enum is
+                // defined); `define_enum` replaces them.
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| EnumValue {
+                        name: v.name.clone(),
+                        value: v.number.as_i64().unwrap_or(0) as i32,
+                        annotations: Vec::new(),
+                        docs: Docs(None),
+                        span: v.name_span,
+                    })
+                    .collect(),
+                allow_alias: false,
+            }),
+            e.name_span,
+            e.start,
+        );
+        self.add_sym(
+            full,
+            &e.name,
+            scope,
+            Sym {
+                kind: SymKind::Enum(id),
+                file,
+                span: e.name_span,
+            },
+        );
+        for v in &e.values {
+            self.add_sym(
+                join(scope, &v.name),
+                &v.name,
+                scope,
+                Sym {
+                    kind: SymKind::EnumValue(id),
+                    file,
+                    span: v.name_span,
+                },
+            );
+        }
+    }
+
+    // ---------------------------------------------------------------- resolve
+
+    fn visible(&self, vis: &Vis, s: &Sym) -> bool {
+        s.kind == SymKind::Package || vis.sees(s.file)
+    }
+
+    fn get(&self, vis: &Vis, full: &str) -> Option<Sym> {
+        let s = self.syms.get(full)?;
+        if self.visible(vis, s) {
+            Some(*s)
+        } else {
+            None
+        }
+    }
+
+    /// protoc's scoping: innermost scope first; for `A.B`, resolve `A` then look inside.
+    fn lookup(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
+        let r = self.lookup_inner(vis, scope, name, types_only);
+        if let Some(s) = &r {
+            let mut used = self.used.borrow_mut();
+            if !used.contains(&s.file) {
+                used.push(s.file);
+            }
+        }
+        r
+    }
+
+    fn lookup_inner(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
+        self.last_miss.replace(None);
+        if let Some(abs) = name.strip_prefix('.') {
+            return self.get(vis, abs);
+        }
+        let first = name.split('.').next().unwrap_or(name);
+        let compound = first.len() < name.len();
+        let mut scope = scope;
+        let mut buf = String::with_capacity(scope.len() + name.len() + 1);
+        loop {
+            buf.clear();
+            if !scope.is_empty() {
+                buf.push_str(scope);
+                buf.push('.');
+            }
+            buf.push_str(first);
+            if let Some(s) = self.get(vis, &buf) {
+                if compound {
+                    if s.is_aggregate() {
+                        buf.push_str(&name[first.len()..]);
+                        let r = self.get(vis, &buf);
+                        if r.is_none() {
+                            self.last_miss.replace(Some(buf));
+                        }
+                        return r;
+                    }
+                } else if !types_only || s.is_type() {
+                    return Some(s);
+                }
+            }
+            if scope.is_empty() {
+                return None;
+            }
+            scope = parent_scope(scope);
+        }
+    }
+
+    /// Resolves a field type name; reports unknown names and non-types.
+    fn resolve_type(&mut self, vis: &Vis, scope: &str, name: &str, span: Span) -> Option<DefId> {
+        match self.lookup(vis, scope, name, true) {
+            Some(Sym {
+                kind: SymKind::Message(id) | SymKind::Enum(id),
+                ..
+            }) => Some(id),
+            Some(_) => {
+                self.diags.push(
+                    Diagnostic::error(span, format!("\"{name}\" is not a type"))
+                        .with_label("expected a message or enum"),
+                );
+                None
+            }
+            None => {
+                let mut d = self.undefined(span, name, "unknown type");
+                if let Some(hint) = self.not_imported_hint(vis, scope, name) {
+                    d = d.with_note(hint);
+                }
+                self.diags.push(d);
+                None
+            }
+        }
+    }
+
+    /// "X is not defined", explaining a dotted name that resolved to the wrong scope.
+    fn undefined(&self, span: Span, name: &str, label: &str) -> Diagnostic {
+        match self
+            .last_miss
+            .borrow()
+            .as_ref()
+            .filter(|full| full.as_str() != name)
+        {
+            Some(full) => Diagnostic::error(
+                span,
+                format!("\"{name}\" is resolved to \"{full}\", which is not defined"),
+            )
+            .with_label(label.to_owned())
+            .with_note(format!(
+                "the innermost scope is searched first in name resolution; consider using a leading '.' (i.e., \".{name}\") to start from the outermost scope"
+            )),
+            None => Diagnostic::error(span, format!("\"{name}\" is not defined")).with_label(label.to_owned()),
+        }
+    }
+
+    /// If the name exists in a file that is not imported, say so.
+    fn not_imported_hint(&self, vis: &Vis, scope: &str, name: &str) -> Option<String> {
+        let everything = Vis { files: Vec::new() };
+        let _ = vis;
+        // Try the lookup ignoring visibility: walk scopes directly.
+        let mut scope = scope;
+        let name = name.trim_start_matches('.');
+        loop {
+            let full = join(scope, name);
+            if let Some(s) = self.syms.get(&full) {
+                if s.is_type() {
+                    return Some(format!(
+                        "\"{full}\" is defined in \"{}\", which is not imported",
+                        self.sources.get(s.file).name
+                    ));
+                }
+            }
+            if scope.is_empty() {
+                let _ = everything;
+                return None;
+            }
+            scope = parent_scope(scope);
+        }
+    }
+
+    // ---------------------------------------------------------------- define
+
+    fn define_file(&mut self, f: &LoadedFile<'_, Ast>, _index: usize) {
+        let ast = f.ast;
+        let lang = language_of(ast);
+        let pkg = package_of(ast);
+        let mut files = vec![f.id];
+        for imp in f.imports {
+            if let Some(c) = self.public_closure.get(&imp.file) {
+                for &x in c {
+                    if !files.contains(&x) {
+                        files.push(x);
+                    }
+                }
+            }
+        }
+        let vis = Vis { files };
+
+        // File-level checks.
+        match &ast.syntax {
+            None => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        ast.file_start,
+                        "no syntax specified for this file; defaulting to \"proto2\"",
+                    )
+                    .with_note("add `syntax = \"proto2\";` or `syntax = \"proto3\";` at the top"),
+                );
+            }
+            Some((s, span)) if s != "proto2" && s != "proto3" => {
+                self.diags.push(
+                    Diagnostic::error(*span, format!("unrecognized syntax identifier \"{s}\""))
+                        .with_label("expected \"proto2\" or \"proto3\""),
+                );
+            }
+            _ => {}
+        }
+        for p in ast.packages.iter().skip(1) {
+            self.diags.push(
+                Diagnostic::error(p.1, "multiple package definitions")
+                    .with_secondary(ast.packages[0].1, "first package here"),
+            );
+        }
+        for (i, imp) in ast.imports.iter().enumerate() {
+            if let Some(prev) = ast.imports[..i].iter().find(|p| p.path == imp.path) {
+                self.diags.push(
+                    Diagnostic::error(
+                        imp.stmt_span,
+                        format!("import \"{}\" was listed twice", imp.path),
+                    )
+                    .with_secondary(prev.stmt_span, "first imported here"),
+                );
+            }
+        }
+
+        let file_opts = self.options(&vis, pkg, &ast.options, OptKind::File);
+        let mut top = Vec::new();
+        let mut file_exts = Vec::new();
+        for item in &ast.items {
+            match item {
+                Item::Message(m) => {
+                    if let Some(id) = self.def_at(f.id, m.start) {
+                        top.push(id);
+                        self.define_message(&vis, lang, f.id, id, &m.body);
+                    }
+                }
+                Item::Enum(e) => {
+                    if let Some(id) = self.def_at(f.id, e.start) {
+                        top.push(id);
+                        self.define_enum(&vis, lang, f.id, pkg, id, e);
+                    }
+                }
+                Item::Service(s) => {
+                    if let Some(id) = self.def_at(f.id, s.start) {
+                        top.push(id);
+                        self.define_service(&vis, f.id, pkg, id, s);
+                    }
+                }
+                Item::Extend(x) => {
+                    for fl in &x.fields {
+                        if let FieldTy::Group(_) = fl.ty {
+                            if let Some(id) = self.def_at(f.id, fl.start) {
+                                top.push(id);
+                            }
+                        }
+                    }
+                    self.define_extend(&vis, lang, f.id, pkg, x, &mut file_exts);
+                }
+            }
+        }
+        // Unused imports (as protoc, a warning; `import public` re-exports and `import weak`
+        // are exempt).
+        {
+            let used = self.used.borrow();
+            for imp in f.imports {
+                if imp.kind != IncludeKind::Normal || imp.file == f.id {
+                    continue;
+                }
+                let seen = self
+                    .public_closure
+                    .get(&imp.file)
+                    .is_some_and(|c| c.iter().any(|x| used.contains(x)));
+                if !seen {
+                    self.diags.push(
+                        Diagnostic::warning(imp.span, format!("import \"{}\" is unused", imp.path))
+                            .with_label("nothing from this file is used"),
+                    );
+                }
+            }
+        }
+        self.used.borrow_mut().clear();
+        let includes = f
+            .imports
+            .iter()
+            .map(|i| Include {
+                file: i.file,
+                path: i.path.clone(),
+                kind: i.kind,
+                span: i.span,
+            })
+            .collect();
+        let docs = match &ast.packages.first() {
+            Some(p) => docs::leading(self.src(f.id), p.1.start),
+            None => Docs(None),
+        };
+        self.ir.files.push(ir::File {
+            id: f.id,
+            name: f.name.to_owned(),
+            language: lang,
+            package: if pkg.is_empty() {
+                None
+            } else {
+                Some(pkg.to_owned())
+            },
+            includes,
+            defs: top,
+            options: file_opts,
+            docs,
+            is_input: f.is_input,
+            ext: FileExt::Proto(ProtoFileExt {
+                extensions: file_exts,
+            }),
+        });
+    }
+
+    fn def_at(&self, file: FileId, start: u32) -> Option<DefId> {
+        self.by_pos.get(&(file.0, start)).copied()
+    }
+
+    fn define_message(
+        &mut self,
+        vis: &Vis,
+        lang: Language,
+        file: FileId,
+        id: DefId,
+        body: &MsgBody,
+    ) {
+        let scope = self.ir.defs[id.0 as usize].full_name.clone();
+        let is_group = matches!(
+            &self.ir.defs[id.0 as usize].kind,
+            DefKind::Struct(Struct { proto: Some(p), .. }) if p.is_group
+        );
+        let mut ext = ProtoMessageExt {
+            is_group,
+            ..ProtoMessageExt::default()
+        };
+        let mut fields: Vec<Field> = Vec::new();
+        let mut oneofs: Vec<Oneof> = Vec::new();
+        let mut synthetic: Vec<(usize, Oneof)> = Vec::new();
+        let mut annotations = Vec::new();
+        let mut reserved_spans: Vec<Span> = Vec::new();
+        let mut ext_spans: Vec<Span> = Vec::new();
+        let n_real_oneofs = body
+            .elems
+            .iter()
+            .filter(|e| matches!(e, MsgElem::Oneof(_)))
+            .count() as u32;
+        let message_set = body.elems.iter().any(|e| {
+            matches!(e, MsgElem::Option(o) if o.name == "message_set_wire_format"
+                && matches!(&o.value, ConstAst::Ident { name, .. } if name == "true"))
+        });
+        let range_max = if message_set {
+            i32::MAX as i64
+        } else {
+            MAX_FIELD
+        };
+
+        // Options, reserved and extension ranges first: fields are checked against them.
+        for e in &body.elems {
+            match e {
+                MsgElem::Option(o)
+                    if o.name == "message_set_wire_format"
+                        && lang == Language::Proto3
+                        && message_set =>
+                {
+                    let sp = self.ir.defs[id.0 as usize].span;
+                    self.diags.push(
+                        Diagnostic::error(sp, "MessageSet is not supported in proto3")
+                            .with_label("not allowed in proto3"),
+                    );
+                }
+                MsgElem::Reserved(r) => {
+                    for rg in &r.ranges {
+                        if let Some((s, e)) = self.range(rg, RangeKind::Reserved, range_max) {
+                            ext.reserved_ranges.push((s, e));
+                            reserved_spans.push(rg.span);
+                        }
+                    }
+                    for (n, _) in &r.names {
+                        ext.reserved_names.push(n.clone());
+                    }
+                }
+                MsgElem::Extensions(x) => {
+                    if lang == Language::Proto3 {
+                        let sp = x.ranges.first().map(|r| r.span).unwrap_or(x.span);
+                        self.diags.push(
+                            Diagnostic::error(sp, "extension ranges are not allowed in proto3")
+                                .with_label("not allowed in proto3"),
+                        );
+                    }
+                    for rg in &x.ranges {
+                        if let Some((s, e)) = self.range(rg, RangeKind::Extension, range_max) {
+                            ext.extension_ranges.push((s, e));
+                            ext_spans.push(rg.span);
+                        }
+                    }
+                    let _ = self.options(vis, &scope, &x.options, OptKind::ExtensionRange);
+                }
+                _ => {}
+            }
+        }
+        // Reserved and extension ranges must not overlap.
+        for (i, &(s, e)) in ext.extension_ranges.iter().enumerate() {
+            for (j, &(rs, re)) in ext.reserved_ranges.iter().enumerate() {
+                if s < re && rs < e {
+                    self.diags.push(
+                        Diagnostic::error(
+                            ext_spans[i],
+                            format!(
+                                "extension range {} overlaps with reserved range {}",
+                                fmt_range(s, e),
+                                fmt_range(rs, re)
+                            ),
+                        )
+                        .with_secondary(reserved_spans[j], "reserved here"),
+                    );
+                }
+            }
+        }
+
+        for e in &body.elems {
+            match e {
+                MsgElem::Option(o) => annotations.extend(self.options(
+                    vis,
+                    &scope,
+                    std::slice::from_ref(o),
+                    OptKind::Message,
+                )),
+                MsgElem::Field(f) => {
+                    let mut fld = self.field(vis, lang, file, &scope, id, f, FieldCtx::Message);
+                    if let Some(fl) = &mut fld {
+                        if fl.proto.as_ref().is_some_and(|p| p.proto3_optional) {
+                            let idx = n_real_oneofs + synthetic.len() as u32;
+                            fl.oneof = Some(idx);
+                            let mut name = if fl.name.starts_with('_') {
+                                fl.name.clone()
+                            } else {
+                                format!("_{}", fl.name)
+                            };
+                            while oneof_name_taken(body, &name)
+                                || synthetic.iter().any(|(_, o)| o.name == name)
+                            {
+                                name.insert(0, 'X');
+                            }
+                            synthetic.push((
+                                fields.len(),
+                                Oneof {
+                                    name,
+                                    options: Vec::new(),
+                                    docs: Docs(None),
+                                    span: fl.span,
+                                    synthetic: true,
+                                },
+                            ));
+                        }
+                    }
+                    fields.extend(fld);
+                }
+                MsgElem::Oneof(o) => {
+                    let idx = oneofs.len() as u32;
+                    let opts = self.options(vis, &scope, &o.options, OptKind::Oneof);
+                    if o.fields.is_empty() {
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, "oneof must have at least one field")
+                                .with_label("empty oneof"),
+                        );
+                    }
+                    oneofs.push(Oneof {
+                        name: o.name.clone(),
+                        options: opts,
+                        docs: docs::leading(self.src(file), o.start),
+                        span: o.name_span,
+                        synthetic: false,
+                    });
+                    for f in &o.fields {
+                        if let Some(mut fl) =
+                            self.field(vis, lang, file, &scope, id, f, FieldCtx::Oneof)
+                        {
+                            fl.oneof = Some(idx);
+                            fields.push(fl);
+                        }
+                    }
+                }
+                MsgElem::Message(m) => {
+                    if let Some(nid) = self.def_at(file, m.start) {
+                        self.define_message(vis, lang, file, nid, &m.body);
+                    }
+                }
+                MsgElem::Enum(en) => {
+                    if let Some(nid) = self.def_at(file, en.start) {
+                        self.define_enum(vis, lang, file, &scope, nid, en);
+                    }
+                }
+                MsgElem::Extend(x) => {
+                    let mut exts = Vec::new();
+                    self.define_extend(vis, lang, file, &scope, x, &mut exts);
+                    ext.extensions.extend(exts);
+                }
+                MsgElem::Extensions(_) | MsgElem::Reserved(_) => {}
+            }
+        }
+        oneofs.extend(synthetic.into_iter().map(|(_, o)| o));
+
+        self.check_fields(lang, &scope, &fields, &ext, &reserved_spans);
+
+        let d = &mut self.ir.defs[id.0 as usize];
+        d.annotations = annotations;
+        if let DefKind::Struct(s) = &mut d.kind {
+            s.fields = fields;
+            s.oneofs = oneofs;
+            s.proto = Some(ext);
+        }
+    }
+
+    /// Duplicate numbers, reserved numbers/names, extension ranges, proto3 JSON names.
+    fn check_fields(
+        &mut self,
+        lang: Language,
+        scope: &str,
+        fields: &[Field],
+        ext: &ProtoMessageExt,
+        reserved_spans: &[Span],
+    ) {
+        let mut by_number: HashMap<i32, usize> = HashMap::with_capacity(fields.len());
+        let mut json: HashMap<String, usize> = HashMap::new();
+        for (i, f) in fields.iter().enumerate() {
+            if let Some(&j) = by_number.get(&f.id) {
+                let prev = &fields[j];
+                self.diags.push(
+                    Diagnostic::error(
+                        f.span,
+                        format!(
+                            "field number {} has already been used in \"{scope}\" by field \"{}\"",
+                            f.id, prev.name
+                        ),
+                    )
+                    .with_label("duplicate field number")
+                    .with_secondary(prev.span, "first defined here"),
+                );
+            } else {
+                by_number.insert(f.id, i);
+            }
+            if let Some(r) = ext
+                .reserved_ranges
+                .iter()
+                .position(|&(s, e)| s <= f.id && f.id < e)
+            {
+                let mut d = Diagnostic::error(
+                    f.span,
+                    format!("field \"{}\" uses reserved number {}", f.name, f.id),
+                )
+                .with_label("reserved number");
+                if let Some(sp) = reserved_spans.get(r) {
+                    d = d.with_secondary(*sp, "reserved here");
+                }
+                self.diags.push(d);
+            }
+            if ext.reserved_names.contains(&f.name) {
+                self.diags.push(
+                    Diagnostic::error(f.span, format!("field name \"{}\" is reserved", f.name))
+                        .with_label("reserved name"),
+                );
+            }
+            if let Some(&(s, e)) = ext
+                .extension_ranges
+                .iter()
+                .find(|&&(s, e)| s <= f.id && f.id < e)
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        f.span,
+                        format!(
+                            "extension range {} includes field \"{}\" ({})",
+                            fmt_range(s, e),
+                            f.name,
+                            f.id
+                        ),
+                    )
+                    .with_label("field number inside an extension range"),
+                );
+            }
+            if lang == Language::Proto3 {
+                let key: String = f
+                    .name
+                    .chars()
+                    .filter(|c| *c != '_')
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                if let Some(&j) = json.get(&key) {
+                    let prev = &fields[j];
+                    self.diags.push(
+                        Diagnostic::error(
+                            f.span,
+                            format!(
+                                "the JSON camel-case name of field \"{}\" conflicts with field \"{}\"; this is not allowed in proto3",
+                                f.name, prev.name
+                            ),
+                        )
+                        .with_secondary(prev.span, "conflicting field"),
+                    );
+                } else {
+                    json.insert(key, i);
+                }
+            }
+        }
+    }
+
+    fn range(&mut self, r: &RangeAst, kind: RangeKind, max: i64) -> Option<(i32, i32)> {
+        let what = match kind {
+            RangeKind::Reserved => "reserved",
+            RangeKind::Extension => "extension",
+            RangeKind::Enum => "enum reserved",
+        };
+        let start = r.start.as_i64().filter(|v| i32::try_from(*v).is_ok());
+        let Some(start) = start else {
+            self.diags.push(
+                Diagnostic::error(r.start.span, "integer out of range").with_label("too large"),
+            );
+            return None;
+        };
+        let end = match &r.end {
+            None => start,
+            Some(None) => max,
+            Some(Some(e)) => match e.as_i64().filter(|v| i32::try_from(*v).is_ok()) {
+                Some(v) => v,
+                None => {
+                    self.diags.push(
+                        Diagnostic::error(e.span, "integer out of range").with_label("too large"),
+                    );
+                    return None;
+                }
+            },
+        };
+        if kind != RangeKind::Enum && start <= 0 {
+            self.diags.push(
+                Diagnostic::error(
+                    r.start.span,
+                    format!("{what} numbers must be positive integers"),
+                )
+                .with_label("not positive"),
+            );
+            return None;
+        }
+        if end < start {
+            self.diags.push(
+                Diagnostic::error(
+                    r.span,
+                    format!("{what} range end number must be greater than start number"),
+                )
+                .with_label("empty range"),
+            );
+            return None;
+        }
+        if kind != RangeKind::Enum && end > max {
+            self.diags.push(
+                Diagnostic::error(
+                    r.span,
+                    format!("{what} numbers cannot be greater than {max}"),
+                )
+                .with_label("too large"),
+            );
+            return None;
+        }
+        if kind == RangeKind::Enum {
+            // Enum reserved ranges are inclusive in descriptors; keep them half-open here
+            // too but saturate at i32::MAX.
+            return Some((start as i32, (end as i32).saturating_add(1)));
+        }
+        Some((start as i32, (end as i32).saturating_add(1)))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn field(
+        &mut self,
+        vis: &Vis,
+        lang: Language,
+        file: FileId,
+        scope: &str,
+        owner: DefId,
+        f: &FieldAst,
+        ctx: FieldCtx,
+    ) -> Option<Field> {
+        let _ = owner;
+        let label = f.label.map(|l| l.0);
+        let mut ok = true;
+        // Labels.
+        match (&f.ty, ctx) {
+            (FieldTy::Map(..), _) => {
+                if let Some((_, sp)) = f.label {
+                    self.diags.push(
+                        Diagnostic::error(
+                            sp,
+                            "field labels (required/optional/repeated) are not allowed on map fields",
+                        )
+                        .with_label("remove this label"),
+                    );
+                }
+                if ctx == FieldCtx::Oneof {
+                    self.diags.push(
+                        Diagnostic::error(f.ty_span, "map fields are not allowed in oneofs")
+                            .with_label("map in a oneof"),
+                    );
+                }
+                if ctx == FieldCtx::Extend {
+                    self.diags.push(
+                        Diagnostic::error(f.ty_span, "map fields are not allowed to be extensions")
+                            .with_label("map extension"),
+                    );
+                }
+            }
+            (_, FieldCtx::Oneof) => {
+                if let Some((_, sp)) = f.label {
+                    self.diags.push(
+                        Diagnostic::error(
+                            sp,
+                            "fields in oneofs must not have labels (required / optional / repeated)",
+                        )
+                        .with_label("remove this label"),
+                    );
+                }
+            }
+            _ => {
+                if label.is_none() && lang == Language::Proto2 {
+                    self.diags.push(
+                        Diagnostic::error(
+                            f.ty_span,
+                            "expected \"required\", \"optional\", or \"repeated\"",
+                        )
+                        .with_label("proto2 fields need a label"),
+                    );
+                }
+                if label == Some(Label::Required) && lang == Language::Proto3 {
+                    let sp = f.label.map(|l| l.1).unwrap_or(f.ty_span);
+                    self.diags.push(
+                        Diagnostic::error(sp, "required fields are not allowed in proto3")
+                            .with_label("not allowed in proto3"),
+                    );
+                }
+            }
+        }
+        if let FieldTy::Group(_) = &f.ty {
+            if lang == Language::Proto3 {
+                self.diags.push(
+                    Diagnostic::error(f.ty_span, "groups are not supported in proto3 syntax")
+                        .with_label("not allowed in proto3"),
+                );
+            }
+            if !f.name.starts_with(|c: char| c.is_ascii_uppercase()) {
+                self.diags.push(
+                    Diagnostic::error(f.name_span, "group names must start with a capital letter")
+                        .with_label("lowercase group name"),
+                );
+            }
+        }
+
+        // Number.
+        let number = match f.number.as_i64() {
+            Some(n) if n <= i32::MAX as i64 && n >= i32::MIN as i64 => n,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(f.number.span, "integer out of range")
+                        .with_label("field numbers go up to 536870911"),
+                );
+                ok = false;
+                1
+            }
+        };
+        if ok {
+            if number <= 0 {
+                let what = if ctx == FieldCtx::Extend {
+                    "extension numbers must be positive integers"
+                } else {
+                    "field numbers must be positive integers"
+                };
+                self.diags
+                    .push(Diagnostic::error(f.number.span, what).with_label("not positive"));
+            } else if number > MAX_FIELD {
+                self.diags.push(
+                    Diagnostic::error(
+                        f.number.span,
+                        format!("field numbers cannot be greater than {MAX_FIELD}"),
+                    )
+                    .with_label("too large"),
+                );
+            } else if (19000..=19999).contains(&number) {
+                self.diags.push(
+                    Diagnostic::error(
+                        f.number.span,
+                        "field numbers 19000 through 19999 are reserved for the protocol buffer library implementation",
+                    )
+                    .with_label("reserved by protobuf"),
+                );
+            }
+        }
+
+        // Type.
+        let mut is_message = false;
+        let mut enum_def = None;
+        let elem_ty = match &f.ty {
+            FieldTy::Named(n, sp) => match scalar(n) {
+                Some(t) => Some(t),
+                None => {
+                    let r = self.resolve_type(vis, scope, n, *sp);
+                    if let Some(id) = r {
+                        match self.ir.defs[id.0 as usize].kind {
+                            DefKind::Enum(_) => enum_def = Some(id),
+                            _ => is_message = true,
+                        }
+                        if is_message && self.declares_map_entry(id) {
+                            self.diags.push(
+                                Diagnostic::error(*sp, "map_entry should not be set explicitly")
+                                    .with_label("this message sets `option map_entry`")
+                                    .with_note("use map<KeyType, ValueType> instead"),
+                            );
+                        }
+                    }
+                    r.map(Type::Ref)
+                }
+            },
+            FieldTy::Group(body) => {
+                is_message = true;
+                let gid = self.def_at(file, f.start);
+                if let Some(g) = gid {
+                    self.define_message(vis, lang, file, g, body);
+                }
+                gid.map(Type::Ref)
+            }
+            FieldTy::Map(k, v) => {
+                let kt = self.map_part(vis, scope, k, true);
+                let vt = self.map_part(vis, scope, v, false);
+                match (kt, vt) {
+                    (Some(k), Some(v)) => Some(Type::Map(Box::new(k), Box::new(v))),
+                    _ => None,
+                }
+            }
+        };
+        let is_map = matches!(f.ty, FieldTy::Map(..));
+        let repeated = label == Some(Label::Repeated);
+
+        // Options.
+        let mut proto = ProtoFieldExt {
+            repeated,
+            group: matches!(f.ty, FieldTy::Group(_)),
+            proto3_optional: lang == Language::Proto3
+                && label == Some(Label::Optional)
+                && ctx != FieldCtx::Oneof,
+            explicit_label: f.label.is_some(),
+            ..ProtoFieldExt::default()
+        };
+        let mut default = None;
+        let mut seen_default = false;
+        let mut seen_json = false;
+        let mut plain_opts = Vec::new();
+        for o in &f.options {
+            match o.name.as_str() {
+                "default" => {
+                    if seen_default {
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, "already set option \"default\"")
+                                .with_label("set twice"),
+                        );
+                        continue;
+                    }
+                    seen_default = true;
+                    if lang == Language::Proto3 {
+                        self.diags.push(
+                            Diagnostic::error(
+                                o.name_span,
+                                "explicit default values are not allowed in proto3",
+                            )
+                            .with_label("not allowed in proto3"),
+                        );
+                        continue;
+                    }
+                    if repeated {
+                        self.diags.push(
+                            Diagnostic::error(
+                                o.name_span,
+                                "repeated fields can't have default values",
+                            )
+                            .with_label("not allowed on repeated fields"),
+                        );
+                        continue;
+                    }
+                    if is_message || is_map {
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, "messages can't have default values")
+                                .with_label("not allowed on message fields"),
+                        );
+                        continue;
+                    }
+                    if let Some(t) = &elem_ty {
+                        default = self.default_value(vis, t, enum_def, o);
+                    }
+                }
+                "json_name" => {
+                    if seen_json {
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, "already set option \"json_name\"")
+                                .with_label("set twice"),
+                        );
+                        continue;
+                    }
+                    seen_json = true;
+                    if ctx == FieldCtx::Extend {
+                        self.diags.push(
+                            Diagnostic::error(
+                                o.name_span,
+                                "option json_name is not allowed on extension fields",
+                            )
+                            .with_label("extension field"),
+                        );
+                    }
+                    match &o.value {
+                        ConstAst::Str(s) => {
+                            proto.json_name = Some(String::from_utf8_lossy(s).into_owned())
+                        }
+                        _ => self.diags.push(
+                            Diagnostic::error(o.value_span, "expected string for JSON name")
+                                .with_label("not a string"),
+                        ),
+                    }
+                }
+                _ => plain_opts.push(o.clone()),
+            }
+        }
+        let annotations = self.options(vis, scope, &plain_opts, OptKind::Field);
+        for a in &annotations {
+            if a.name == "packed" {
+                if let AnnotationValue::Bool(b) = a.value {
+                    proto.packed = Some(b);
+                }
+                let scalar_ok = match &elem_ty {
+                    Some(Type::String | Type::Bytes | Type::Map(..)) => false,
+                    Some(Type::Ref(_)) => enum_def.is_some(),
+                    _ => true,
+                };
+                if !repeated || !scalar_ok || is_map {
+                    self.diags.push(
+                        Diagnostic::error(
+                            a.span,
+                            "[packed = true] can only be specified for repeated primitive fields",
+                        )
+                        .with_label("not a repeated scalar field"),
+                    );
+                }
+            }
+        }
+        if lang == Language::Proto3 && ctx == FieldCtx::Extend {
+            // Checked on the extend block.
+        }
+
+        let elem_ty = elem_ty?;
+        let ty = if repeated && !is_map {
+            Type::List(Box::new(elem_ty))
+        } else {
+            elem_ty
+        };
+        let presence = match (label, ctx) {
+            (_, FieldCtx::Oneof) => Presence::Optional,
+            (Some(Label::Required), _) => Presence::Required,
+            (Some(Label::Repeated), _) => Presence::Default,
+            _ if is_map => Presence::Default,
+            (Some(Label::Optional), _) => Presence::Optional,
+            (None, _) if lang == Language::Proto3 => {
+                // proto3 implicit presence: message fields still track presence.
+                if is_message {
+                    Presence::Optional
+                } else {
+                    Presence::Default
+                }
+            }
+            (None, _) => Presence::Optional,
+        };
+        let name = field_name(f);
+        Some(Field {
+            id: number as i32,
+            name,
+            ty,
+            presence,
+            default,
+            annotations,
+            docs: docs::leading(self.src(file), f.start),
+            span: f.name_span,
+            oneof: None,
+            proto: Some(proto),
+        })
+    }
+
+    /// The message says `option map_entry = ...;` itself (its AST, since it may not be
+    /// defined yet).
+    fn declares_map_entry(&self, id: DefId) -> bool {
+        self.map_entry_defs.contains(&id)
+    }
+
+    fn map_part(&mut self, vis: &Vis, scope: &str, t: &FieldTy, key: bool) -> Option<Type> {
+        let FieldTy::Named(n, sp) = t else {
+            return None;
+        };
+        if let Some(s) = scalar(n) {
+            if key && matches!(s, Type::Float | Type::Double | Type::Bytes) {
+                self.diags.push(
+                    Diagnostic::error(
+                        *sp,
+                        "key in map fields cannot be float/double, bytes or message types",
+                    )
+                    .with_label("invalid map key type"),
+                );
+                return None;
+            }
+            return Some(s);
+        }
+        let id = self.resolve_type(vis, scope, n, *sp)?;
+        if key {
+            let is_enum = matches!(self.ir.defs[id.0 as usize].kind, DefKind::Enum(_));
+            let msg = if is_enum {
+                "key in map fields cannot be enum types"
+            } else {
+                "key in map fields cannot be float/double, bytes or message types"
+            };
+            self.diags
+                .push(Diagnostic::error(*sp, msg).with_label("invalid map key type"));
+            return None;
+        }
+        Some(Type::Ref(id))
+    }
+
+    fn default_value(
+        &mut self,
+        _vis: &Vis,
+        ty: &Type,
+        enum_def: Option<DefId>,
+        o: &OptionAst,
+    ) -> Option<ConstValue> {
+        let sp = o.value_span;
+        let err = |cx: &mut Self, m: &str| {
+            cx.diags
+                .push(Diagnostic::error(sp, m.to_owned()).with_label("invalid default"));
+            None
+        };
+        match ty {
+            Type::I32
+            | Type::SInt32
+            | Type::SFixed32
+            | Type::I64
+            | Type::SInt64
+            | Type::SFixed64 => {
+                let ConstAst::Int(i) = &o.value else {
+                    return err(self, "expected integer for field default value");
+                };
+                let (lo, hi) = if matches!(ty, Type::I32 | Type::SInt32 | Type::SFixed32) {
+                    (i32::MIN as i64, i32::MAX as i64)
+                } else {
+                    (i64::MIN, i64::MAX)
+                };
+                match i.as_i64() {
+                    Some(v) if v >= lo && v <= hi => Some(ConstValue::Int(v)),
+                    _ => err(self, "integer out of range"),
+                }
+            }
+            Type::U32 | Type::Fixed32 | Type::U64 | Type::Fixed64 => {
+                let ConstAst::Int(i) = &o.value else {
+                    return err(self, "expected integer for field default value");
+                };
+                if i.neg {
+                    return err(self, "unsigned field can't have negative default value");
+                }
+                let hi = if matches!(ty, Type::U32 | Type::Fixed32) {
+                    u32::MAX as u64
+                } else {
+                    u64::MAX
+                };
+                match i.value {
+                    // uint64/fixed64 values above i64::MAX keep their bit pattern.
+                    Some(v) if v <= hi => Some(ConstValue::Int(v as i64)),
+                    _ => err(self, "integer out of range"),
+                }
+            }
+            Type::Float | Type::Double => match &o.value {
+                ConstAst::Float(v) => Some(ConstValue::Double(*v)),
+                ConstAst::Int(i) => {
+                    let v = i.value.map(|v| v as f64).unwrap_or(f64::INFINITY);
+                    Some(ConstValue::Double(if i.neg { -v } else { v }))
+                }
+                ConstAst::Ident { neg, name } if name == "inf" || name == "nan" => {
+                    let v = if name == "inf" {
+                        f64::INFINITY
+                    } else {
+                        f64::NAN
+                    };
+                    Some(ConstValue::Double(if *neg { -v } else { v }))
+                }
+                _ => err(self, "expected number"),
+            },
+            Type::Bool => match &o.value {
+                ConstAst::Ident { neg: false, name } if name == "true" => {
+                    Some(ConstValue::Bool(true))
+                }
+                ConstAst::Ident { neg: false, name } if name == "false" => {
+                    Some(ConstValue::Bool(false))
+                }
+                _ => err(self, "expected \"true\" or \"false\""),
+            },
+            Type::String => match &o.value {
+                ConstAst::Str(s) => Some(ConstValue::Str(String::from_utf8_lossy(s).into_owned())),
+                _ => err(self, "expected string for field default value"),
+            },
+            Type::Bytes => match &o.value {
+                ConstAst::Str(s) => Some(ConstValue::Bytes(s.clone())),
+                _ => err(self, "expected string for field default value"),
+            },
+            Type::Ref(_) => {
+                let Some(eid) = enum_def else {
+                    return err(self, "messages can't have default values");
+                };
+                let ConstAst::Ident { neg: false, name } = &o.value else {
+                    return err(
+                        self,
+                        "default value for an enum field must be an identifier",
+                    );
+                };
+                // Enum values of files defined later are filled in `define_enum`; look in
+                // the AST-declared symbol table instead of the IR.
+                let full = join(parent_scope(&self.ir.defs[eid.0 as usize].full_name), name);
+                match self.syms.get(&full) {
+                    Some(Sym {
+                        kind: SymKind::EnumValue(e),
+                        ..
+                    }) if *e == eid => {
+                        let value = self.enum_value_number(eid, name);
+                        Some(ConstValue::Enum { def: eid, value })
+                    }
+                    _ => {
+                        let en = self.ir.defs[eid.0 as usize].name.clone();
+                        err(
+                            self,
+                            &format!("enum type \"{en}\" has no value named \"{name}\""),
+                        )
+                    }
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn enum_value_number(&self, eid: DefId, name: &str) -> i32 {
+        if let DefKind::Enum(e) = &self.ir.defs[eid.0 as usize].kind {
+            if let Some(v) = e.values.iter().find(|v| v.name == name) {
+                return v.value;
+            }
+        }
+        0
+    }
+
+    fn define_enum(
+        &mut self,
+        vis: &Vis,
+        lang: Language,
+        file: FileId,
+        scope: &str,
+        id: DefId,
+        e: &EnumAst,
+    ) {
+        let escope = self.ir.defs[id.0 as usize].full_name.clone();
+        let _ = scope;
+        let annotations = self.options(vis, &escope, &e.options, OptKind::Enum);
+        let allow_alias = annotations.iter().find(|a| a.name == "allow_alias");
+        let allow = matches!(
+            allow_alias.map(|a| &a.value),
+            Some(AnnotationValue::Bool(true))
+        );
+        let alias_false = allow_alias
+            .filter(|a| a.value == AnnotationValue::Bool(false))
+            .map(|a| a.span);
+        let mut reserved: Vec<(i32, i32)> = Vec::new();
+        for r in &e.reserved {
+            for rg in &r.ranges {
+                if let Some(x) = self.range(rg, RangeKind::Enum, i32::MAX as i64) {
+                    reserved.push(x);
+                }
+            }
+        }
+        let reserved_names: Vec<&str> = e
+            .reserved
+            .iter()
+            .flat_map(|r| r.names.iter().map(|n| n.0.as_str()))
+            .collect();
+        if e.values.is_empty() {
+            self.diags.push(
+                Diagnostic::error(e.name_span, "enums must contain at least one value")
+                    .with_label("empty enum"),
+            );
+        }
+        let mut values: Vec<EnumValue> = Vec::with_capacity(e.values.len());
+        let mut by_number: HashMap<i32, usize> = HashMap::new();
+        let mut has_alias = false;
+        for (i, v) in e.values.iter().enumerate() {
+            let n = match v.number.as_i64().and_then(|n| i32::try_from(n).ok()) {
+                Some(n) => n,
+                None => {
+                    self.diags.push(
+                        Diagnostic::error(v.number.span, "integer out of range")
+                            .with_label("enum values are 32-bit"),
+                    );
+                    continue;
+                }
+            };
+            if i == 0 && lang == Language::Proto3 && n != 0 {
+                self.diags.push(
+                    Diagnostic::error(v.number.span, "the first enum value must be zero in proto3")
+                        .with_label("must be 0"),
+                );
+            }
+            if let Some(&j) = by_number.get(&n) {
+                has_alias = true;
+                if !allow {
+                    let prev = &values[j];
+                    self.diags.push(
+                        Diagnostic::error(
+                            v.name_span,
+                            format!(
+                                "\"{}\" uses the same enum value as \"{}\"",
+                                v.name, prev.name
+                            ),
+                        )
+                        .with_secondary(prev.span, "first defined here")
+                        .with_note(
+                            "if this is intended, set 'option allow_alias = true;' on the enum",
+                        ),
+                    );
+                }
+            } else {
+                by_number.insert(n, values.len());
+            }
+            if reserved
+                .iter()
+                .any(|&(s, e)| s <= n && (n < e || e == i32::MAX && n == i32::MAX))
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        v.number.span,
+                        format!("enum value \"{}\" uses reserved number {n}", v.name),
+                    )
+                    .with_label("reserved number"),
+                );
+            }
+            if reserved_names.contains(&v.name.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        v.name_span,
+                        format!("enum value \"{}\" is reserved", v.name),
+                    )
+                    .with_label("reserved name"),
+                );
+            }
+            let annotations = self.options(vis, &escope, &v.options, OptKind::EnumValue);
+            values.push(EnumValue {
+                name: v.name.clone(),
+                value: n,
+                annotations,
+                docs: docs::leading(self.src(file), v.start),
+                span: v.name_span,
+            });
+            let _ = i;
+        }
+        if allow && !has_alias {
+            self.diags.push(
+                Diagnostic::error(
+                    e.name_span,
+                    format!(
+                        "\"{}\" declares support for enum aliases but no enum values share field numbers",
+                        e.name
+                    ),
+                )
+                .with_note("remove 'option allow_alias = true;' or give two values the same number"),
+            );
+        }
+        if let Some(sp) = alias_false {
+            self.diags.push(
+                Diagnostic::error(
+                    sp,
+                    format!(
+                        "\"{}\" declares 'option allow_alias = false;' which has no effect",
+                        e.name
+                    ),
+                )
+                .with_note("remove the declaration"),
+            );
+        }
+        let d = &mut self.ir.defs[id.0 as usize];
+        d.annotations = annotations;
+        d.kind = DefKind::Enum(ir::Enum {
+            values,
+            allow_alias: allow,
+        });
+    }
+
+    fn define_extend(
+        &mut self,
+        vis: &Vis,
+        lang: Language,
+        file: FileId,
+        scope: &str,
+        x: &ExtendAst,
+        out: &mut Vec<Extension>,
+    ) {
+        let extendee = match self.lookup(vis, scope, &x.extendee, true) {
+            Some(Sym {
+                kind: SymKind::Message(id),
+                ..
+            }) => Some(id),
+            Some(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        x.extendee_span,
+                        format!("\"{}\" is not a message type", x.extendee),
+                    )
+                    .with_label("only messages can be extended"),
+                );
+                None
+            }
+            None => {
+                let d = self.undefined(x.extendee_span, &x.extendee, "unknown type");
+                self.diags.push(d);
+                None
+            }
+        };
+        if let (Some(id), Language::Proto3) = (extendee, lang) {
+            let full = &self.ir.defs[id.0 as usize].full_name;
+            if !full.starts_with("google.protobuf.") || !full.ends_with("Options") {
+                self.diags.push(
+                    Diagnostic::error(
+                        x.extendee_span,
+                        "extensions in proto3 are only allowed for defining options",
+                    )
+                    .with_label("not an options message"),
+                );
+            }
+        }
+        for f in &x.fields {
+            let fl = self.field(vis, lang, file, scope, DefId(0), f, FieldCtx::Extend);
+            if let (Some(fl), Some(ext)) = (fl, extendee) {
+                self.pending_ext
+                    .push((ext, fl.id as i64, fl.span, fl.name.clone()));
+                out.push(Extension {
+                    extendee: ext,
+                    field: fl,
+                });
+            }
+        }
+    }
+
+    fn check_pending_extensions(&mut self) {
+        let pending = std::mem::take(&mut self.pending_ext);
+        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
+        for (ext, n, span, name) in &pending {
+            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
+                let d = Diagnostic::error(
+                    *span,
+                    format!(
+                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
+                        self.ir.defs[ext.0 as usize].full_name
+                    ),
+                )
+                .with_label("duplicate extension number")
+                .with_secondary(*prev, "first defined here");
+                self.diags.push(d);
+            } else {
+                seen.insert((*ext, *n), (*span, name.as_str()));
+            }
+        }
+        for (ext, n, span, name) in pending {
+            let d = &self.ir.defs[ext.0 as usize];
+            let DefKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            let ranges = s
+                .proto
+                .as_ref()
+                .map(|p| p.extension_ranges.as_slice())
+                .unwrap_or(&[]);
+            if n > 0 && !ranges.iter().any(|&(a, b)| a as i64 <= n && n < b as i64) {
+                let msg = format!(
+                    "\"{}\" does not declare {n} as an extension number",
+                    d.full_name
+                );
+                self.diags.push(
+                    Diagnostic::error(span, msg)
+                        .with_label(format!("extension \"{name}\" uses this number")),
+                );
+            }
+        }
+    }
+
+    fn define_service(&mut self, vis: &Vis, file: FileId, scope: &str, id: DefId, s: &ServiceAst) {
+        let sscope = join(scope, &s.name);
+        let annotations = self.options(vis, &sscope, &s.options, OptKind::Service);
+        let mut methods: Vec<Method> = Vec::with_capacity(s.rpcs.len());
+        let mut names: HashMap<&str, Span> = HashMap::new();
+        for r in &s.rpcs {
+            if let Some(prev) = names.get(r.name.as_str()) {
+                self.diags.push(
+                    Diagnostic::error(
+                        r.name_span,
+                        format!("\"{}\" is already defined in \"{sscope}\"", r.name),
+                    )
+                    .with_label("defined again here")
+                    .with_secondary(*prev, "first defined here"),
+                );
+                continue;
+            }
+            names.insert(&r.name, r.name_span);
+            let input = self.method_type(vis, scope, &r.input);
+            let output = self.method_type(vis, scope, &r.output);
+            let annotations = self.options(vis, &sscope, &r.options, OptKind::Method);
+            let (Some(input), Some(output)) = (input, output) else {
+                continue;
+            };
+            methods.push(Method {
+                name: r.name.clone(),
+                args: vec![Field {
+                    id: 1,
+                    name: "request".to_owned(),
+                    ty: Type::Ref(input),
+                    presence: Presence::Default,
+                    default: None,
+                    annotations: Vec::new(),
+                    docs: Docs(None),
+                    span: r.input.1,
+                    oneof: None,
+                    proto: None,
+                }],
+                result: Some(Type::Ref(output)),
+                throws: Vec::new(),
+                oneway: false,
+                client_streaming: r.client_streaming,
+                server_streaming: r.server_streaming,
+                annotations,
+                docs: docs::leading(self.src(file), r.start),
+                span: r.name_span,
+            });
+        }
+        let d = &mut self.ir.defs[id.0 as usize];
+        d.annotations = annotations;
+        if let DefKind::Service(sv) = &mut d.kind {
+            sv.methods = methods;
+        }
+    }
+
+    fn method_type(&mut self, vis: &Vis, scope: &str, t: &(String, Span)) -> Option<DefId> {
+        let id = self.resolve_type(vis, scope, &t.0, t.1)?;
+        if matches!(self.ir.defs[id.0 as usize].kind, DefKind::Struct(_)) {
+            Some(id)
+        } else {
+            self.diags.push(
+                Diagnostic::error(t.1, format!("\"{}\" is not a message type", t.0))
+                    .with_label("methods take and return messages"),
+            );
+            None
+        }
+    }
+
+    // ---------------------------------------------------------------- options
+
+    fn options(
+        &mut self,
+        vis: &Vis,
+        scope: &str,
+        opts: &[OptionAst],
+        kind: OptKind,
+    ) -> Vec<Annotation> {
+        let mut out = Vec::with_capacity(opts.len());
+        for o in opts {
+            let first = o.name.split('.').next().unwrap_or("");
+            if o.name.starts_with('(') {
+                // Custom option: the extension must exist.
+                let inner_end = o.name.find(')').unwrap_or(o.name.len());
+                let ext_name = &o.name[1..inner_end];
+                match self.lookup(vis, scope, ext_name, false) {
+                    Some(Sym {
+                        kind: SymKind::Ext(_),
+                        ..
+                    }) => {}
+                    _ => {
+                        let miss = self.last_miss.borrow().clone().filter(|f| f != ext_name);
+                        let msg = match miss {
+                            Some(full) => format!("option \"({ext_name})\" is resolved to \"({full})\", which is not defined"),
+                            None => format!("option \"({ext_name})\" unknown"),
+                        };
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, msg)
+                            .with_label("no such extension")
+                            .with_note(
+                                "ensure that your proto definition file imports the proto which defines the option",
+                            ),
+                        );
+                    }
+                }
+            } else {
+                match known_option(kind, first) {
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(o.name_span, format!("option \"{first}\" unknown"))
+                                .with_label("unknown option")
+                                .with_note(format!(
+                                    "{} has no such field; custom options are written in parentheses: `(my.option)`",
+                                    kind.message()
+                                )),
+                        );
+                    }
+                    Some(ty) if first == o.name => {
+                        let ok = match ty {
+                            OptTy::Bool => {
+                                matches!(&o.value, ConstAst::Ident { neg: false, name } if name == "true" || name == "false")
+                            }
+                            OptTy::Str => matches!(o.value, ConstAst::Str(_)),
+                            OptTy::Enum => matches!(o.value, ConstAst::Ident { neg: false, .. }),
+                            OptTy::Any => true,
+                        };
+                        if !ok {
+                            let full = format!("google.protobuf.{}.{}", kind.message(), first);
+                            let msg = match ty {
+                                OptTy::Bool => format!("value must be \"true\" or \"false\" for boolean option \"{full}\""),
+                                OptTy::Str => format!("value must be quoted string for string option \"{full}\""),
+                                _ => format!("value must be identifier for enum-valued option \"{full}\""),
+                            };
+                            self.diags.push(
+                                Diagnostic::error(o.value_span, msg).with_label("wrong type"),
+                            );
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+            out.push(annotation(o));
+        }
+        out
+    }
+}
+
+/// protoc avoids synthetic oneof names that clash with a field or oneof of the message.
+fn oneof_name_taken(body: &MsgBody, name: &str) -> bool {
+    body.elems.iter().any(|e| match e {
+        MsgElem::Oneof(o) => o.name == name || o.fields.iter().any(|f| f.name == name),
+        MsgElem::Field(f) => f.name == name,
+        _ => false,
+    })
+}
+
+fn fmt_range(s: i32, e: i32) -> String {
+    if e - 1 == s {
+        format!("{s}")
+    } else {
+        format!("{s} to {}", e - 1)
+    }
+}
+
+/// The field's name: a group's field is its type name in lowercase.
+fn field_name(f: &FieldAst) -> String {
+    if let FieldTy::Group(_) = f.ty {
+        f.name.to_ascii_lowercase()
+    } else {
+        f.name.clone()
+    }
+}
+
+fn annotation(o: &OptionAst) -> Annotation {
+    let value = match &o.value {
+        ConstAst::Int(i) => {
+            let v = i.value.map(|v| v as i128).unwrap_or(i128::MAX);
+            AnnotationValue::Int(if i.neg { -v } else { v })
+        }
+        ConstAst::Float(f) => AnnotationValue::Float(*f),
+        ConstAst::Ident { neg: false, name } if name == "true" => AnnotationValue::Bool(true),
+        ConstAst::Ident { neg: false, name } if name == "false" => AnnotationValue::Bool(false),
+        ConstAst::Ident { neg, name } => AnnotationValue::Ident(if *neg {
+            format!("-{name}")
+        } else {
+            name.clone()
+        }),
+        ConstAst::Str(s) => AnnotationValue::Str(String::from_utf8_lossy(s).into_owned()),
+        ConstAst::Aggregate(a) => AnnotationValue::Aggregate(a.clone()),
+    };
+    Annotation {
+        name: o.name.clone(),
+        value,
+        span: Span {
+            file: o.name_span.file,
+            start: o.name_span.start,
+            end: o.value_span.end.max(o.name_span.end),
+        },
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FieldCtx {
+    Message,
+    Oneof,
+    Extend,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RangeKind {
+    Reserved,
+    Extension,
+    Enum,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OptKind {
+    File,
+    Message,
+    Field,
+    Oneof,
+    Enum,
+    EnumValue,
+    Service,
+    Method,
+    ExtensionRange,
+}
+
+impl OptKind {
+    fn message(self) -> &'static str {
+        match self {
+            OptKind::File => "FileOptions",
+            OptKind::Message => "MessageOptions",
+            OptKind::Field => "FieldOptions",
+            OptKind::Oneof => "OneofOptions",
+            OptKind::Enum => "EnumOptions",
+            OptKind::EnumValue => "EnumValueOptions",
+            OptKind::Service => "ServiceOptions",
+            OptKind::Method => "MethodOptions",
+            OptKind::ExtensionRange => "ExtensionRangeOptions",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum OptTy {
+    Bool,
+    Str,
+    Enum,
+    Any,
+}
+
+/// The options of `google/protobuf/descriptor.proto` (v21.12, plus the newer `features`,
+/// `debug_redact`, `retention`, `targets`, `declaration`, `verification` that protoc 3.21
+/// does not know but later files use).
+fn known_option(kind: OptKind, name: &str) -> Option<OptTy> {
+    use OptTy::*;
+    let t = match (kind, name) {
+        (_, "uninterpreted_option") => Any,
+        (_, "features") => Any,
+        (
+            OptKind::File,
+            "java_package"
+            | "java_outer_classname"
+            | "go_package"
+            | "objc_class_prefix"
+            | "csharp_namespace"
+            | "swift_prefix"
+            | "php_class_prefix"
+            | "php_namespace"
+            | "php_metadata_namespace"
+            | "ruby_package",
+        ) => Str,
+        (
+            OptKind::File,
+            "java_multiple_files"
+            | "java_generate_equals_and_hash"
+            | "java_string_check_utf8"
+            | "cc_generic_services"
+            | "java_generic_services"
+            | "py_generic_services"
+            | "php_generic_services"
+            | "deprecated"
+            | "cc_enable_arenas",
+        ) => Bool,
+        (OptKind::File, "optimize_for") => Enum,
+        (
+            OptKind::Message,
+            "message_set_wire_format"
+            | "no_standard_descriptor_accessor"
+            | "deprecated"
+            | "map_entry"
+            | "deprecated_legacy_json_field_conflicts",
+        ) => Bool,
+        (
+            OptKind::Field,
+            "packed" | "lazy" | "unverified_lazy" | "deprecated" | "weak" | "debug_redact",
+        ) => Bool,
+        (OptKind::Field, "ctype" | "jstype" | "retention" | "targets" | "target") => Enum,
+        (OptKind::Field, "edition_defaults" | "feature_support") => Any,
+        (
+            OptKind::Enum,
+            "allow_alias" | "deprecated" | "deprecated_legacy_json_field_conflicts",
+        ) => Bool,
+        (OptKind::EnumValue, "deprecated" | "debug_redact") => Bool,
+        (OptKind::EnumValue, "feature_support") => Any,
+        (OptKind::Service, "deprecated") => Bool,
+        (OptKind::Method, "deprecated") => Bool,
+        (OptKind::Method, "idempotency_level") => Enum,
+        (OptKind::ExtensionRange, "declaration") => Any,
+        (OptKind::ExtensionRange, "verification") => Enum,
+        _ => return None,
+    };
+    Some(t)
+}
