@@ -13,7 +13,7 @@ mod gen;
 #[derive(Parser, Debug)]
 #[command(name = "kit", version, about, long_about = None)]
 #[command(
-    after_help = "Examples:\n  kit check -I idl idl/echo.thrift\n  kit check -I proto proto/api/v1/service.proto --dump-ir"
+    after_help = "Examples:\n  kit check -I idl idl/echo.thrift\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
 )]
 struct Cli {
     #[command(flatten)]

@@ -159,11 +159,20 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
         }
     };
     match &def.kind {
+        // Aliases (`MOO = 2; moo = 2;`) that become one Rust name with one value are one
+        // constant; only different values under one name collide.
         DefKind::Enum(e) => check(
             &mut e
                 .values
                 .iter()
-                .map(|v| (ident::const_name(&v.name), v.name.as_str(), v.span)),
+                .enumerate()
+                .filter(|(i, v)| {
+                    !e.values[..*i].iter().any(|p| {
+                        p.value == v.value
+                            && ident::const_name(&p.name) == ident::const_name(&v.name)
+                    })
+                })
+                .map(|(_, v)| (ident::const_name(&v.name), v.name.as_str(), v.span)),
             "enum values",
         ),
         DefKind::Struct(s) => {

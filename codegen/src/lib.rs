@@ -6,6 +6,7 @@
 
 mod builder;
 mod context;
+mod docs;
 mod emit;
 pub mod ident;
 pub mod layout;

@@ -102,7 +102,7 @@ impl Context<'_> {
         let mut lens = Vec::new();
         let mut encs = Vec::new();
         let mut arms = Vec::new();
-        for f in s.fields.iter().filter(|f| !self.in_real_oneof(s, f)) {
+        for f in s.fields.iter().filter(|f| !self.in_real_oneof(def.id, f)) {
             let (l, e, a) = self.proto_field(def, f);
             lens.push(l);
             encs.push(e);
@@ -145,15 +145,9 @@ impl Context<'_> {
         }
     }
 
-    fn in_real_oneof(&self, s: &Struct, f: &Field) -> bool {
-        f.oneof
-            .and_then(|i| s.oneofs.get(i as usize))
-            .is_some_and(|o| !o.synthetic)
-    }
-
     /// (encoded_len statements, encode statements, merge arm) for one field.
     fn proto_field(&self, def: &Def, f: &Field) -> (TokenStream, TokenStream, TokenStream) {
-        let tag = f.id as u32;
+        let tag = proc_macro2::Literal::u32_unsuffixed(f.id as u32);
         let fname = id(&ident::field_name(&f.name));
         let sname = &def.name;
         let raw = &f.name;
@@ -293,7 +287,7 @@ impl Context<'_> {
         let mut enc_arms = Vec::new();
         let mut merge_arms = Vec::new();
         for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
-            let tag = f.id as u32;
+            let tag = proc_macro2::Literal::u32_unsuffixed(f.id as u32);
             let v = id(&ident::variant_name(&f.name));
             let group = f.proto.as_ref().is_some_and(|p| p.group);
             let m = self.kind_mod(&f.ty, group);

@@ -193,7 +193,7 @@ impl Context<'_> {
         let mut required_flags = Vec::new();
         let mut required_checks = Vec::new();
         let arms = s.fields.iter().map(|f| {
-            let fid = f.id as i16;
+            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let fname = id(&ident::field_name(&f.name));
             let raw = &f.name;
@@ -257,7 +257,7 @@ impl Context<'_> {
     }
 
     fn write_field(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
-        let fid = f.id as i16;
+        let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
         let tt = self.ttype(&f.ty);
         let fname = id(&ident::field_name(&f.name));
         if self.field_is_option(owner, f) {
@@ -285,7 +285,7 @@ impl Context<'_> {
         let sname = &def.name;
         let write_arms = s.fields.iter().map(|f| {
             let v = id(&ident::variant_name(&f.name));
-            let fid = f.id as i16;
+            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
@@ -298,7 +298,7 @@ impl Context<'_> {
         });
         let read_arms = s.fields.iter().map(|f| {
             let v = id(&ident::variant_name(&f.name));
-            let fid = f.id as i16;
+            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let raw = &f.name;
             let read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));

@@ -28,13 +28,7 @@ pub fn path(p: &str) -> TokenStream {
 }
 
 pub fn docs(d: &Docs) -> TokenStream {
-    match &d.0 {
-        Some(text) => {
-            let lines = text.lines().map(|l| format!(" {l}"));
-            quote!(#(#[doc = #lines])*)
-        }
-        None => quote!(),
-    }
+    crate::docs::attrs(d)
 }
 
 impl Context<'_> {
@@ -97,7 +91,7 @@ impl Context<'_> {
     /// presence), and fields that hold their own struct by value (`struct L { 1: L next }`
     /// would otherwise be an infinite type; Apache's Rust generator does the same).
     pub fn field_is_option(&self, owner: DefId, f: &Field) -> bool {
-        if f.oneof.is_some() {
+        if self.in_real_oneof(owner, f) {
             return false;
         }
         if self.needs_box(owner, &f.ty) {
@@ -111,6 +105,16 @@ impl Context<'_> {
                     && !matches!(f.ty, Type::List(_) | Type::Map(..))
                     && matches!(self.resolve(&f.ty), Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Struct(_)))
             }
+        }
+    }
+
+    /// The field is a member of a (non-synthetic) oneof, so it lives in the oneof's enum.
+    /// proto3 `optional` fields sit in synthetic oneofs and are plain `Option` fields.
+    pub fn in_real_oneof(&self, owner: DefId, f: &Field) -> bool {
+        let Some(i) = f.oneof else { return false };
+        match &self.ir.def(owner).kind {
+            DefKind::Struct(s) => s.oneofs.get(i as usize).is_some_and(|o| !o.synthetic),
+            _ => false,
         }
     }
 
@@ -167,7 +171,7 @@ impl Context<'_> {
             m
         };
         let mut fields = Vec::new();
-        for f in s.fields.iter().filter(|f| f.oneof.is_none()) {
+        for f in s.fields.iter().filter(|f| !self.in_real_oneof(def.id, f)) {
             let fname = id(&ident::field_name(&f.name));
             let fdoc = docs(&f.docs);
             let ty = self.field_type(def.id, from, f);
@@ -319,29 +323,40 @@ impl Context<'_> {
         let name = id(self.layout.def_name(def.id));
         let doc = docs(&def.docs);
         let mut seen = std::collections::HashSet::new();
-        let consts = e.values.iter().map(|v| {
-            let c = id(&ident::const_name(&v.name));
-            let n = v.value;
-            let vdoc = docs(&v.docs);
-            quote!(#vdoc pub const #c: #name = #name(#n);)
-        });
+        let mut names = std::collections::HashSet::new();
+        let consts = e
+            .values
+            .iter()
+            .filter(|v| names.insert(ident::const_name(&v.name)))
+            .map(|v| {
+                let c = id(&ident::const_name(&v.name));
+                let n = proc_macro2::Literal::i32_unsuffixed(v.value);
+                let vdoc = docs(&v.docs);
+                quote!(#vdoc pub const #c: #name = #name(#n);)
+            });
         // Names for Debug and `name()`: the first name of each value (aliases share a number).
         let arms: Vec<TokenStream> = e
             .values
             .iter()
             .filter(|v| seen.insert(v.value))
             .map(|v| {
-                let n = v.value;
+                let n = proc_macro2::Literal::i32_unsuffixed(v.value);
                 let s = &v.name;
                 quote!(#n => ::std::option::Option::Some(#s),)
             })
             .collect();
-        let from_arms = e.values.iter().map(|v| {
-            let s = &v.name;
-            let c = id(&ident::const_name(&v.name));
-            quote!(#s => ::std::option::Option::Some(#name::#c),)
-        });
-        let default = e.values.first().map(|v| v.value).unwrap_or(0);
+        let mut from_seen = std::collections::HashSet::new();
+        let from_arms = e
+            .values
+            .iter()
+            .filter(|v| from_seen.insert(v.name.as_str()))
+            .map(|v| {
+                let s = &v.name;
+                let c = id(&ident::const_name(&v.name));
+                quote!(#s => ::std::option::Option::Some(#name::#c),)
+            });
+        let default =
+            proc_macro2::Literal::i32_unsuffixed(e.values.first().map(|v| v.value).unwrap_or(0));
         quote! {
             #doc
             /// An open enum: values not listed in the IDL are kept, not rejected.

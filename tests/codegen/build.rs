@@ -9,4 +9,20 @@ fn main() {
         .file("idl/keywords.thrift")
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
+
+    let pb = corpus.join("proto/protobuf-v21.12");
+    let grpc = corpus.join("proto/grpc-proto");
+    let gapis = corpus.join("proto/googleapis");
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("proto");
+    kit_codegen::Builder::new()
+        .include(&pb)
+        .include(&grpc)
+        .include(&gapis)
+        .file(pb.join("google/protobuf/test_messages_proto3.proto"))
+        .file(pb.join("google/protobuf/test_messages_proto2.proto"))
+        .file(grpc.join("grpc/testing/test.proto"))
+        .file(gapis.join("google/pubsub/v1/pubsub.proto"))
+        .out_dir(out)
+        .generate()
+        .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
 }

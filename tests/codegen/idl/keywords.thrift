@@ -31,3 +31,9 @@ struct Tree {
   2: optional Tree left,
   3: map<string, Tree> named,
 }
+
+// Fields without ids get -1, -2, ... (with a warning), as Apache assigns them.
+struct NoIds {
+  string first,
+  i32 second,
+}

@@ -4,3 +4,8 @@
 #![deny(warnings)]
 
 include!(concat!(env!("OUT_DIR"), "/kit_gen.rs"));
+
+/// Protobuf IDL: protobuf's conformance messages, the gRPC interop service, googleapis pubsub.
+pub mod pb {
+    include!(concat!(env!("OUT_DIR"), "/proto/kit_gen.rs"));
+}

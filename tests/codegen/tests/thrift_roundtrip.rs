@@ -190,3 +190,14 @@ fn consts_and_defaults() {
     let _ = x3;
     let _: HashSet<i32> = HashSet::new();
 }
+
+#[test]
+fn auto_assigned_negative_ids_roundtrip() {
+    let v = keywords::NoIds {
+        first: "a".into(),
+        second: 7,
+    };
+    roundtrip(&v);
+    // Field -1 is a string: header type 11, id 0xffff.
+    assert_eq!(&v.encode_binary()[..3], &[11, 0xff, 0xff]);
+}
