@@ -9,14 +9,12 @@ use crate::Options;
 /// `include!(concat!(env!("OUT_DIR"), "/kit_gen.rs"));`.
 ///
 /// ```no_run
-/// // build.rs
-/// fn main() {
-///     kit_codegen::Builder::new()
-///         .include("idl")
-///         .file("idl/echo.thrift")
-///         .generate()
-///         .unwrap_or_else(|e| panic!("{e}"));
-/// }
+/// // in build.rs, inside `fn main()`:
+/// kit_codegen::Builder::new()
+///     .include("idl")
+///     .file("idl/echo.thrift")
+///     .generate()
+///     .unwrap_or_else(|e| panic!("{e}"));
 /// ```
 ///
 /// Every IDL file read (the inputs and everything they include) is announced with

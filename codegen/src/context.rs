@@ -63,7 +63,7 @@ impl<'a> Context<'a> {
 
     /// Values of `ty` can derive `Eq` and `Hash` (and so be map keys and set elements).
     pub fn is_hashable(&self, ty: &Type) -> bool {
-        type_hashable(self.ir, &self.hashable, ty)
+        type_hashable(&self.hashable, ty)
     }
 
     pub fn def_hashable(&self, id: DefId) -> bool {
@@ -164,12 +164,12 @@ fn containment_sccs(ir: &Ir) -> Vec<u32> {
     out
 }
 
-fn type_hashable(ir: &Ir, defs: &[bool], ty: &Type) -> bool {
+fn type_hashable(defs: &[bool], ty: &Type) -> bool {
     match ty {
         Type::Float | Type::Double => false,
         // HashMap and HashSet are not Hash.
         Type::Map(..) | Type::Set(_) => false,
-        Type::List(t) => type_hashable(ir, defs, t),
+        Type::List(t) => type_hashable(defs, t),
         Type::Ref(id) => defs[id.0 as usize],
         _ => true,
     }
@@ -186,8 +186,8 @@ fn hashability(ir: &Ir) -> Vec<bool> {
                 continue;
             }
             let ok = match &d.kind {
-                DefKind::Struct(s) => s.fields.iter().all(|f| type_hashable(ir, &h, &f.ty)),
-                DefKind::Alias(t) => type_hashable(ir, &h, t),
+                DefKind::Struct(s) => s.fields.iter().all(|f| type_hashable(&h, &f.ty)),
+                DefKind::Alias(t) => type_hashable(&h, t),
                 DefKind::Enum(_) => true,
                 DefKind::Const(_) | DefKind::Service(_) => false,
             };

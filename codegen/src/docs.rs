@@ -11,11 +11,28 @@ use kit_idl::ir::Docs;
 pub fn attrs(d: &Docs) -> TokenStream {
     match &d.0 {
         Some(text) => {
-            let lines = sanitize(text).into_iter().map(|l| format!(" {l}"));
-            quote!(#(#[doc = #lines])*)
+            let lines = sanitize(text);
+            // IDL authors' markdown lists rarely follow rustdoc's indentation rules.
+            let allow = if lines.iter().any(|l| is_list_item(l)) {
+                quote!(#[allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)])
+            } else {
+                quote!()
+            };
+            let lines = lines.into_iter().map(|l| format!(" {l}"));
+            quote!(#(#[doc = #lines])* #allow)
         }
         None => quote!(),
     }
+}
+
+fn is_list_item(line: &str) -> bool {
+    let t = line.trim_start();
+    t.starts_with("- ")
+        || t.starts_with("* ")
+        || t.starts_with("+ ")
+        || t.split_once(['.', ')']).is_some_and(|(n, _)| {
+            !n.is_empty() && n.len() < 4 && n.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// Rewrites code blocks so rustdoc treats them as text.

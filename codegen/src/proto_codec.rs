@@ -117,6 +117,16 @@ impl Context<'_> {
             encs.push(e);
             arms.extend(a);
         }
+        let body = if arms.is_empty() {
+            quote!(self.unknown_fields.merge_field(tag, wt, buf, depth))
+        } else {
+            quote! {
+                match tag {
+                    #(#arms)*
+                    _ => self.unknown_fields.merge_field(tag, wt, buf, depth),
+                }
+            }
+        };
         quote! {
             impl ::kit_runtime::protobuf::Message for #name {
                 #[allow(unused_mut)]
@@ -136,10 +146,7 @@ impl Context<'_> {
                     buf: &mut ::kit_runtime::bytes::Bytes,
                     depth: u32,
                 ) -> ::std::result::Result<(), ::kit_runtime::DecodeError> {
-                    match tag {
-                        #(#arms)*
-                        _ => self.unknown_fields.merge_field(tag, wt, buf, depth),
-                    }
+                    #body
                 }
             }
         }
@@ -255,10 +262,13 @@ impl Context<'_> {
         let m = self.kind_mod(ty, false);
         let a = self.arg(ty, var.clone(), false);
         let merge = match (self.kind(ty), value) {
-            (Kind::Message, _) => quote!(|wt, #var, b, d| #m::merge(wt, #var, b, d)),
+            (Kind::Message, _) | (_, false) => quote!(#m::merge),
             (_, true) => quote!(|wt, #var, b, _| #m::merge(wt, #var, b)),
-            (_, false) => quote!(|wt, #var, b| #m::merge(wt, #var, b)),
         };
+        if matches!(self.kind(ty), Kind::Message) {
+            // The closures would only pass their arguments on.
+            return (quote!(#m::encoded_len), quote!(#m::encode), merge);
+        }
         (
             quote!(|t, #var| #m::encoded_len(t, #a)),
             quote!(|t, #var, b| #m::encode(t, #a, b)),

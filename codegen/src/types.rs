@@ -275,6 +275,7 @@ impl Context<'_> {
         quote! {
             #doc
             #derives
+            #[allow(clippy::large_enum_variant)]
             pub enum #name { #(#variants)* }
         }
     }
@@ -313,6 +314,7 @@ impl Context<'_> {
             out.extend(quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq #eq)]
+                #[allow(clippy::large_enum_variant)]
                 pub enum #name { #(#variants)* }
             });
         }
@@ -355,12 +357,25 @@ impl Context<'_> {
                 let c = id(&ident::const_name(&v.name));
                 quote!(#s => ::std::option::Option::Some(#name::#c),)
             });
-        let default =
-            proc_macro2::Literal::i32_unsuffixed(e.values.first().map(|v| v.value).unwrap_or(0));
+        let first = e.values.first().map(|v| v.value).unwrap_or(0);
+        let default = proc_macro2::Literal::i32_unsuffixed(first);
+        // The default is the first value (proto3 requires it to be 0; Thrift's may not be).
+        let (derive_default, default_impl) = if first == 0 {
+            (quote!(, Default), quote!())
+        } else {
+            (
+                quote!(),
+                quote! {
+                    impl ::std::default::Default for #name {
+                        fn default() -> Self { #name(#default) }
+                    }
+                },
+            )
+        };
         quote! {
             #doc
             /// An open enum: values not listed in the IDL are kept, not rejected.
-            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord #derive_default)]
             pub struct #name(pub i32);
             impl #name {
                 #(#consts)*
@@ -373,9 +388,7 @@ impl Context<'_> {
                     match name { #(#from_arms)* _ => ::std::option::Option::None }
                 }
             }
-            impl ::std::default::Default for #name {
-                fn default() -> Self { #name(#default) }
-            }
+            #default_impl
             impl ::std::fmt::Debug for #name {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     match self.name() {

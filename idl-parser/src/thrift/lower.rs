@@ -322,7 +322,7 @@ impl Lowerer<'_, '_> {
             }
             let d = edit_distance(name, &cand);
             let limit = (name.len() / 3).clamp(1, 3);
-            if d <= limit && best.as_ref().map_or(true, |(bd, _)| d < *bd) {
+            if d <= limit && best.as_ref().is_none_or(|(bd, _)| d < *bd) {
                 best = Some((d, cand));
             }
         };

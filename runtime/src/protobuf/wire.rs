@@ -320,12 +320,12 @@ mod tests {
     #[test]
     fn deep_groups_hit_depth_limit() {
         let mut data = vec![0x0B; 200]; // 200 nested StartGroup(1)
-        data.extend(std::iter::repeat(0x0C).take(201));
+        data.extend(std::iter::repeat_n(0x0C, 201));
         let e = skip_field_len(WireType::StartGroup, 1, &data, RECURSION_LIMIT).unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::DepthLimit);
         // 50 levels are fine
         let mut data = vec![0x0B; 50];
-        data.extend(std::iter::repeat(0x0C).take(51));
+        data.extend(std::iter::repeat_n(0x0C, 51));
         assert_eq!(
             skip_field_len(WireType::StartGroup, 1, &data, RECURSION_LIMIT).unwrap(),
             data.len()
