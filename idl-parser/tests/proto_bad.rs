@@ -24,7 +24,7 @@ fn expected(path: &Path) -> Option<(usize, usize, String)> {
         let (Ok(l), Ok(c)) = (l.trim().parse::<usize>(), c.trim().parse::<usize>()) else {
             continue;
         };
-        if best.as_ref().map_or(true, |b| (l, c) < (b.0, b.1)) {
+        if best.as_ref().is_none_or(|b| (l, c) < (b.0, b.1)) {
             best = Some((l, c, m.trim().to_owned()));
         }
     }
