@@ -2,7 +2,8 @@
 
 use std::io::Write;
 
-use kit_codegen::write::{write_tree, ChangeKind};
+use kit_codegen::write::{plan, write_tree, Change, ChangeKind};
+use kit_codegen::GeneratedFile;
 use kit_idl::{compile, Options, OsLoader};
 
 use crate::{GenArgs, Term};
@@ -39,6 +40,9 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
             return Ok(false);
         }
     };
+    if args.check {
+        return check(args, &files, term);
+    }
     let changes = write_tree(&args.out, &files).map_err(|e| {
         std::io::Error::new(e.kind(), format!("writing {}: {e}", args.out.display()))
     })?;
@@ -62,4 +66,75 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
         }
     }
     Ok(true)
+}
+
+/// `kit gen --check`: compares in memory, never writes.
+fn check(args: &GenArgs, files: &[GeneratedFile], term: &Term) -> std::io::Result<bool> {
+    let changes = plan(&args.out, files)?;
+    let mut err = std::io::stderr().lock();
+    if changes.is_empty() {
+        if !term.quiet {
+            writeln!(
+                err,
+                "{} is up to date ({} files)",
+                args.out.display(),
+                files.len()
+            )?;
+        }
+        return Ok(true);
+    }
+    writeln!(
+        err,
+        "error: {} is stale: {} file{} differ from what `kit gen` would write",
+        args.out.display(),
+        changes.len(),
+        if changes.len() == 1 { "" } else { "s" }
+    )?;
+    for c in &changes {
+        let what = match c.kind {
+            ChangeKind::Added => "missing",
+            ChangeKind::Modified => "changed",
+            ChangeKind::Removed => "no longer generated",
+        };
+        writeln!(err, "  {what}: {}", args.out.join(&c.path).display())?;
+    }
+    if !term.quiet {
+        let mut out = std::io::stdout().lock();
+        for c in &changes {
+            out.write_all(unified_diff(args, c, term.color).as_bytes())?;
+        }
+    }
+    writeln!(err, "run `kit gen` to update it")?;
+    Ok(false)
+}
+
+fn unified_diff(args: &GenArgs, c: &Change, color: bool) -> String {
+    let old = c.old.as_deref().unwrap_or("");
+    let new = c.new.as_deref().unwrap_or("");
+    let path = args.out.join(&c.path).display().to_string();
+    let diff = similar::TextDiff::from_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("a/{path}"), &format!("b/{path}"))
+        .to_string();
+    if !color {
+        return text;
+    }
+    text.lines()
+        .map(|l| {
+            let code = if l.starts_with("+++") || l.starts_with("---") {
+                "1"
+            } else if l.starts_with('+') {
+                "32"
+            } else if l.starts_with('-') {
+                "31"
+            } else if l.starts_with("@@") {
+                "36"
+            } else {
+                return format!("{l}\n");
+            };
+            format!("\x1b[{code}m{l}\x1b[0m\n")
+        })
+        .collect()
 }

@@ -72,6 +72,9 @@ pub struct GenArgs {
     /// Use `BTreeMap` instead of `HashMap` for maps.
     #[arg(long)]
     btree_maps: bool,
+    /// Write nothing: exit 0 when OUT is current, 1 with the stale files and a diff when not.
+    #[arg(long)]
+    check: bool,
     /// IDL files (`.thrift` or `.proto`).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,

@@ -1,0 +1,142 @@
+//! `kit gen` and `kit gen --check` as a user runs them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn kit(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kit"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run kit")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("idl")).unwrap();
+    dir
+}
+
+const V1: &str = "namespace rs shop\nstruct Item {\n  1: string name,\n  2: i64 price,\n}\n";
+const V2: &str = "namespace rs shop\nstruct Item {\n  1: string name,\n  2: i64 price,\n  3: optional string sku,\n}\n";
+
+#[test]
+fn gen_then_check_then_change_then_regen() {
+    let dir = scratch("gen_check");
+    std::fs::write(dir.join("idl/shop.thrift"), V1).unwrap();
+    let gen = ["gen", "-o", "gen", "idl/shop.thrift"];
+    let check = ["gen", "--check", "-o", "gen", "idl/shop.thrift"];
+
+    // Before generating, --check reports missing files and writes nothing.
+    let out = kit(&check, &dir);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(!dir.join("gen").exists(), "--check never writes");
+
+    let out = kit(&gen, &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(dir.join("gen/mod.rs").is_file());
+    assert!(dir.join("gen/shop.rs").is_file());
+    assert_eq!(kit(&check, &dir).status.code(), Some(0));
+
+    // A user's file beside the generated ones is never touched.
+    std::fs::write(dir.join("gen/notes.rs"), "// mine\n").unwrap();
+
+    // The IDL changes: --check fails, names the file and shows the new field in a diff.
+    std::fs::write(dir.join("idl/shop.thrift"), V2).unwrap();
+    let out = kit(&check, &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("changed: gen/shop.rs"), "{err}");
+    let diff = text(&out.stdout);
+    assert!(diff.contains("--- a/gen/shop.rs"), "{diff}");
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("pub sku")),
+        "{diff}"
+    );
+
+    let out = kit(&gen, &dir);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        text(&out.stderr).contains("1 changed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(kit(&check, &dir).status.code(), Some(0));
+
+    // Unchanged content is not rewritten (mtime stays).
+    let before = std::fs::metadata(dir.join("gen/shop.rs"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(kit(&gen, &dir).status.code(), Some(0));
+    let after = std::fs::metadata(dir.join("gen/shop.rs"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+
+    // A namespace change moves the module: the old file is removed as stale.
+    std::fs::write(
+        dir.join("idl/shop.thrift"),
+        V2.replace("rs shop", "rs store"),
+    )
+    .unwrap();
+    assert_eq!(kit(&gen, &dir).status.code(), Some(0));
+    assert!(!dir.join("gen/shop.rs").exists());
+    assert!(dir.join("gen/store.rs").is_file());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("gen/notes.rs")).unwrap(),
+        "// mine\n"
+    );
+}
+
+#[test]
+fn gen_refuses_idl_with_errors_and_writes_nothing() {
+    let dir = scratch("gen_errors");
+    std::fs::write(dir.join("idl/bad.thrift"), "struct A { 1: Nope x }\n").unwrap();
+    let out = kit(&["gen", "-o", "gen", "idl/bad.thrift"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("bad.thrift:1:"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!dir.join("gen").exists());
+}
+
+#[test]
+fn gen_output_is_deterministic() {
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let a = scratch("det_a");
+    let b = scratch("det_b");
+    for d in [&a, &b] {
+        let out = kit(
+            &[
+                "gen",
+                "-o",
+                d.join("gen").to_str().unwrap(),
+                "tests/examples/echo.thrift",
+                "tests/examples/echo.proto",
+            ],
+            &ws,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    }
+    for f in ["mod.rs", "echo.rs", "echo/v1.rs"] {
+        let x = std::fs::read(a.join("gen").join(f)).unwrap();
+        let y = std::fs::read(b.join("gen").join(f)).unwrap();
+        assert_eq!(x, y, "{f}");
+        let s = String::from_utf8(x).unwrap();
+        assert!(
+            !s.contains("/work/") && !s.contains(env!("CARGO_TARGET_TMPDIR")),
+            "no absolute paths in {f}"
+        );
+    }
+}
