@@ -48,6 +48,6 @@ TOML
   (cd "$crate" && cargo build -q --release 2>/dev/null || true; touch src/lib.rs)
   (cd "$crate" && hyperfine -w 0 -r "$(( runs < 3 ? runs : 3 ))" --export-markdown "$out/compile-$kind.md" \
     --prepare "touch src/lib.rs" "cargo build -q --release")
-  echo "generated lines ($kind): $(cat "$crate"/src/gen/*.rs "$crate"/src/gen/*/*.rs 2>/dev/null | wc -l)"
+  echo "generated lines ($kind): $(find "$crate/src/gen" -name "*.rs" -exec cat {} + | wc -l)"
 done
 cat "$out"/*.md
