@@ -5,6 +5,7 @@
 //! `define` resolves types and options, runs the checks and fills the definitions in.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ast::*;
 use super::docs;
@@ -12,6 +13,43 @@ use crate::compile::LoadedFile;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{self, *};
 use crate::source::{FileId, SourceMap, Span};
+
+/// FxHash (as in rustc): much faster than SipHash for the many short keys of the symbol
+/// table; hash flooding is not a concern for a compiler reading its user's own files.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Largest field number.
 const MAX_FIELD: i64 = 536_870_911;
@@ -52,11 +90,11 @@ struct Cx<'a> {
     sources: &'a SourceMap,
     ir: &'a mut Ir,
     diags: &'a mut Diagnostics,
-    syms: HashMap<String, Sym>,
+    syms: FxMap<String, Sym>,
     /// `(file, statement start)` of a message, enum, group or service -> its def.
-    by_pos: HashMap<(u32, u32), DefId>,
+    by_pos: FxMap<(u32, u32), DefId>,
     /// Per file (by id): itself plus the files it re-exports through `import public`.
-    public_closure: HashMap<FileId, Vec<FileId>>,
+    public_closure: FxMap<FileId, Vec<FileId>>,
     /// Extension numbers to check against their extendee's ranges once everything is lowered.
     pending_ext: Vec<(DefId, i64, Span, String)>,
     /// After a failed `lookup` of a dotted name whose first part was found: the full name
@@ -89,9 +127,9 @@ pub(crate) fn lower(
         sources,
         ir,
         diags,
-        syms: HashMap::new(),
-        by_pos: HashMap::new(),
-        public_closure: HashMap::new(),
+        syms: FxMap::default(),
+        by_pos: FxMap::default(),
+        public_closure: FxMap::default(),
         pending_ext: Vec::new(),
         last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
