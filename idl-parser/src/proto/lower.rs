@@ -1498,14 +1498,9 @@ impl<'a> Cx<'a> {
             (Some(Label::Repeated), _) => Presence::Default,
             _ if is_map => Presence::Default,
             (Some(Label::Optional), _) => Presence::Optional,
-            (None, _) if lang == Language::Proto3 => {
-                // proto3 implicit presence: message fields still track presence.
-                if is_message {
-                    Presence::Optional
-                } else {
-                    Presence::Default
-                }
-            }
+            // proto3 implicit presence (message-typed fields too, as the IR contract says;
+            // code generation knows from the type that a message field has presence).
+            (None, _) if lang == Language::Proto3 => Presence::Default,
             (None, _) => Presence::Optional,
         };
         let name = field_name(f);
