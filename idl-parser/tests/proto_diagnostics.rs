@@ -39,3 +39,4 @@ snap!(syntax_error, "syntax_error.proto");
 snap!(import_cycle, "cycle_a.proto");
 snap!(missing_import, "missing_import.proto");
 snap!(duplicate_names, "duplicate_names.proto");
+snap!(overlapping_ranges, "overlapping_ranges.proto");

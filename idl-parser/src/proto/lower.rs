@@ -648,6 +648,14 @@ impl<'a> Cx<'a> {
                 );
                 None
             }
+            None if name == "group" => {
+                self.diags.push(
+                    Diagnostic::error(span, "missing group body")
+                        .with_label("a group needs a body")
+                        .with_note("write `optional group Name = 1 { ... }`"),
+                );
+                None
+            }
             None => {
                 let mut d = self.undefined(span, name, "unknown type");
                 if let Some(hint) = self.not_imported_hint(vis, scope, name) {
@@ -935,6 +943,8 @@ impl<'a> Cx<'a> {
                 _ => {}
             }
         }
+        self.check_overlaps(&ext.reserved_ranges, &reserved_spans, "reserved range");
+        self.check_overlaps(&ext.extension_ranges, &ext_spans, "extension range");
         // Reserved and extension ranges must not overlap.
         for (i, &(s, e)) in ext.extension_ranges.iter().enumerate() {
             for (j, &(rs, re)) in ext.reserved_ranges.iter().enumerate() {
@@ -948,6 +958,7 @@ impl<'a> Cx<'a> {
                                 fmt_range(rs, re)
                             ),
                         )
+                        .with_label("overlaps a reserved range")
                         .with_secondary(reserved_spans[j], "reserved here"),
                     );
                 }
@@ -1045,6 +1056,43 @@ impl<'a> Cx<'a> {
             s.fields = fields;
             s.oneofs = oneofs;
             s.proto = Some(ext);
+        }
+    }
+
+    /// Ranges of one kind must not overlap (sorted by start, so not quadratic).
+    fn check_overlaps(&mut self, ranges: &[(i32, i32)], spans: &[Span], what: &str) {
+        let mut order: Vec<usize> = (0..ranges.len()).collect();
+        order.sort_by_key(|&i| (ranges[i].0, spans.get(i).map(|s| s.start)));
+        let mut reach: Option<usize> = None; // the range reaching furthest so far
+        for &i in &order {
+            if let Some(j) = reach {
+                if ranges[i].0 < ranges[j].1 {
+                    let (a, b) = if spans.get(j).map(|s| s.start) < spans.get(i).map(|s| s.start) {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    if let (Some(&sa), Some(&sb)) = (spans.get(a), spans.get(b)) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                sa,
+                                format!(
+                                    "{what} {} overlaps with already-defined range {}",
+                                    fmt_range(ranges[a].0, ranges[a].1),
+                                    fmt_range(ranges[b].0, ranges[b].1)
+                                ),
+                            )
+                            .with_label("overlapping range")
+                            .with_secondary(sb, "first defined here"),
+                        );
+                    }
+                }
+                if ranges[i].1 > ranges[j].1 {
+                    reach = Some(i);
+                }
+            } else {
+                reach = Some(i);
+            }
         }
     }
 
@@ -1401,7 +1449,7 @@ impl<'a> Cx<'a> {
                     if lang == Language::Proto3 {
                         self.diags.push(
                             Diagnostic::error(
-                                o.name_span,
+                                o.value_span,
                                 "explicit default values are not allowed in proto3",
                             )
                             .with_label("not allowed in proto3"),
@@ -1411,7 +1459,7 @@ impl<'a> Cx<'a> {
                     if repeated {
                         self.diags.push(
                             Diagnostic::error(
-                                o.name_span,
+                                o.value_span,
                                 "repeated fields can't have default values",
                             )
                             .with_label("not allowed on repeated fields"),
@@ -1420,7 +1468,7 @@ impl<'a> Cx<'a> {
                     }
                     if is_message || is_map {
                         self.diags.push(
-                            Diagnostic::error(o.name_span, "messages can't have default values")
+                            Diagnostic::error(o.value_span, "messages can't have default values")
                                 .with_label("not allowed on message fields"),
                         );
                         continue;
