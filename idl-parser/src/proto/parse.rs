@@ -243,23 +243,21 @@ impl B {
         }
     }
 
+    /// `int_value` / `field_number`: one atomic token, `-`, optional whitespace, literal.
     fn int_value(&self, p: Pair<'_, Rule>) -> IntAst {
         let span = self.span(&p);
-        let mut neg = false;
-        let mut value = Some(0);
-        let mut vspan = span;
-        for q in p.into_inner() {
-            match q.as_rule() {
-                Rule::sign => neg = q.as_str() == "-",
-                Rule::int_lit => {
-                    vspan = self.span(&q);
-                    value = parse_int(q.as_str());
-                }
-                _ => {}
-            }
+        let s = p.as_str();
+        let (neg, rest) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let lit = &rest[skip_trivia(rest, 0)..];
+        IntAst {
+            neg,
+            value: parse_int(lit),
+            span,
         }
-        let _ = vspan;
-        IntAst { neg, value, span }
     }
 
     fn field_opts(&self, p: Pair<'_, Rule>) -> Vec<OptionAst> {
