@@ -40,3 +40,4 @@ snap!(import_cycle, "cycle_a.proto");
 snap!(missing_import, "missing_import.proto");
 snap!(duplicate_names, "duplicate_names.proto");
 snap!(overlapping_ranges, "overlapping_ranges.proto");
+snap!(unmatched_brace, "unmatched_brace.proto");

@@ -687,7 +687,22 @@ fn rule_text(r: Rule) -> Option<&'static str> {
         Rule::field_opts => "`[`",
         Rule::sign => "a sign",
         Rule::float_lit => "a number",
-        Rule::import_kind => "`public` or `weak`",
+        Rule::import_kind => "`public`/`weak`",
+        Rule::kw_syntax => "`syntax`",
+        Rule::kw_import => "`import`",
+        Rule::kw_package => "`package`",
+        Rule::kw_option => "`option`",
+        Rule::kw_message => "`message`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_service => "`service`",
+        Rule::kw_extend => "`extend`",
+        Rule::kw_extensions => "`extensions`",
+        Rule::kw_reserved => "`reserved`",
+        Rule::kw_oneof => "`oneof`",
+        Rule::kw_map => "`map`",
+        Rule::kw_group => "`group`",
+        Rule::kw_rpc => "`rpc`",
+        Rule::kw_max => "`max`",
         _ => return None,
     })
 }
@@ -709,7 +724,13 @@ fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagno
         }
     }
     let found = next_token(src, pos);
-    let msg = if expected.is_empty() {
+    let msg = if src[pos..].starts_with("edition") && brace_depth(&src[..pos]) <= 0 {
+        "Protobuf editions are not supported: kit reads proto2 and proto3 files".to_owned()
+    } else if expected.is_empty() && brace_depth(&src[..pos]) <= 0 {
+        format!(
+            "syntax error: expected a top-level statement (`syntax`, `package`, `import`, `option`, `message`, `enum`, `service` or `extend`), found {found}"
+        )
+    } else if expected.is_empty() {
         format!("syntax error: unexpected {found}")
     } else {
         let list = match expected.len() {
@@ -765,4 +786,42 @@ pub(crate) fn skip_trivia(src: &str, mut pos: usize) -> usize {
             return pos;
         }
     }
+}
+
+/// `{` minus `}` outside strings and comments (approximate, for error messages only).
+fn brace_depth(src: &str) -> i64 {
+    let b = src.as_bytes();
+    let mut depth = 0i64;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth
 }
