@@ -63,7 +63,7 @@ enum SymKind {
     EnumValue(DefId),
     Field,
     Oneof,
-    /// An extension field; index into `Cx::exts`.
+    /// An extension field.
     Ext(u32),
 }
 
@@ -138,6 +138,9 @@ pub(crate) fn lower(
     let first_file = cx.ir.files.len();
     for f in files {
         cx.declare_file(f);
+    }
+    for f in files {
+        cx.register_file(f);
     }
     for (i, f) in files.iter().enumerate() {
         cx.define_file(f, first_file + i);
@@ -290,6 +293,156 @@ impl<'a> Cx<'a> {
         }
         self.public_closure.insert(f.id, closure);
 
+        // Definitions, allocated in source order (pre-order).
+        let pkg = package_of(ast);
+        for item in &ast.items {
+            match item {
+                Item::Message(m) => self.declare_message(f.id, pkg, None, m),
+                Item::Enum(e) => self.declare_enum(f.id, pkg, None, e),
+                Item::Service(s) => {
+                    let full = join(pkg, &s.name);
+                    self.new_def(
+                        f.id,
+                        &s.name,
+                        full,
+                        None,
+                        DefKind::Service(Service {
+                            extends: None,
+                            methods: Vec::new(),
+                        }),
+                        s.name_span,
+                        s.start,
+                    );
+                }
+                Item::Extend(x) => self.declare_extend(f.id, pkg, None, x),
+            }
+        }
+    }
+
+    fn empty_struct(group: bool) -> DefKind {
+        DefKind::Struct(Struct {
+            kind: StructKind::Struct,
+            fields: Vec::new(),
+            oneofs: Vec::new(),
+            nested: Vec::new(),
+            proto: Some(ProtoMessageExt {
+                is_group: group,
+                ..ProtoMessageExt::default()
+            }),
+        })
+    }
+
+    fn declare_message(&mut self, file: FileId, scope: &str, parent: Option<DefId>, m: &Message) {
+        let full = join(scope, &m.name);
+        let id = self.new_def(
+            file,
+            &m.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(false),
+            m.name_span,
+            m.start,
+        );
+        if m.body
+            .elems
+            .iter()
+            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
+        {
+            self.map_entry_defs.insert(id);
+        }
+        self.declare_body(file, &full, id, &m.body);
+    }
+
+    fn declare_group(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        parent: Option<DefId>,
+        f: &FieldAst,
+        body: &MsgBody,
+    ) {
+        // The group's type name is the name as written; the field is its lowercase.
+        let full = join(scope, &f.name);
+        let id = self.new_def(
+            file,
+            &f.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(true),
+            f.name_span,
+            f.start,
+        );
+        self.declare_body(file, &full, id, body);
+    }
+
+    fn declare_body(&mut self, file: FileId, scope: &str, id: DefId, body: &MsgBody) {
+        for e in &body.elems {
+            match e {
+                MsgElem::Field(f) => {
+                    if let FieldTy::Group(b) = &f.ty {
+                        self.declare_group(file, scope, Some(id), f, b);
+                    }
+                }
+                MsgElem::Oneof(o) => {
+                    for f in &o.fields {
+                        if let FieldTy::Group(b) = &f.ty {
+                            self.declare_group(file, scope, Some(id), f, b);
+                        }
+                    }
+                }
+                MsgElem::Message(m) => self.declare_message(file, scope, Some(id), m),
+                MsgElem::Enum(en) => self.declare_enum(file, scope, Some(id), en),
+                MsgElem::Extend(x) => self.declare_extend(file, scope, Some(id), x),
+                _ => {}
+            }
+        }
+    }
+
+    fn declare_extend(&mut self, file: FileId, scope: &str, parent: Option<DefId>, x: &ExtendAst) {
+        for f in &x.fields {
+            if let FieldTy::Group(b) = &f.ty {
+                self.declare_group(file, scope, parent, f, b);
+            }
+        }
+    }
+
+    fn declare_enum(&mut self, file: FileId, scope: &str, parent: Option<DefId>, e: &EnumAst) {
+        let full = join(scope, &e.name);
+        self.new_def(
+            file,
+            &e.name,
+            full,
+            parent,
+            DefKind::Enum(ir::Enum {
+                // Provisional values (for enum defaults resolved before the enum is
+                // defined); `define_enum` replaces them.
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| EnumValue {
+                        name: v.name.clone(),
+                        value: v.number.as_i64().unwrap_or(0) as i32,
+                        annotations: Vec::new(),
+                        docs: Docs(None),
+                        span: v.name_span,
+                    })
+                    .collect(),
+                allow_alias: false,
+            }),
+            e.name_span,
+            e.start,
+        );
+    }
+
+    // ---------------------------------------------------------------- register
+
+    /// Registers a file's symbols in the order protoc's `DescriptorBuilder` adds them, so that
+    /// of two clashing names the same one is reported: the package, then all messages
+    /// (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
+    /// with its values, which live in the enum's enclosing scope), services, extensions.
+    fn register_file(&mut self, f: &LoadedFile<'_, Ast>) {
+        let ast = f.ast;
+        let file = f.id;
         let pkg = package_of(ast);
         if !pkg.is_empty() {
             let span = ast.packages[0].1;
@@ -315,7 +468,7 @@ impl<'a> Cx<'a> {
                         part.to_owned(),
                         Sym {
                             kind: SymKind::Package,
-                            file: f.id,
+                            file,
                             span,
                         },
                     );
@@ -329,244 +482,146 @@ impl<'a> Cx<'a> {
         for item in &ast.items {
             match item {
                 Item::Message(m) => {
-                    self.declare_message(f.id, pkg, None, m);
+                    self.register_message(file, pkg, &m.name, m.name_span, m.start, &m.body)
                 }
-                Item::Enum(e) => self.declare_enum(f.id, pkg, None, e),
-                Item::Service(s) => {
-                    let full = join(pkg, &s.name);
-                    let id = self.new_def(
-                        f.id,
-                        &s.name,
-                        full.clone(),
-                        None,
-                        DefKind::Service(Service {
-                            extends: None,
-                            methods: Vec::new(),
-                        }),
-                        s.name_span,
-                        s.start,
-                    );
-                    self.add_sym(
-                        full,
-                        &s.name,
-                        pkg,
-                        Sym {
-                            kind: SymKind::Service(id),
-                            file: f.id,
-                            span: s.name_span,
-                        },
-                    );
-                }
-                Item::Extend(x) => self.declare_extend(f.id, pkg, None, x),
-            }
-        }
-    }
-
-    fn empty_struct(group: bool) -> DefKind {
-        DefKind::Struct(Struct {
-            kind: StructKind::Struct,
-            fields: Vec::new(),
-            oneofs: Vec::new(),
-            nested: Vec::new(),
-            proto: Some(ProtoMessageExt {
-                is_group: group,
-                ..ProtoMessageExt::default()
-            }),
-        })
-    }
-
-    fn declare_message(
-        &mut self,
-        file: FileId,
-        scope: &str,
-        parent: Option<DefId>,
-        m: &Message,
-    ) -> DefId {
-        let full = join(scope, &m.name);
-        let id = self.new_def(
-            file,
-            &m.name,
-            full.clone(),
-            parent,
-            Self::empty_struct(false),
-            m.name_span,
-            m.start,
-        );
-        self.add_sym(
-            full.clone(),
-            &m.name,
-            scope,
-            Sym {
-                kind: SymKind::Message(id),
-                file,
-                span: m.name_span,
-            },
-        );
-        if m.body
-            .elems
-            .iter()
-            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
-        {
-            self.map_entry_defs.insert(id);
-        }
-        self.declare_body(file, &full, id, &m.body);
-        id
-    }
-
-    fn declare_group(
-        &mut self,
-        file: FileId,
-        scope: &str,
-        parent: Option<DefId>,
-        f: &FieldAst,
-        body: &MsgBody,
-    ) {
-        // The group's type name is the name as written; the field is its lowercase.
-        let full = join(scope, &f.name);
-        let id = self.new_def(
-            file,
-            &f.name,
-            full.clone(),
-            parent,
-            Self::empty_struct(true),
-            f.name_span,
-            f.start,
-        );
-        self.add_sym(
-            full.clone(),
-            &f.name,
-            scope,
-            Sym {
-                kind: SymKind::Message(id),
-                file,
-                span: f.name_span,
-            },
-        );
-        self.declare_body(file, &full, id, body);
-    }
-
-    fn declare_field_sym(&mut self, file: FileId, scope: &str, f: &FieldAst) {
-        let name = field_name(f);
-        self.add_sym(
-            join(scope, &name),
-            &name,
-            scope,
-            Sym {
-                kind: SymKind::Field,
-                file,
-                span: f.name_span,
-            },
-        );
-    }
-
-    fn declare_body(&mut self, file: FileId, scope: &str, id: DefId, body: &MsgBody) {
-        for e in &body.elems {
-            match e {
-                MsgElem::Field(f) => {
-                    if let FieldTy::Group(b) = &f.ty {
-                        self.declare_group(file, scope, Some(id), f, b);
-                    }
-                    self.declare_field_sym(file, scope, f);
-                }
-                MsgElem::Oneof(o) => {
-                    self.add_sym(
-                        join(scope, &o.name),
-                        &o.name,
-                        scope,
-                        Sym {
-                            kind: SymKind::Oneof,
-                            file,
-                            span: o.name_span,
-                        },
-                    );
-                    for f in &o.fields {
-                        if let FieldTy::Group(b) = &f.ty {
-                            self.declare_group(file, scope, Some(id), f, b);
+                Item::Extend(x) => {
+                    // Groups of file-level extensions are top-level messages.
+                    for fl in &x.fields {
+                        if let FieldTy::Group(b) = &fl.ty {
+                            self.register_message(file, pkg, &fl.name, fl.name_span, fl.start, b);
                         }
-                        self.declare_field_sym(file, scope, f);
                     }
                 }
-                MsgElem::Message(m) => {
-                    self.declare_message(file, scope, Some(id), m);
-                }
-                MsgElem::Enum(en) => self.declare_enum(file, scope, Some(id), en),
-                MsgElem::Extend(x) => self.declare_extend(file, scope, Some(id), x),
                 _ => {}
             }
         }
-    }
-
-    fn declare_extend(&mut self, file: FileId, scope: &str, parent: Option<DefId>, x: &ExtendAst) {
-        for f in &x.fields {
-            if let FieldTy::Group(b) = &f.ty {
-                self.declare_group(file, scope, parent, f, b);
+        for item in &ast.items {
+            if let Item::Enum(e) = item {
+                self.register_enum(file, pkg, e);
             }
-            let name = field_name(f);
-            let idx = self.ext_count();
-            self.add_sym(
-                join(scope, &name),
-                &name,
-                scope,
-                Sym {
-                    kind: SymKind::Ext(idx),
-                    file,
-                    span: f.name_span,
-                },
-            );
+        }
+        for item in &ast.items {
+            if let Item::Service(s) = item {
+                if let Some(id) = self.def_at(file, s.start) {
+                    let sym = Sym {
+                        kind: SymKind::Service(id),
+                        file,
+                        span: s.name_span,
+                    };
+                    self.add_sym(join(pkg, &s.name), &s.name, pkg, sym);
+                }
+            }
+        }
+        for item in &ast.items {
+            if let Item::Extend(x) = item {
+                self.register_extensions(file, pkg, x);
+            }
         }
     }
 
-    fn ext_count(&self) -> u32 {
-        0
+    fn register_message(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        name: &str,
+        name_span: Span,
+        start: u32,
+        body: &MsgBody,
+    ) {
+        let Some(id) = self.def_at(file, start) else {
+            return;
+        };
+        let full = join(scope, name);
+        let sym = Sym {
+            kind: SymKind::Message(id),
+            file,
+            span: name_span,
+        };
+        self.add_sym(full.clone(), name, scope, sym);
+        let scope = full.as_str();
+        for e in &body.elems {
+            if let MsgElem::Oneof(o) = e {
+                let sym = Sym {
+                    kind: SymKind::Oneof,
+                    file,
+                    span: o.name_span,
+                };
+                self.add_sym(join(scope, &o.name), &o.name, scope, sym);
+            }
+        }
+        for e in &body.elems {
+            match e {
+                MsgElem::Field(f) => self.register_field(file, scope, f, SymKind::Field),
+                MsgElem::Oneof(o) => {
+                    for f in &o.fields {
+                        self.register_field(file, scope, f, SymKind::Field);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in &body.elems {
+            let groups: &[FieldAst] = match e {
+                MsgElem::Message(m) => {
+                    self.register_message(file, scope, &m.name, m.name_span, m.start, &m.body);
+                    continue;
+                }
+                MsgElem::Field(f) => std::slice::from_ref(f),
+                MsgElem::Oneof(o) => &o.fields,
+                MsgElem::Extend(x) => &x.fields,
+                _ => continue,
+            };
+            for f in groups {
+                if let FieldTy::Group(b) = &f.ty {
+                    self.register_message(file, scope, &f.name, f.name_span, f.start, b);
+                }
+            }
+        }
+        for e in &body.elems {
+            if let MsgElem::Enum(en) = e {
+                self.register_enum(file, scope, en);
+            }
+        }
+        for e in &body.elems {
+            if let MsgElem::Extend(x) = e {
+                self.register_extensions(file, scope, x);
+            }
+        }
     }
 
-    fn declare_enum(&mut self, file: FileId, scope: &str, parent: Option<DefId>, e: &EnumAst) {
-        let full = join(scope, &e.name);
-        let id = self.new_def(
+    fn register_field(&mut self, file: FileId, scope: &str, f: &FieldAst, kind: SymKind) {
+        let name = field_name(f);
+        let sym = Sym {
+            kind,
             file,
-            &e.name,
-            full.clone(),
-            parent,
-            DefKind::Enum(ir::Enum {
-                // Provisional values (for enum defaults resolved before the enum is
-                // defined); `define_enum` replaces them.
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| EnumValue {
-                        name: v.name.clone(),
-                        value: v.number.as_i64().unwrap_or(0) as i32,
-                        annotations: Vec::new(),
-                        docs: Docs(None),
-                        span: v.name_span,
-                    })
-                    .collect(),
-                allow_alias: false,
-            }),
-            e.name_span,
-            e.start,
-        );
-        self.add_sym(
-            full,
-            &e.name,
-            scope,
-            Sym {
-                kind: SymKind::Enum(id),
-                file,
-                span: e.name_span,
-            },
-        );
+            span: f.name_span,
+        };
+        self.add_sym(join(scope, &name), &name, scope, sym);
+    }
+
+    fn register_extensions(&mut self, file: FileId, scope: &str, x: &ExtendAst) {
+        for f in &x.fields {
+            self.register_field(file, scope, f, SymKind::Ext(0));
+        }
+    }
+
+    fn register_enum(&mut self, file: FileId, scope: &str, e: &EnumAst) {
+        let Some(id) = self.def_at(file, e.start) else {
+            return;
+        };
+        let sym = Sym {
+            kind: SymKind::Enum(id),
+            file,
+            span: e.name_span,
+        };
+        self.add_sym(join(scope, &e.name), &e.name, scope, sym);
         for v in &e.values {
-            self.add_sym(
-                join(scope, &v.name),
-                &v.name,
-                scope,
-                Sym {
-                    kind: SymKind::EnumValue(id),
-                    file,
-                    span: v.name_span,
-                },
-            );
+            let sym = Sym {
+                kind: SymKind::EnumValue(id),
+                file,
+                span: v.name_span,
+            };
+            self.add_sym(join(scope, &v.name), &v.name, scope, sym);
         }
     }
 
