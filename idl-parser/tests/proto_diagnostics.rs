@@ -41,3 +41,4 @@ snap!(missing_import, "missing_import.proto");
 snap!(duplicate_names, "duplicate_names.proto");
 snap!(overlapping_ranges, "overlapping_ranges.proto");
 snap!(unmatched_brace, "unmatched_brace.proto");
+snap!(invalid_options, "invalid_options.proto");

@@ -1585,8 +1585,45 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        if lang == Language::Proto3 && ctx == FieldCtx::Extend {
-            // Checked on the extend block.
+        for a in &annotations {
+            match (a.name.as_str(), &a.value) {
+                ("lazy" | "unverified_lazy", AnnotationValue::Bool(true))
+                    if !is_message || is_map || matches!(f.ty, FieldTy::Group(_)) =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            a.span,
+                            format!(
+                                "[{} = true] can only be specified for submessage fields",
+                                a.name
+                            ),
+                        )
+                        .with_label("not a message field"),
+                    );
+                }
+                ("jstype", AnnotationValue::Ident(v))
+                    if v != "JS_NORMAL"
+                        && !matches!(
+                            elem_ty,
+                            Some(
+                                Type::I64
+                                    | Type::U64
+                                    | Type::SInt64
+                                    | Type::Fixed64
+                                    | Type::SFixed64
+                            )
+                        ) =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            a.span,
+                            "jstype is only allowed on int64, uint64, sint64, fixed64 or sfixed64 fields",
+                        )
+                        .with_label("not a 64-bit integer field"),
+                    );
+                }
+                _ => {}
+            }
         }
 
         let elem_ty = elem_ty?;
@@ -2161,6 +2198,23 @@ impl<'a> Cx<'a> {
                             self.diags.push(
                                 Diagnostic::error(o.value_span, msg).with_label("wrong type"),
                             );
+                        } else if let (OptTy::Enum, ConstAst::Ident { name, .. }) = (ty, &o.value) {
+                            if let Some(values) = enum_option_values(first) {
+                                if !values.contains(&name.as_str()) {
+                                    self.diags.push(
+                                        Diagnostic::error(
+                                            o.value_span,
+                                            format!(
+                                                "option \"{first}\" has no value named \"{name}\""
+                                            ),
+                                        )
+                                        .with_label("unknown value")
+                                        .with_note(
+                                            format!("expected one of: {}", values.join(", ")),
+                                        ),
+                                    );
+                                }
+                            }
                         }
                     }
                     Some(_) => {}
@@ -2170,6 +2224,31 @@ impl<'a> Cx<'a> {
         }
         out
     }
+}
+
+/// The values of the enum-typed options of descriptor.proto.
+fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "optimize_for" => &["SPEED", "CODE_SIZE", "LITE_RUNTIME"],
+        "ctype" => &["STRING", "CORD", "STRING_PIECE"],
+        "jstype" => &["JS_NORMAL", "JS_STRING", "JS_NUMBER"],
+        "idempotency_level" => &["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"],
+        "retention" => &["RETENTION_UNKNOWN", "RETENTION_RUNTIME", "RETENTION_SOURCE"],
+        "target" | "targets" => &[
+            "TARGET_TYPE_UNKNOWN",
+            "TARGET_TYPE_FILE",
+            "TARGET_TYPE_EXTENSION_RANGE",
+            "TARGET_TYPE_MESSAGE",
+            "TARGET_TYPE_FIELD",
+            "TARGET_TYPE_ONEOF",
+            "TARGET_TYPE_ENUM",
+            "TARGET_TYPE_ENUM_ENTRY",
+            "TARGET_TYPE_SERVICE",
+            "TARGET_TYPE_METHOD",
+        ],
+        "verification" => &["DECLARATION", "UNVERIFIED"],
+        _ => return None,
+    })
 }
 
 /// protoc avoids synthetic oneof names that clash with a field or oneof of the message.
