@@ -103,17 +103,68 @@ struct Cx<'a> {
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
     /// Files whose definitions the current file used (for unused-import warnings).
-    used: std::cell::RefCell<Vec<FileId>>,
+    used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
 }
 
 /// What the current file can see.
 struct Vis {
+    /// Sorted.
     files: Vec<FileId>,
 }
 
 impl Vis {
     fn sees(&self, f: FileId) -> bool {
-        self.files.contains(&f)
+        self.files.binary_search(&f).is_ok()
+    }
+}
+
+/// "Is `n` in one of these half-open ranges?" in O(log n), for messages with many reserved
+/// or extension ranges (overlapping ranges allowed).
+struct RangeSet {
+    /// `(start, end, original index)` sorted by start.
+    sorted: Vec<(i32, i32, usize)>,
+    /// `prefix_end[i]`: the largest `end` among `sorted[..=i]`.
+    prefix_end: Vec<i32>,
+}
+
+impl RangeSet {
+    fn new(ranges: &[(i32, i32)]) -> RangeSet {
+        let mut sorted: Vec<(i32, i32, usize)> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, e))| (s, e, i))
+            .collect();
+        sorted.sort_unstable();
+        let mut prefix_end = Vec::with_capacity(sorted.len());
+        let mut m = i32::MIN;
+        for r in &sorted {
+            m = m.max(r.1);
+            prefix_end.push(m);
+        }
+        RangeSet { sorted, prefix_end }
+    }
+
+    /// The original index of a range overlapping `[start, end)`, if any.
+    fn overlapping(&self, start: i32, end: i32) -> Option<usize> {
+        let k = self.sorted.partition_point(|r| r.0 < end);
+        if k == 0 || self.prefix_end[k - 1] <= start {
+            return None;
+        }
+        self.sorted[..k]
+            .iter()
+            .rev()
+            .find(|r| start < r.1)
+            .map(|r| r.2)
+    }
+
+    /// The original index of a range containing `n`, if any.
+    fn find(&self, n: i32) -> Option<usize> {
+        let k = self.sorted.partition_point(|r| r.0 <= n);
+        if k == 0 || self.prefix_end[k - 1] <= n {
+            return None;
+        }
+        // Some range among sorted[..k] contains n; find it (rare: only on an error).
+        self.sorted[..k].iter().rev().find(|r| n < r.1).map(|r| r.2)
     }
 }
 
@@ -133,7 +184,7 @@ pub(crate) fn lower(
         pending_ext: Vec::new(),
         last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
-        used: std::cell::RefCell::new(Vec::new()),
+        used: std::cell::RefCell::new(Default::default()),
     };
     let first_file = cx.ir.files.len();
     for f in files {
@@ -283,14 +334,12 @@ impl<'a> Cx<'a> {
         for imp in f.imports {
             if imp.kind == IncludeKind::Public {
                 if let Some(c) = self.public_closure.get(&imp.file) {
-                    for &x in c {
-                        if !closure.contains(&x) {
-                            closure.push(x);
-                        }
-                    }
+                    closure.extend_from_slice(c);
                 }
             }
         }
+        closure.sort_unstable();
+        closure.dedup();
         self.public_closure.insert(f.id, closure);
 
         // Definitions, allocated in source order (pre-order).
@@ -644,10 +693,7 @@ impl<'a> Cx<'a> {
     fn lookup(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
         let r = self.lookup_inner(vis, scope, name, types_only);
         if let Some(s) = &r {
-            let mut used = self.used.borrow_mut();
-            if !used.contains(&s.file) {
-                used.push(s.file);
-            }
+            self.used.borrow_mut().insert(s.file);
         }
         r
     }
@@ -776,13 +822,11 @@ impl<'a> Cx<'a> {
         let mut files = vec![f.id];
         for imp in f.imports {
             if let Some(c) = self.public_closure.get(&imp.file) {
-                for &x in c {
-                    if !files.contains(&x) {
-                        files.push(x);
-                    }
-                }
+                files.extend_from_slice(c);
             }
         }
+        files.sort_unstable();
+        files.dedup();
         let vis = Vis { files };
 
         // File-level checks.
@@ -810,8 +854,9 @@ impl<'a> Cx<'a> {
                     .with_secondary(ast.packages[0].1, "first package here"),
             );
         }
-        for (i, imp) in ast.imports.iter().enumerate() {
-            if let Some(prev) = ast.imports[..i].iter().find(|p| p.path == imp.path) {
+        let mut seen_imports: FxMap<&str, &Import> = FxMap::default();
+        for imp in &ast.imports {
+            if let Some(prev) = seen_imports.get(imp.path.as_str()) {
                 self.diags.push(
                     Diagnostic::error(
                         imp.stmt_span,
@@ -819,6 +864,8 @@ impl<'a> Cx<'a> {
                     )
                     .with_secondary(prev.stmt_span, "first imported here"),
                 );
+            } else {
+                seen_imports.insert(imp.path.as_str(), imp);
             }
         }
 
@@ -939,6 +986,9 @@ impl<'a> Cx<'a> {
         let mut annotations = Vec::new();
         let mut reserved_spans: Vec<Span> = Vec::new();
         let mut ext_spans: Vec<Span> = Vec::new();
+        // Field and oneof names, computed on the first proto3 `optional` field.
+        let mut taken_names: Option<std::collections::HashSet<String, BuildHasherDefault<Fx>>> =
+            None;
         let n_real_oneofs = body
             .elems
             .iter()
@@ -1000,23 +1050,23 @@ impl<'a> Cx<'a> {
         }
         self.check_overlaps(&ext.reserved_ranges, &reserved_spans, "reserved range");
         self.check_overlaps(&ext.extension_ranges, &ext_spans, "extension range");
-        // Reserved and extension ranges must not overlap.
+        // Reserved and extension ranges must not overlap (one report per extension range).
+        let reserved_set = RangeSet::new(&ext.reserved_ranges);
         for (i, &(s, e)) in ext.extension_ranges.iter().enumerate() {
-            for (j, &(rs, re)) in ext.reserved_ranges.iter().enumerate() {
-                if s < re && rs < e {
-                    self.diags.push(
-                        Diagnostic::error(
-                            ext_spans[i],
-                            format!(
-                                "extension range {} overlaps with reserved range {}",
-                                fmt_range(s, e),
-                                fmt_range(rs, re)
-                            ),
-                        )
-                        .with_label("overlaps a reserved range")
-                        .with_secondary(reserved_spans[j], "reserved here"),
-                    );
-                }
+            if let Some(j) = reserved_set.overlapping(s, e) {
+                let (rs, re) = ext.reserved_ranges[j];
+                self.diags.push(
+                    Diagnostic::error(
+                        ext_spans[i],
+                        format!(
+                            "extension range {} overlaps with reserved range {}",
+                            fmt_range(s, e),
+                            fmt_range(rs, re)
+                        ),
+                    )
+                    .with_label("overlaps a reserved range")
+                    .with_secondary(reserved_spans[j], "reserved here"),
+                );
             }
         }
 
@@ -1039,11 +1089,11 @@ impl<'a> Cx<'a> {
                             } else {
                                 format!("_{}", fl.name)
                             };
-                            while oneof_name_taken(body, &name)
-                                || synthetic.iter().any(|(_, o)| o.name == name)
-                            {
+                            let taken = taken_names.get_or_insert_with(|| member_names(body));
+                            while taken.contains(name.as_str()) {
                                 name.insert(0, 'X');
                             }
+                            taken.insert(name.clone());
                             synthetic.push((
                                 fields.len(),
                                 Oneof {
@@ -1160,8 +1210,12 @@ impl<'a> Cx<'a> {
         ext: &ProtoMessageExt,
         reserved_spans: &[Span],
     ) {
-        let mut by_number: HashMap<i32, usize> = HashMap::with_capacity(fields.len());
-        let mut json: HashMap<String, usize> = HashMap::new();
+        let mut by_number: FxMap<i32, usize> = FxMap::default();
+        let mut json: FxMap<String, usize> = FxMap::default();
+        let reserved = RangeSet::new(&ext.reserved_ranges);
+        let extension = RangeSet::new(&ext.extension_ranges);
+        let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> =
+            ext.reserved_names.iter().map(String::as_str).collect();
         for (i, f) in fields.iter().enumerate() {
             if let Some(&j) = by_number.get(&f.id) {
                 let prev = &fields[j];
@@ -1179,11 +1233,7 @@ impl<'a> Cx<'a> {
             } else {
                 by_number.insert(f.id, i);
             }
-            if let Some(r) = ext
-                .reserved_ranges
-                .iter()
-                .position(|&(s, e)| s <= f.id && f.id < e)
-            {
+            if let Some(r) = reserved.find(f.id) {
                 let mut d = Diagnostic::error(
                     f.span,
                     format!("field \"{}\" uses reserved number {}", f.name, f.id),
@@ -1194,16 +1244,15 @@ impl<'a> Cx<'a> {
                 }
                 self.diags.push(d);
             }
-            if ext.reserved_names.contains(&f.name) {
+            if reserved_names.contains(f.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(f.span, format!("field name \"{}\" is reserved", f.name))
                         .with_label("reserved name"),
                 );
             }
-            if let Some(&(s, e)) = ext
-                .extension_ranges
-                .iter()
-                .find(|&&(s, e)| s <= f.id && f.id < e)
+            if let Some(&(s, e)) = extension
+                .find(f.id)
+                .and_then(|i| ext.extension_ranges.get(i))
             {
                 self.diags.push(
                     Diagnostic::error(
@@ -1851,11 +1900,14 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        let reserved_names: Vec<&str> = e
+        let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> = e
             .reserved
             .iter()
             .flat_map(|r| r.names.iter().map(|n| n.0.as_str()))
             .collect();
+        // Enum reserved ranges end at i32::MAX inclusive: `range` saturates the end, so
+        // i32::MAX itself is checked separately.
+        let reserved_set = RangeSet::new(&reserved);
         if e.values.is_empty() {
             self.diags.push(
                 Diagnostic::error(e.name_span, "enums must contain at least one value")
@@ -1863,7 +1915,7 @@ impl<'a> Cx<'a> {
             );
         }
         let mut values: Vec<EnumValue> = Vec::with_capacity(e.values.len());
-        let mut by_number: HashMap<i32, usize> = HashMap::new();
+        let mut by_number: FxMap<i32, usize> = FxMap::default();
         let mut has_alias = false;
         for (i, v) in e.values.iter().enumerate() {
             let n = match v.number.as_i64().and_then(|n| i32::try_from(n).ok()) {
@@ -1903,9 +1955,8 @@ impl<'a> Cx<'a> {
             } else {
                 by_number.insert(n, values.len());
             }
-            if reserved
-                .iter()
-                .any(|&(s, e)| s <= n && (n < e || e == i32::MAX && n == i32::MAX))
+            if reserved_set.find(n).is_some()
+                || (n == i32::MAX && reserved.iter().any(|&(_, e)| e == i32::MAX))
             {
                 self.diags.push(
                     Diagnostic::error(
@@ -1915,7 +1966,7 @@ impl<'a> Cx<'a> {
                     .with_label("reserved number"),
                 );
             }
-            if reserved_names.contains(&v.name.as_str()) {
+            if reserved_names.contains(v.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(
                         v.name_span,
@@ -2251,13 +2302,25 @@ fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
     })
 }
 
-/// protoc avoids synthetic oneof names that clash with a field or oneof of the message.
-fn oneof_name_taken(body: &MsgBody, name: &str) -> bool {
-    body.elems.iter().any(|e| match e {
-        MsgElem::Oneof(o) => o.name == name || o.fields.iter().any(|f| f.name == name),
-        MsgElem::Field(f) => f.name == name,
-        _ => false,
-    })
+/// The names of a message's fields and oneofs: protoc avoids them when naming synthetic
+/// oneofs.
+fn member_names(body: &MsgBody) -> std::collections::HashSet<String, BuildHasherDefault<Fx>> {
+    let mut out = std::collections::HashSet::default();
+    for e in &body.elems {
+        match e {
+            MsgElem::Oneof(o) => {
+                out.insert(o.name.clone());
+                for f in &o.fields {
+                    out.insert(f.name.clone());
+                }
+            }
+            MsgElem::Field(f) => {
+                out.insert(f.name.clone());
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn fmt_range(s: i32, e: i32) -> String {
