@@ -102,6 +102,8 @@ struct Cx<'a> {
     last_miss: std::cell::RefCell<Option<String>>,
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
+    /// Each file's package.
+    file_pkg: FxMap<FileId, String>,
     /// Files whose definitions the current file used (for unused-import warnings).
     used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
 }
@@ -185,6 +187,7 @@ pub(crate) fn lower(
         last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
         used: std::cell::RefCell::new(Default::default()),
+        file_pkg: FxMap::default(),
     };
     let first_file = cx.ir.files.len();
     for f in files {
@@ -344,6 +347,7 @@ impl<'a> Cx<'a> {
 
         // Definitions, allocated in source order (pre-order).
         let pkg = package_of(ast);
+        self.file_pkg.insert(f.id, pkg.to_owned());
         for item in &ast.items {
             match item {
                 Item::Message(m) => self.declare_message(f.id, pkg, None, m),
@@ -676,17 +680,22 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- resolve
 
-    fn visible(&self, vis: &Vis, s: &Sym) -> bool {
-        s.kind == SymKind::Package || vis.sees(s.file)
-    }
-
     fn get(&self, vis: &Vis, full: &str) -> Option<Sym> {
         let s = self.syms.get(full)?;
-        if self.visible(vis, s) {
-            Some(*s)
+        let visible = if s.kind == SymKind::Package {
+            // As protoc: a package is visible if a visible file is in it or below it.
+            vis.sees(s.file)
+                || vis.files.iter().any(|f| {
+                    self.file_pkg.get(f).is_some_and(|p| {
+                        p.len() >= full.len()
+                            && p.starts_with(full)
+                            && (p.len() == full.len() || p.as_bytes()[full.len()] == b'.')
+                    })
+                })
         } else {
-            None
-        }
+            vis.sees(s.file)
+        };
+        visible.then_some(*s)
     }
 
     /// protoc's scoping: innermost scope first; for `A.B`, resolve `A` then look inside.
