@@ -42,3 +42,4 @@ snap!(duplicate_names, "duplicate_names.proto");
 snap!(overlapping_ranges, "overlapping_ranges.proto");
 snap!(unmatched_brace, "unmatched_brace.proto");
 snap!(invalid_options, "invalid_options.proto");
+snap!(multiple_syntax_errors, "multiple_syntax_errors.proto");

@@ -2035,6 +2035,18 @@ impl<'a> Cx<'a> {
         x: &ExtendAst,
         out: &mut Vec<Extension>,
     ) {
+        for sp in &x.empty_statements {
+            self.diags.push(
+                Diagnostic::error(*sp, "expected a field, found `;`")
+                    .with_label("empty statements are not allowed in `extend`"),
+            );
+        }
+        if x.fields.is_empty() {
+            self.diags.push(
+                Diagnostic::error(x.end, "`extend` block without fields")
+                    .with_label("expected a field before `}`"),
+            );
+        }
         let extendee = match self.lookup(vis, scope, &x.extendee, true) {
             Some(Sym {
                 kind: SymKind::Message(id),

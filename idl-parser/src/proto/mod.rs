@@ -1,8 +1,9 @@
 //! Protobuf front end (proto2 and proto3): pest grammar, syntax tree, lowering into the IR.
 //!
 //! - `proto.pest` + `parse.rs`: the grammar and a one-pass builder from pest pairs to the
-//!   owned [`ast::Ast`]. Syntax errors: pest has no recovery, so only the first one is
-//!   reported, at the furthest position pest reached, as "expected `;` or `[`, found `int32`".
+//!   owned [`ast::Ast`]. A syntax error is reported at the furthest position pest reached
+//!   ("expected `;` or `[`, found `int32`"); pest has no recovery, so `parse` blanks out the
+//!   failing statement (keeping positions) and parses again to report up to 19 more.
 //! - `lower.rs`: two passes over all files in dependency order. `declare` registers every
 //!   message, enum, service, enum value (in its enum's *enclosing* scope, C++ rules), field,
 //!   oneof and extension under its full name (duplicates are reported here) and allocates the

@@ -29,6 +29,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
         Ok(p) => p,
         Err(e) => {
             diags.push(syntax_error(file, src, &e));
+            recover(file, src, error_pos(src, &e), diags);
             return None;
         }
     };
@@ -474,6 +475,8 @@ impl B {
             extendee: String::new(),
             extendee_span: self.span(&p),
             fields: Vec::new(),
+            empty_statements: Vec::new(),
+            end: self.span(&p),
         };
         for q in p.into_inner() {
             match q.as_rule() {
@@ -482,6 +485,8 @@ impl B {
                     x.extendee = strip_ws(q.as_str());
                 }
                 Rule::field | Rule::group | Rule::map_field => x.fields.push(self.field(q)),
+                Rule::empty => x.empty_statements.push(self.span(&q)),
+                Rule::rbrace => x.end = self.span(&q),
                 _ => {}
             }
         }
@@ -707,12 +712,146 @@ fn rule_text(r: Rule) -> Option<&'static str> {
     })
 }
 
-fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+/// Where a pest error points, moved past whitespace and comments to the offending token.
+fn error_pos(src: &str, e: &pest::error::Error<Rule>) -> usize {
     let pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let pos = skip_trivia(src, pos.min(src.len()));
+    skip_trivia(src, pos.min(src.len()))
+}
+
+/// Most further syntax errors reported after the first.
+const MAX_EXTRA_SYNTAX_ERRORS: usize = 19;
+
+/// Finds further syntax errors: blanks out the statement that failed (with spaces, so
+/// positions stay) and parses again, while the errors move forward. Blanking a whole
+/// statement (or block) keeps the nesting intact and avoids cascades of follow-up errors.
+fn recover(file: FileId, src: &str, mut last: usize, diags: &mut Diagnostics) {
+    let mut text = src.as_bytes().to_vec();
+    for _ in 0..MAX_EXTRA_SYNTAX_ERRORS {
+        let Some((start, end)) = statement_around(&text, last) else {
+            return;
+        };
+        for b in &mut text[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        // An empty statement in its place: valid wherever a statement is.
+        if end > start {
+            text[start] = b';';
+        }
+        // Only ASCII punctuation bounds the blanked range and every byte inside it became a
+        // space, so the text stays UTF-8.
+        let Ok(t) = std::str::from_utf8(&text) else {
+            return;
+        };
+        let e = match ProtoParser::parse(Rule::file, t) {
+            Ok(_) => return,
+            Err(e) => e,
+        };
+        let pos = error_pos(t, &e);
+        if pos <= last || pos >= t.len() && last >= t.len() {
+            return;
+        }
+        diags.push(syntax_error(file, t, &e));
+        last = pos;
+    }
+}
+
+/// The statement (or block) around a syntax error at `pos`: from after the previous `;`,
+/// `{` or `}` to its end (`;` inclusive, a block's closing `}` inclusive, or up to an
+/// enclosing `}`). Strings and comments are skipped.
+fn statement_around(b: &[u8], pos: usize) -> Option<(usize, usize)> {
+    if pos >= b.len() {
+        return None;
+    }
+    // Significant punctuation positions before `pos`.
+    let mut start = 0;
+    let mut i = 0;
+    while i < pos {
+        match b[i] {
+            b'"' | b'\'' => i = skip_string(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') || b.get(i + 1) == Some(&b'*') => {
+                i = skip_comment(b, i)
+            }
+            b';' | b'{' | b'}' => {
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut i = pos;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') || b.get(i + 1) == Some(&b'*') => {
+                i = skip_comment(b, i);
+                continue;
+            }
+            b';' if depth == 0 => return Some((start, i + 1)),
+            b'{' => depth += 1,
+            b'}' if depth == 0 => {
+                // The statement runs into the enclosing block's end; if nothing precedes
+                // the brace, the brace itself is the problem.
+                let end = if b[start..i].iter().all(u8::is_ascii_whitespace) {
+                    i + 1
+                } else {
+                    i
+                };
+                return Some((start, end));
+            }
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((start, i + 1));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((start, b.len()))
+}
+
+/// Past the string literal starting at `i` (strings end at their quote or the line end).
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let q = b[i];
+    let mut j = i + 1;
+    while j < b.len() && b[j] != q && b[j] != b'\n' {
+        if b[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    (j + 1).min(b.len())
+}
+
+/// Past the comment starting at `i`.
+fn skip_comment(b: &[u8], i: usize) -> usize {
+    if b.get(i + 1) == Some(&b'/') {
+        let mut j = i;
+        while j < b.len() && b[j] != b'\n' {
+            j += 1;
+        }
+        j
+    } else {
+        let mut j = i + 2;
+        while j + 1 < b.len() && !(b[j] == b'*' && b[j + 1] == b'/') {
+            j += 1;
+        }
+        (j + 2).min(b.len())
+    }
+}
+
+fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = error_pos(src, e);
     let mut expected: Vec<&str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
