@@ -213,3 +213,13 @@ fn groups_maps_oneofs_and_proto3_optional_in_the_ir() {
     assert!(s.fields[0].proto.as_ref().unwrap().proto3_optional);
     assert_eq!(s.fields[1].presence, kit_idl::ir::Presence::Default);
 }
+
+#[test]
+fn byte_order_mark_and_crlf_are_accepted() {
+    let c = build(&[(
+        "bom.proto",
+        "\u{FEFF}syntax = \"proto3\";\r\n// Docs.\r\nmessage M {\r\n  int32 x = 1;\r\n}\r\n",
+    )]);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    assert_eq!(c.ir.defs[0].docs.0.as_deref(), Some("Docs."));
+}
