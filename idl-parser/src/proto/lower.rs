@@ -64,7 +64,7 @@ enum SymKind {
     Field,
     Oneof,
     /// An extension field.
-    Ext(u32),
+    Ext,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -189,15 +189,14 @@ pub(crate) fn lower(
         used: std::cell::RefCell::new(Default::default()),
         file_pkg: FxMap::default(),
     };
-    let first_file = cx.ir.files.len();
     for f in files {
         cx.declare_file(f);
     }
     for f in files {
         cx.register_file(f);
     }
-    for (i, f) in files.iter().enumerate() {
-        cx.define_file(f, first_file + i);
+    for f in files {
+        cx.define_file(f);
     }
     cx.check_pending_extensions();
 }
@@ -654,7 +653,7 @@ impl<'a> Cx<'a> {
 
     fn register_extensions(&mut self, file: FileId, scope: &str, x: &ExtendAst) {
         for f in &x.fields {
-            self.register_field(file, scope, f, SymKind::Ext(0));
+            self.register_field(file, scope, f, SymKind::Ext);
         }
     }
 
@@ -824,7 +823,7 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- define
 
-    fn define_file(&mut self, f: &LoadedFile<'_, Ast>, _index: usize) {
+    fn define_file(&mut self, f: &LoadedFile<'_, Ast>) {
         let ast = f.ast;
         let lang = language_of(ast);
         let pkg = package_of(ast);
@@ -1088,7 +1087,7 @@ impl<'a> Cx<'a> {
                     OptKind::Message,
                 )),
                 MsgElem::Field(f) => {
-                    let mut fld = self.field(vis, lang, file, &scope, id, f, FieldCtx::Message);
+                    let mut fld = self.field(vis, lang, file, &scope, f, FieldCtx::Message);
                     if let Some(fl) = &mut fld {
                         if fl.proto.as_ref().is_some_and(|p| p.proto3_optional) {
                             let idx = n_real_oneofs + synthetic.len() as u32;
@@ -1135,7 +1134,7 @@ impl<'a> Cx<'a> {
                     });
                     for f in &o.fields {
                         if let Some(mut fl) =
-                            self.field(vis, lang, file, &scope, id, f, FieldCtx::Oneof)
+                            self.field(vis, lang, file, &scope, f, FieldCtx::Oneof)
                         {
                             fl.oneof = Some(idx);
                             fields.push(fl);
@@ -1373,11 +1372,9 @@ impl<'a> Cx<'a> {
         lang: Language,
         file: FileId,
         scope: &str,
-        owner: DefId,
         f: &FieldAst,
         ctx: FieldCtx,
     ) -> Option<Field> {
-        let _ = owner;
         let label = f.label.map(|l| l.0);
         let mut ok = true;
         // Labels.
@@ -2081,7 +2078,7 @@ impl<'a> Cx<'a> {
             }
         }
         for f in &x.fields {
-            let fl = self.field(vis, lang, file, scope, DefId(0), f, FieldCtx::Extend);
+            let fl = self.field(vis, lang, file, scope, f, FieldCtx::Extend);
             if let (Some(fl), Some(ext)) = (fl, extendee) {
                 self.pending_ext
                     .push((ext, fl.id as i64, fl.span, fl.name.clone()));
@@ -2221,8 +2218,7 @@ impl<'a> Cx<'a> {
                 let ext_name = &o.name[1..inner_end];
                 match self.lookup(vis, scope, ext_name, false) {
                     Some(Sym {
-                        kind: SymKind::Ext(_),
-                        ..
+                        kind: SymKind::Ext, ..
                     }) => {}
                     _ => {
                         let miss = self.last_miss.borrow().clone().filter(|f| f != ext_name);
