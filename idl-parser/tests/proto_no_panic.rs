@@ -161,7 +161,7 @@ fn mutated_corpus_never_panics() {
     let iterations: usize = std::env::var("KIT_FUZZ_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
+        .unwrap_or(3000);
     // Fixed seed by default; KIT_FUZZ_SEED explores other mutations.
     let seed = std::env::var("KIT_FUZZ_SEED")
         .ok()
