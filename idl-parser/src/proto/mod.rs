@@ -4,13 +4,14 @@
 //!   owned [`ast::Ast`]. A syntax error is reported at the furthest position pest reached
 //!   ("expected `;` or `[`, found `int32`"); pest has no recovery, so `parse` blanks out the
 //!   failing statement (keeping positions) and parses again to report up to 19 more.
-//! - `lower.rs`: two passes over all files in dependency order. `declare` registers every
-//!   message, enum, service, enum value (in its enum's *enclosing* scope, C++ rules), field,
-//!   oneof and extension under its full name (duplicates are reported here) and allocates the
+//! - `lower.rs`: three passes over all files in dependency order. `declare` allocates the
 //!   `Def`s, pre-order per file (a message, then its nested groups/messages/enums in source
-//!   order). `define` resolves names with protoc's scoping rules (innermost scope first; for
-//!   `A.B` the first part is resolved, then looked into; only the file, its imports and their
-//!   `import public`s are visible), runs the checks and fills the `Def`s in.
+//!   order). `register` enters every package, message, enum, service, enum value (in its
+//!   enum's *enclosing* scope, C++ rules), field, oneof and extension under its full name, in
+//!   the order protoc's `DescriptorBuilder` does, so duplicates are reported where protoc
+//!   reports them. `define` resolves names with protoc's scoping rules (innermost scope first;
+//!   for `A.B` the first part is resolved, then looked into; only the file, its imports and
+//!   their `import public`s are visible), runs the checks and fills the `Def`s in.
 //! - `descriptor.rs`: the unlinked `FileDescriptorProto` (JSON) of a file, for tests only.
 //!
 //! Decisions a later engineer should know:
