@@ -97,6 +97,11 @@ fn protoc_rejects_are_rejected_at_the_same_line() {
             ));
         } else if col == ec {
             same_col += 1;
+        } else if std::env::var("KIT_SHOW_COLUMNS").is_ok() {
+            println!(
+                "column: {name}: protoc {el}:{ec} {emsg}\n        kit    {line}:{col} {}",
+                first.message
+            );
         }
     }
     println!(

@@ -6,8 +6,9 @@
 //!
 //! Compared: names, numbers, labels, types, type names, default values, oneof indexes,
 //! proto3_optional, nested types (map entries synthesised from `Type::Map`), enums, extension
-//! and reserved ranges, extensions, services and methods, dependencies. Not compared: options
-//! and json_name.
+//! and reserved ranges, extensions, services and methods, dependencies, and the options of
+//! descriptor.proto (name and value) at every level. Not compared: custom options (protoc
+//! stores them as extension fields), json_name, enum reserved ranges in the IR (not kept).
 
 use std::path::{Path, PathBuf};
 
@@ -274,6 +275,7 @@ const KEEP: &[&str] = &[
     "start",
     "end",
     "syntax",
+    "options",
 ];
 
 fn unescape_c(s: &str) -> Vec<u8> {
@@ -338,6 +340,23 @@ fn normalize(v: &Value) -> Value {
                     continue;
                 }
                 if k == "syntax" && x == "proto2" {
+                    continue;
+                }
+                if k == "options" {
+                    // Options of descriptor.proto only (custom ones are `[ext]` keys).
+                    let mut o = Map::new();
+                    if let Value::Object(opts) = x {
+                        for (ok, ov) in opts {
+                            if ok.starts_with(|c: char| c.is_ascii_alphabetic())
+                                && ok != "uninterpreted_option"
+                            {
+                                o.insert(ok.clone(), normalize(ov));
+                            }
+                        }
+                    }
+                    if !o.is_empty() {
+                        out.insert(k.clone(), Value::Object(o));
+                    }
                     continue;
                 }
                 if k == "default_value" {
@@ -448,6 +467,28 @@ fn c_escape(b: &[u8]) -> String {
         .collect()
 }
 
+/// The `descriptor.proto` options among annotations, as a descriptor's `options` object.
+fn options_json(anns: &[kit_idl::ir::Annotation]) -> Option<Value> {
+    use kit_idl::ir::AnnotationValue as A;
+    let mut m = Map::new();
+    for a in anns {
+        if a.name.starts_with('(') || a.name.contains('.') {
+            continue;
+        }
+        let v = match &a.value {
+            A::Str(s) => json!(s),
+            A::Int(i) => json!(*i as i64),
+            A::Float(f) => json!(f),
+            A::Bool(b) => json!(b),
+            A::Ident(i) => json!(i),
+            A::Aggregate(t) => json!(t),
+            A::None => Value::Null,
+        };
+        m.insert(a.name.clone(), v);
+    }
+    (!m.is_empty()).then_some(Value::Object(m))
+}
+
 struct R<'a> {
     ir: &'a Ir,
 }
@@ -524,7 +565,8 @@ impl R<'_> {
             };
             entries.push((
                 f.span.start,
-                json!({ "name": entry, "field": [kv("key", 1, k), kv("value", 2, v)] }),
+                json!({ "name": entry, "field": [kv("key", 1, k), kv("value", 2, v)],
+                        "options": { "map_entry": true } }),
             ));
         } else {
             let (ty, tn) = self.ty(&elem, p.group);
@@ -562,6 +604,9 @@ impl R<'_> {
         }
         if p.proto3_optional {
             m.insert("proto3_optional".into(), json!(true));
+        }
+        if let Some(o) = options_json(&f.annotations) {
+            m.insert("options".into(), o);
         }
         Value::Object(m)
     }
@@ -613,6 +658,9 @@ impl R<'_> {
         nested_msgs.sort_by_key(|x| x.0);
         let mut m = Map::new();
         m.insert("name".into(), json!(d.name));
+        if let Some(o) = options_json(&d.annotations) {
+            m.insert("options".into(), o);
+        }
         let mut put = |k: &str, v: Vec<Value>| {
             if !v.is_empty() {
                 m.insert(k.into(), Value::Array(v));
@@ -654,10 +702,20 @@ impl R<'_> {
         let DefKind::Enum(e) = &d.kind else {
             unreachable!()
         };
-        json!({
+        let mut v = json!({
             "name": d.name,
-            "value": e.values.iter().map(|v| json!({"name": v.name, "number": v.value})).collect::<Vec<_>>(),
-        })
+            "value": e.values.iter().map(|v| {
+                let mut x = json!({"name": v.name, "number": v.value});
+                if let Some(o) = options_json(&v.annotations) {
+                    x["options"] = o;
+                }
+                x
+            }).collect::<Vec<_>>(),
+        });
+        if let Some(o) = options_json(&d.annotations) {
+            v["options"] = o;
+        }
+        v
     }
 
     fn service(&self, d: &Def) -> Value {
@@ -676,11 +734,18 @@ impl R<'_> {
                     Some(Type::Ref(id)) => format!(".{}", self.def(*id).full_name),
                     _ => String::new(),
                 };
-                json!({"name": m.name, "input_type": input, "output_type": output,
-                       "client_streaming": m.client_streaming, "server_streaming": m.server_streaming})
+                let mut x = json!({"name": m.name, "input_type": input, "output_type": output,
+                       "client_streaming": m.client_streaming, "server_streaming": m.server_streaming});
+                if let Some(o) = options_json(&m.annotations) {
+                    x["options"] = o;
+                }
+                x
             })
             .collect();
         let mut v = json!({ "name": d.name });
+        if let Some(o) = options_json(&d.annotations) {
+            v["options"] = o;
+        }
         if !methods.is_empty() {
             v["method"] = Value::Array(methods);
         }
@@ -742,6 +807,9 @@ impl R<'_> {
         }
         if f.language == Language::Proto3 {
             m.insert("syntax".into(), json!("proto3"));
+        }
+        if let Some(o) = options_json(&f.options) {
+            m.insert("options".into(), o);
         }
         Value::Object(m)
     }
@@ -921,6 +989,8 @@ fn strip_linking(v: &mut Value) {
     match v {
         Value::Object(m) => {
             m.remove("json_name");
+            // protoc's parser leaves options uninterpreted.
+            m.remove("options");
             if let Some(Value::String(t)) = m.get("type") {
                 if t == "TYPE_MESSAGE" || t == "TYPE_ENUM" {
                     m.remove("type");

@@ -39,3 +39,7 @@ snap!(syntax_error, "syntax_error.proto");
 snap!(import_cycle, "cycle_a.proto");
 snap!(missing_import, "missing_import.proto");
 snap!(duplicate_names, "duplicate_names.proto");
+snap!(overlapping_ranges, "overlapping_ranges.proto");
+snap!(unmatched_brace, "unmatched_brace.proto");
+snap!(invalid_options, "invalid_options.proto");
+snap!(multiple_syntax_errors, "multiple_syntax_errors.proto");

@@ -161,8 +161,13 @@ fn mutated_corpus_never_panics() {
     let iterations: usize = std::env::var("KIT_FUZZ_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(4000);
-    let mut rng = Rng(0x5EED_CAFE_F00D_D00D);
+        .unwrap_or(3000);
+    // Fixed seed by default; KIT_FUZZ_SEED explores other mutations.
+    let seed = std::env::var("KIT_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x5EED_CAFE_F00D_D00D_u64);
+    let mut rng = Rng(seed | 1);
     let opts = Options {
         include_dirs: vec![PathBuf::from("/mem")],
     };
@@ -258,4 +263,46 @@ fn nesting_just_under_the_limit_compiles() {
         &loader,
     );
     assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+}
+
+/// Big inputs stay linear-ish: a message with 20,000 proto3 `optional` fields and 5,000
+/// reserved ranges, an enum with 20,000 values, and a file importing 500 files.
+#[test]
+fn large_inputs_are_not_quadratic() {
+    let mut t = String::from("syntax = \"proto3\";\npackage big;\n");
+    for i in 0..500 {
+        t.push_str(&format!("import \"dep{i}.proto\";\n"));
+    }
+    t.push_str("message Big {\n");
+    for i in 0..5000 {
+        t.push_str(&format!("  reserved {};\n", 100_000 + i * 2));
+    }
+    for i in 1..=20_000 {
+        let n = if i < 19_000 { i } else { i + 1000 }; // skip 19000-19999
+        t.push_str(&format!("  optional D{} f{i} = {n};\n", i % 500));
+    }
+    t.push_str("}\nenum E {\n");
+    for i in 0..20_000 {
+        t.push_str(&format!("  E_{i} = {i};\n"));
+    }
+    t.push_str("}\n");
+    let mut loader = MemLoader::new().add("/mem/big.proto", t);
+    for i in 0..500 {
+        loader = loader.add(
+            format!("/mem/dep{i}.proto"),
+            format!("syntax = \"proto3\";\npackage big;\nmessage D{i} {{}}\n"),
+        );
+    }
+    let start = std::time::Instant::now();
+    let c = compile(
+        &[PathBuf::from("/mem/big.proto")],
+        &Options {
+            include_dirs: vec![PathBuf::from("/mem")],
+        },
+        &loader,
+    );
+    let took = start.elapsed();
+    println!("large input compiled in {took:.2?}");
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    assert!(took.as_secs() < 60, "took {took:.2?}");
 }

@@ -169,6 +169,10 @@ pub struct ExtendAst {
     pub extendee: String,
     pub extendee_span: Span,
     pub fields: Vec<FieldAst>,
+    /// `;` inside the block (protoc rejects them).
+    pub empty_statements: Vec<Span>,
+    /// The closing `}`.
+    pub end: Span,
 }
 
 #[derive(Clone, Debug)]

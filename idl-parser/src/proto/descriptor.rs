@@ -256,7 +256,9 @@ fn field(f: &FieldAst, proto3: bool, nested: &mut Vec<Value>) -> Value {
             if let FieldTy::Named(n, _) = &**v {
                 set_type(&mut vf, n);
             }
-            nested.push(json!({ "name": entry, "field": [kf, vf] }));
+            nested.push(
+                json!({ "name": entry, "field": [kf, vf], "options": { "map_entry": true } }),
+            );
         }
     }
     if let Some(n) = f.number.as_i64() {

@@ -53,23 +53,20 @@ pub(crate) fn leading(src: &str, start: u32) -> Docs {
     finish(lines)
 }
 
-fn finish(mut lines: Vec<&str>) -> Docs {
-    while lines.first().is_some_and(|l| l.trim().is_empty()) {
-        lines.remove(0);
-    }
-    while lines.last().is_some_and(|l| l.trim().is_empty()) {
-        lines.pop();
-    }
-    if lines.is_empty() {
+fn finish(lines: Vec<&str>) -> Docs {
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    let (Some(first), Some(last)) = (first, last) else {
         return Docs(None);
-    }
+    };
+    let lines = &lines[first..=last];
     let indent = lines
         .iter()
         .filter(|l| !l.trim().is_empty())
         .map(|l| l.len() - l.trim_start().len())
         .min()
         .unwrap_or(0);
-    let mut s = String::new();
+    let mut s = String::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
     for (i, l) in lines.iter().enumerate() {
         if i > 0 {
             s.push('\n');

@@ -5,6 +5,7 @@
 //! `define` resolves types and options, runs the checks and fills the definitions in.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use super::ast::*;
 use super::docs;
@@ -12,6 +13,43 @@ use crate::compile::LoadedFile;
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::ir::{self, *};
 use crate::source::{FileId, SourceMap, Span};
+
+/// FxHash (as in rustc): much faster than SipHash for the many short keys of the symbol
+/// table; hash flooding is not a concern for a compiler reading its user's own files.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Fx(u64);
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ i as u64).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<Fx>>;
 
 /// Largest field number.
 const MAX_FIELD: i64 = 536_870_911;
@@ -25,8 +63,8 @@ enum SymKind {
     EnumValue(DefId),
     Field,
     Oneof,
-    /// An extension field; index into `Cx::exts`.
-    Ext(u32),
+    /// An extension field.
+    Ext,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -52,11 +90,11 @@ struct Cx<'a> {
     sources: &'a SourceMap,
     ir: &'a mut Ir,
     diags: &'a mut Diagnostics,
-    syms: HashMap<String, Sym>,
+    syms: FxMap<String, Sym>,
     /// `(file, statement start)` of a message, enum, group or service -> its def.
-    by_pos: HashMap<(u32, u32), DefId>,
+    by_pos: FxMap<(u32, u32), DefId>,
     /// Per file (by id): itself plus the files it re-exports through `import public`.
-    public_closure: HashMap<FileId, Vec<FileId>>,
+    public_closure: FxMap<FileId, Vec<FileId>>,
     /// Extension numbers to check against their extendee's ranges once everything is lowered.
     pending_ext: Vec<(DefId, i64, Span, String)>,
     /// After a failed `lookup` of a dotted name whose first part was found: the full name
@@ -64,18 +102,71 @@ struct Cx<'a> {
     last_miss: std::cell::RefCell<Option<String>>,
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
+    /// Each file's package.
+    file_pkg: FxMap<FileId, String>,
     /// Files whose definitions the current file used (for unused-import warnings).
-    used: std::cell::RefCell<Vec<FileId>>,
+    used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
 }
 
 /// What the current file can see.
 struct Vis {
+    /// Sorted.
     files: Vec<FileId>,
 }
 
 impl Vis {
     fn sees(&self, f: FileId) -> bool {
-        self.files.contains(&f)
+        self.files.binary_search(&f).is_ok()
+    }
+}
+
+/// "Is `n` in one of these half-open ranges?" in O(log n), for messages with many reserved
+/// or extension ranges (overlapping ranges allowed).
+struct RangeSet {
+    /// `(start, end, original index)` sorted by start.
+    sorted: Vec<(i32, i32, usize)>,
+    /// `prefix_end[i]`: the largest `end` among `sorted[..=i]`.
+    prefix_end: Vec<i32>,
+}
+
+impl RangeSet {
+    fn new(ranges: &[(i32, i32)]) -> RangeSet {
+        let mut sorted: Vec<(i32, i32, usize)> = ranges
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, e))| (s, e, i))
+            .collect();
+        sorted.sort_unstable();
+        let mut prefix_end = Vec::with_capacity(sorted.len());
+        let mut m = i32::MIN;
+        for r in &sorted {
+            m = m.max(r.1);
+            prefix_end.push(m);
+        }
+        RangeSet { sorted, prefix_end }
+    }
+
+    /// The original index of a range overlapping `[start, end)`, if any.
+    fn overlapping(&self, start: i32, end: i32) -> Option<usize> {
+        let k = self.sorted.partition_point(|r| r.0 < end);
+        if k == 0 || self.prefix_end[k - 1] <= start {
+            return None;
+        }
+        self.sorted[..k]
+            .iter()
+            .rev()
+            .find(|r| start < r.1)
+            .map(|r| r.2)
+    }
+
+    /// The original index of a range containing `n`, if any.
+    fn find(&self, n: i32) -> Option<usize> {
+        let k = self.sorted.partition_point(|r| r.0 <= n);
+        if k == 0 || self.prefix_end[k - 1] <= n {
+            return None;
+        }
+        // Some range among sorted[..k] contains n; find it (rare: only on an error).
+        self.sorted[..k].iter().rev().find(|r| n < r.1).map(|r| r.2)
     }
 }
 
@@ -89,20 +180,23 @@ pub(crate) fn lower(
         sources,
         ir,
         diags,
-        syms: HashMap::new(),
-        by_pos: HashMap::new(),
-        public_closure: HashMap::new(),
+        syms: FxMap::default(),
+        by_pos: FxMap::default(),
+        public_closure: FxMap::default(),
         pending_ext: Vec::new(),
         last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
-        used: std::cell::RefCell::new(Vec::new()),
+        used: std::cell::RefCell::new(Default::default()),
+        file_pkg: FxMap::default(),
     };
-    let first_file = cx.ir.files.len();
     for f in files {
         cx.declare_file(f);
     }
-    for (i, f) in files.iter().enumerate() {
-        cx.define_file(f, first_file + i);
+    for f in files {
+        cx.register_file(f);
+    }
+    for f in files {
+        cx.define_file(f);
     }
     cx.check_pending_extensions();
 }
@@ -242,16 +336,165 @@ impl<'a> Cx<'a> {
         for imp in f.imports {
             if imp.kind == IncludeKind::Public {
                 if let Some(c) = self.public_closure.get(&imp.file) {
-                    for &x in c {
-                        if !closure.contains(&x) {
-                            closure.push(x);
-                        }
-                    }
+                    closure.extend_from_slice(c);
                 }
             }
         }
+        closure.sort_unstable();
+        closure.dedup();
         self.public_closure.insert(f.id, closure);
 
+        // Definitions, allocated in source order (pre-order).
+        let pkg = package_of(ast);
+        self.file_pkg.insert(f.id, pkg.to_owned());
+        for item in &ast.items {
+            match item {
+                Item::Message(m) => self.declare_message(f.id, pkg, None, m),
+                Item::Enum(e) => self.declare_enum(f.id, pkg, None, e),
+                Item::Service(s) => {
+                    let full = join(pkg, &s.name);
+                    self.new_def(
+                        f.id,
+                        &s.name,
+                        full,
+                        None,
+                        DefKind::Service(Service {
+                            extends: None,
+                            methods: Vec::new(),
+                        }),
+                        s.name_span,
+                        s.start,
+                    );
+                }
+                Item::Extend(x) => self.declare_extend(f.id, pkg, None, x),
+            }
+        }
+    }
+
+    fn empty_struct(group: bool) -> DefKind {
+        DefKind::Struct(Struct {
+            kind: StructKind::Struct,
+            fields: Vec::new(),
+            oneofs: Vec::new(),
+            nested: Vec::new(),
+            proto: Some(ProtoMessageExt {
+                is_group: group,
+                ..ProtoMessageExt::default()
+            }),
+        })
+    }
+
+    fn declare_message(&mut self, file: FileId, scope: &str, parent: Option<DefId>, m: &Message) {
+        let full = join(scope, &m.name);
+        let id = self.new_def(
+            file,
+            &m.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(false),
+            m.name_span,
+            m.start,
+        );
+        if m.body
+            .elems
+            .iter()
+            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
+        {
+            self.map_entry_defs.insert(id);
+        }
+        self.declare_body(file, &full, id, &m.body);
+    }
+
+    fn declare_group(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        parent: Option<DefId>,
+        f: &FieldAst,
+        body: &MsgBody,
+    ) {
+        // The group's type name is the name as written; the field is its lowercase.
+        let full = join(scope, &f.name);
+        let id = self.new_def(
+            file,
+            &f.name,
+            full.clone(),
+            parent,
+            Self::empty_struct(true),
+            f.name_span,
+            f.start,
+        );
+        self.declare_body(file, &full, id, body);
+    }
+
+    fn declare_body(&mut self, file: FileId, scope: &str, id: DefId, body: &MsgBody) {
+        for e in &body.elems {
+            match e {
+                MsgElem::Field(f) => {
+                    if let FieldTy::Group(b) = &f.ty {
+                        self.declare_group(file, scope, Some(id), f, b);
+                    }
+                }
+                MsgElem::Oneof(o) => {
+                    for f in &o.fields {
+                        if let FieldTy::Group(b) = &f.ty {
+                            self.declare_group(file, scope, Some(id), f, b);
+                        }
+                    }
+                }
+                MsgElem::Message(m) => self.declare_message(file, scope, Some(id), m),
+                MsgElem::Enum(en) => self.declare_enum(file, scope, Some(id), en),
+                MsgElem::Extend(x) => self.declare_extend(file, scope, Some(id), x),
+                _ => {}
+            }
+        }
+    }
+
+    fn declare_extend(&mut self, file: FileId, scope: &str, parent: Option<DefId>, x: &ExtendAst) {
+        for f in &x.fields {
+            if let FieldTy::Group(b) = &f.ty {
+                self.declare_group(file, scope, parent, f, b);
+            }
+        }
+    }
+
+    fn declare_enum(&mut self, file: FileId, scope: &str, parent: Option<DefId>, e: &EnumAst) {
+        let full = join(scope, &e.name);
+        self.new_def(
+            file,
+            &e.name,
+            full,
+            parent,
+            DefKind::Enum(ir::Enum {
+                // Provisional values (for enum defaults resolved before the enum is
+                // defined); `define_enum` replaces them.
+                values: e
+                    .values
+                    .iter()
+                    .map(|v| EnumValue {
+                        name: v.name.clone(),
+                        value: v.number.as_i64().unwrap_or(0) as i32,
+                        annotations: Vec::new(),
+                        docs: Docs(None),
+                        span: v.name_span,
+                    })
+                    .collect(),
+                allow_alias: false,
+            }),
+            e.name_span,
+            e.start,
+        );
+    }
+
+    // ---------------------------------------------------------------- register
+
+    /// Registers a file's symbols in the order protoc's `DescriptorBuilder` adds them, so that
+    /// of two clashing names the same one is reported: the package, then all messages
+    /// (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
+    /// with its values, which live in the enum's enclosing scope), services, extensions.
+    fn register_file(&mut self, f: &LoadedFile<'_, Ast>) {
+        let ast = f.ast;
+        let file = f.id;
         let pkg = package_of(ast);
         if !pkg.is_empty() {
             let span = ast.packages[0].1;
@@ -277,7 +520,7 @@ impl<'a> Cx<'a> {
                         part.to_owned(),
                         Sym {
                             kind: SymKind::Package,
-                            file: f.id,
+                            file,
                             span,
                         },
                     );
@@ -291,270 +534,174 @@ impl<'a> Cx<'a> {
         for item in &ast.items {
             match item {
                 Item::Message(m) => {
-                    self.declare_message(f.id, pkg, None, m);
+                    self.register_message(file, pkg, &m.name, m.name_span, m.start, &m.body)
                 }
-                Item::Enum(e) => self.declare_enum(f.id, pkg, None, e),
-                Item::Service(s) => {
-                    let full = join(pkg, &s.name);
-                    let id = self.new_def(
-                        f.id,
-                        &s.name,
-                        full.clone(),
-                        None,
-                        DefKind::Service(Service {
-                            extends: None,
-                            methods: Vec::new(),
-                        }),
-                        s.name_span,
-                        s.start,
-                    );
-                    self.add_sym(
-                        full,
-                        &s.name,
-                        pkg,
-                        Sym {
-                            kind: SymKind::Service(id),
-                            file: f.id,
-                            span: s.name_span,
-                        },
-                    );
-                }
-                Item::Extend(x) => self.declare_extend(f.id, pkg, None, x),
-            }
-        }
-    }
-
-    fn empty_struct(group: bool) -> DefKind {
-        DefKind::Struct(Struct {
-            kind: StructKind::Struct,
-            fields: Vec::new(),
-            oneofs: Vec::new(),
-            nested: Vec::new(),
-            proto: Some(ProtoMessageExt {
-                is_group: group,
-                ..ProtoMessageExt::default()
-            }),
-        })
-    }
-
-    fn declare_message(
-        &mut self,
-        file: FileId,
-        scope: &str,
-        parent: Option<DefId>,
-        m: &Message,
-    ) -> DefId {
-        let full = join(scope, &m.name);
-        let id = self.new_def(
-            file,
-            &m.name,
-            full.clone(),
-            parent,
-            Self::empty_struct(false),
-            m.name_span,
-            m.start,
-        );
-        self.add_sym(
-            full.clone(),
-            &m.name,
-            scope,
-            Sym {
-                kind: SymKind::Message(id),
-                file,
-                span: m.name_span,
-            },
-        );
-        if m.body
-            .elems
-            .iter()
-            .any(|e| matches!(e, MsgElem::Option(o) if o.name == "map_entry"))
-        {
-            self.map_entry_defs.insert(id);
-        }
-        self.declare_body(file, &full, id, &m.body);
-        id
-    }
-
-    fn declare_group(
-        &mut self,
-        file: FileId,
-        scope: &str,
-        parent: Option<DefId>,
-        f: &FieldAst,
-        body: &MsgBody,
-    ) {
-        // The group's type name is the name as written; the field is its lowercase.
-        let full = join(scope, &f.name);
-        let id = self.new_def(
-            file,
-            &f.name,
-            full.clone(),
-            parent,
-            Self::empty_struct(true),
-            f.name_span,
-            f.start,
-        );
-        self.add_sym(
-            full.clone(),
-            &f.name,
-            scope,
-            Sym {
-                kind: SymKind::Message(id),
-                file,
-                span: f.name_span,
-            },
-        );
-        self.declare_body(file, &full, id, body);
-    }
-
-    fn declare_field_sym(&mut self, file: FileId, scope: &str, f: &FieldAst) {
-        let name = field_name(f);
-        self.add_sym(
-            join(scope, &name),
-            &name,
-            scope,
-            Sym {
-                kind: SymKind::Field,
-                file,
-                span: f.name_span,
-            },
-        );
-    }
-
-    fn declare_body(&mut self, file: FileId, scope: &str, id: DefId, body: &MsgBody) {
-        for e in &body.elems {
-            match e {
-                MsgElem::Field(f) => {
-                    if let FieldTy::Group(b) = &f.ty {
-                        self.declare_group(file, scope, Some(id), f, b);
-                    }
-                    self.declare_field_sym(file, scope, f);
-                }
-                MsgElem::Oneof(o) => {
-                    self.add_sym(
-                        join(scope, &o.name),
-                        &o.name,
-                        scope,
-                        Sym {
-                            kind: SymKind::Oneof,
-                            file,
-                            span: o.name_span,
-                        },
-                    );
-                    for f in &o.fields {
-                        if let FieldTy::Group(b) = &f.ty {
-                            self.declare_group(file, scope, Some(id), f, b);
+                Item::Extend(x) => {
+                    // Groups of file-level extensions are top-level messages.
+                    for fl in &x.fields {
+                        if let FieldTy::Group(b) = &fl.ty {
+                            self.register_message(file, pkg, &fl.name, fl.name_span, fl.start, b);
                         }
-                        self.declare_field_sym(file, scope, f);
                     }
                 }
-                MsgElem::Message(m) => {
-                    self.declare_message(file, scope, Some(id), m);
-                }
-                MsgElem::Enum(en) => self.declare_enum(file, scope, Some(id), en),
-                MsgElem::Extend(x) => self.declare_extend(file, scope, Some(id), x),
                 _ => {}
             }
         }
-    }
-
-    fn declare_extend(&mut self, file: FileId, scope: &str, parent: Option<DefId>, x: &ExtendAst) {
-        for f in &x.fields {
-            if let FieldTy::Group(b) = &f.ty {
-                self.declare_group(file, scope, parent, f, b);
+        for item in &ast.items {
+            if let Item::Enum(e) = item {
+                self.register_enum(file, pkg, e);
             }
-            let name = field_name(f);
-            let idx = self.ext_count();
-            self.add_sym(
-                join(scope, &name),
-                &name,
-                scope,
-                Sym {
-                    kind: SymKind::Ext(idx),
-                    file,
-                    span: f.name_span,
-                },
-            );
+        }
+        for item in &ast.items {
+            if let Item::Service(s) = item {
+                if let Some(id) = self.def_at(file, s.start) {
+                    let sym = Sym {
+                        kind: SymKind::Service(id),
+                        file,
+                        span: s.name_span,
+                    };
+                    self.add_sym(join(pkg, &s.name), &s.name, pkg, sym);
+                }
+            }
+        }
+        for item in &ast.items {
+            if let Item::Extend(x) = item {
+                self.register_extensions(file, pkg, x);
+            }
         }
     }
 
-    fn ext_count(&self) -> u32 {
-        0
+    fn register_message(
+        &mut self,
+        file: FileId,
+        scope: &str,
+        name: &str,
+        name_span: Span,
+        start: u32,
+        body: &MsgBody,
+    ) {
+        let Some(id) = self.def_at(file, start) else {
+            return;
+        };
+        let full = join(scope, name);
+        let sym = Sym {
+            kind: SymKind::Message(id),
+            file,
+            span: name_span,
+        };
+        self.add_sym(full.clone(), name, scope, sym);
+        let scope = full.as_str();
+        for e in &body.elems {
+            if let MsgElem::Oneof(o) = e {
+                let sym = Sym {
+                    kind: SymKind::Oneof,
+                    file,
+                    span: o.name_span,
+                };
+                self.add_sym(join(scope, &o.name), &o.name, scope, sym);
+            }
+        }
+        for e in &body.elems {
+            match e {
+                MsgElem::Field(f) => self.register_field(file, scope, f, SymKind::Field),
+                MsgElem::Oneof(o) => {
+                    for f in &o.fields {
+                        self.register_field(file, scope, f, SymKind::Field);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for e in &body.elems {
+            let groups: &[FieldAst] = match e {
+                MsgElem::Message(m) => {
+                    self.register_message(file, scope, &m.name, m.name_span, m.start, &m.body);
+                    continue;
+                }
+                MsgElem::Field(f) => std::slice::from_ref(f),
+                MsgElem::Oneof(o) => &o.fields,
+                MsgElem::Extend(x) => &x.fields,
+                _ => continue,
+            };
+            for f in groups {
+                if let FieldTy::Group(b) = &f.ty {
+                    self.register_message(file, scope, &f.name, f.name_span, f.start, b);
+                }
+            }
+        }
+        for e in &body.elems {
+            if let MsgElem::Enum(en) = e {
+                self.register_enum(file, scope, en);
+            }
+        }
+        for e in &body.elems {
+            if let MsgElem::Extend(x) = e {
+                self.register_extensions(file, scope, x);
+            }
+        }
     }
 
-    fn declare_enum(&mut self, file: FileId, scope: &str, parent: Option<DefId>, e: &EnumAst) {
-        let full = join(scope, &e.name);
-        let id = self.new_def(
+    fn register_field(&mut self, file: FileId, scope: &str, f: &FieldAst, kind: SymKind) {
+        let name = field_name(f);
+        let sym = Sym {
+            kind,
             file,
-            &e.name,
-            full.clone(),
-            parent,
-            DefKind::Enum(ir::Enum {
-                // Provisional values (for enum defaults resolved before the enum is
-                // defined); `define_enum` replaces them.
-                values: e
-                    .values
-                    .iter()
-                    .map(|v| EnumValue {
-                        name: v.name.clone(),
-                        value: v.number.as_i64().unwrap_or(0) as i32,
-                        annotations: Vec::new(),
-                        docs: Docs(None),
-                        span: v.name_span,
-                    })
-                    .collect(),
-                allow_alias: false,
-            }),
-            e.name_span,
-            e.start,
-        );
-        self.add_sym(
-            full,
-            &e.name,
-            scope,
-            Sym {
-                kind: SymKind::Enum(id),
-                file,
-                span: e.name_span,
-            },
-        );
+            span: f.name_span,
+        };
+        self.add_sym(join(scope, &name), &name, scope, sym);
+    }
+
+    fn register_extensions(&mut self, file: FileId, scope: &str, x: &ExtendAst) {
+        for f in &x.fields {
+            self.register_field(file, scope, f, SymKind::Ext);
+        }
+    }
+
+    fn register_enum(&mut self, file: FileId, scope: &str, e: &EnumAst) {
+        let Some(id) = self.def_at(file, e.start) else {
+            return;
+        };
+        let sym = Sym {
+            kind: SymKind::Enum(id),
+            file,
+            span: e.name_span,
+        };
+        self.add_sym(join(scope, &e.name), &e.name, scope, sym);
         for v in &e.values {
-            self.add_sym(
-                join(scope, &v.name),
-                &v.name,
-                scope,
-                Sym {
-                    kind: SymKind::EnumValue(id),
-                    file,
-                    span: v.name_span,
-                },
-            );
+            let sym = Sym {
+                kind: SymKind::EnumValue(id),
+                file,
+                span: v.name_span,
+            };
+            self.add_sym(join(scope, &v.name), &v.name, scope, sym);
         }
     }
 
     // ---------------------------------------------------------------- resolve
 
-    fn visible(&self, vis: &Vis, s: &Sym) -> bool {
-        s.kind == SymKind::Package || vis.sees(s.file)
-    }
-
     fn get(&self, vis: &Vis, full: &str) -> Option<Sym> {
         let s = self.syms.get(full)?;
-        if self.visible(vis, s) {
-            Some(*s)
+        let visible = if s.kind == SymKind::Package {
+            // As protoc: a package is visible if a visible file is in it or below it.
+            vis.sees(s.file)
+                || vis.files.iter().any(|f| {
+                    self.file_pkg.get(f).is_some_and(|p| {
+                        p.len() >= full.len()
+                            && p.starts_with(full)
+                            && (p.len() == full.len() || p.as_bytes()[full.len()] == b'.')
+                    })
+                })
         } else {
-            None
-        }
+            vis.sees(s.file)
+        };
+        visible.then_some(*s)
     }
 
     /// protoc's scoping: innermost scope first; for `A.B`, resolve `A` then look inside.
     fn lookup(&self, vis: &Vis, scope: &str, name: &str, types_only: bool) -> Option<Sym> {
         let r = self.lookup_inner(vis, scope, name, types_only);
         if let Some(s) = &r {
-            let mut used = self.used.borrow_mut();
-            if !used.contains(&s.file) {
-                used.push(s.file);
-            }
+            self.used.borrow_mut().insert(s.file);
         }
         r
     }
@@ -607,6 +754,14 @@ impl<'a> Cx<'a> {
                 self.diags.push(
                     Diagnostic::error(span, format!("\"{name}\" is not a type"))
                         .with_label("expected a message or enum"),
+                );
+                None
+            }
+            None if name == "group" => {
+                self.diags.push(
+                    Diagnostic::error(span, "missing group body")
+                        .with_label("a group needs a body")
+                        .with_note("write `optional group Name = 1 { ... }`"),
                 );
                 None
             }
@@ -668,20 +823,18 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- define
 
-    fn define_file(&mut self, f: &LoadedFile<'_, Ast>, _index: usize) {
+    fn define_file(&mut self, f: &LoadedFile<'_, Ast>) {
         let ast = f.ast;
         let lang = language_of(ast);
         let pkg = package_of(ast);
         let mut files = vec![f.id];
         for imp in f.imports {
             if let Some(c) = self.public_closure.get(&imp.file) {
-                for &x in c {
-                    if !files.contains(&x) {
-                        files.push(x);
-                    }
-                }
+                files.extend_from_slice(c);
             }
         }
+        files.sort_unstable();
+        files.dedup();
         let vis = Vis { files };
 
         // File-level checks.
@@ -709,8 +862,9 @@ impl<'a> Cx<'a> {
                     .with_secondary(ast.packages[0].1, "first package here"),
             );
         }
-        for (i, imp) in ast.imports.iter().enumerate() {
-            if let Some(prev) = ast.imports[..i].iter().find(|p| p.path == imp.path) {
+        let mut seen_imports: FxMap<&str, &Import> = FxMap::default();
+        for imp in &ast.imports {
+            if let Some(prev) = seen_imports.get(imp.path.as_str()) {
                 self.diags.push(
                     Diagnostic::error(
                         imp.stmt_span,
@@ -718,6 +872,8 @@ impl<'a> Cx<'a> {
                     )
                     .with_secondary(prev.stmt_span, "first imported here"),
                 );
+            } else {
+                seen_imports.insert(imp.path.as_str(), imp);
             }
         }
 
@@ -838,6 +994,9 @@ impl<'a> Cx<'a> {
         let mut annotations = Vec::new();
         let mut reserved_spans: Vec<Span> = Vec::new();
         let mut ext_spans: Vec<Span> = Vec::new();
+        // Field and oneof names, computed on the first proto3 `optional` field.
+        let mut taken_names: Option<std::collections::HashSet<String, BuildHasherDefault<Fx>>> =
+            None;
         let n_real_oneofs = body
             .elems
             .iter()
@@ -897,22 +1056,25 @@ impl<'a> Cx<'a> {
                 _ => {}
             }
         }
-        // Reserved and extension ranges must not overlap.
+        self.check_overlaps(&ext.reserved_ranges, &reserved_spans, "reserved range");
+        self.check_overlaps(&ext.extension_ranges, &ext_spans, "extension range");
+        // Reserved and extension ranges must not overlap (one report per extension range).
+        let reserved_set = RangeSet::new(&ext.reserved_ranges);
         for (i, &(s, e)) in ext.extension_ranges.iter().enumerate() {
-            for (j, &(rs, re)) in ext.reserved_ranges.iter().enumerate() {
-                if s < re && rs < e {
-                    self.diags.push(
-                        Diagnostic::error(
-                            ext_spans[i],
-                            format!(
-                                "extension range {} overlaps with reserved range {}",
-                                fmt_range(s, e),
-                                fmt_range(rs, re)
-                            ),
-                        )
-                        .with_secondary(reserved_spans[j], "reserved here"),
-                    );
-                }
+            if let Some(j) = reserved_set.overlapping(s, e) {
+                let (rs, re) = ext.reserved_ranges[j];
+                self.diags.push(
+                    Diagnostic::error(
+                        ext_spans[i],
+                        format!(
+                            "extension range {} overlaps with reserved range {}",
+                            fmt_range(s, e),
+                            fmt_range(rs, re)
+                        ),
+                    )
+                    .with_label("overlaps a reserved range")
+                    .with_secondary(reserved_spans[j], "reserved here"),
+                );
             }
         }
 
@@ -925,7 +1087,7 @@ impl<'a> Cx<'a> {
                     OptKind::Message,
                 )),
                 MsgElem::Field(f) => {
-                    let mut fld = self.field(vis, lang, file, &scope, id, f, FieldCtx::Message);
+                    let mut fld = self.field(vis, lang, file, &scope, f, FieldCtx::Message);
                     if let Some(fl) = &mut fld {
                         if fl.proto.as_ref().is_some_and(|p| p.proto3_optional) {
                             let idx = n_real_oneofs + synthetic.len() as u32;
@@ -935,11 +1097,11 @@ impl<'a> Cx<'a> {
                             } else {
                                 format!("_{}", fl.name)
                             };
-                            while oneof_name_taken(body, &name)
-                                || synthetic.iter().any(|(_, o)| o.name == name)
-                            {
+                            let taken = taken_names.get_or_insert_with(|| member_names(body));
+                            while taken.contains(name.as_str()) {
                                 name.insert(0, 'X');
                             }
+                            taken.insert(name.clone());
                             synthetic.push((
                                 fields.len(),
                                 Oneof {
@@ -972,7 +1134,7 @@ impl<'a> Cx<'a> {
                     });
                     for f in &o.fields {
                         if let Some(mut fl) =
-                            self.field(vis, lang, file, &scope, id, f, FieldCtx::Oneof)
+                            self.field(vis, lang, file, &scope, f, FieldCtx::Oneof)
                         {
                             fl.oneof = Some(idx);
                             fields.push(fl);
@@ -1010,6 +1172,43 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// Ranges of one kind must not overlap (sorted by start, so not quadratic).
+    fn check_overlaps(&mut self, ranges: &[(i32, i32)], spans: &[Span], what: &str) {
+        let mut order: Vec<usize> = (0..ranges.len()).collect();
+        order.sort_by_key(|&i| (ranges[i].0, spans.get(i).map(|s| s.start)));
+        let mut reach: Option<usize> = None; // the range reaching furthest so far
+        for &i in &order {
+            if let Some(j) = reach {
+                if ranges[i].0 < ranges[j].1 {
+                    let (a, b) = if spans.get(j).map(|s| s.start) < spans.get(i).map(|s| s.start) {
+                        (i, j)
+                    } else {
+                        (j, i)
+                    };
+                    if let (Some(&sa), Some(&sb)) = (spans.get(a), spans.get(b)) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                sa,
+                                format!(
+                                    "{what} {} overlaps with already-defined range {}",
+                                    fmt_range(ranges[a].0, ranges[a].1),
+                                    fmt_range(ranges[b].0, ranges[b].1)
+                                ),
+                            )
+                            .with_label("overlapping range")
+                            .with_secondary(sb, "first defined here"),
+                        );
+                    }
+                }
+                if ranges[i].1 > ranges[j].1 {
+                    reach = Some(i);
+                }
+            } else {
+                reach = Some(i);
+            }
+        }
+    }
+
     /// Duplicate numbers, reserved numbers/names, extension ranges, proto3 JSON names.
     fn check_fields(
         &mut self,
@@ -1019,8 +1218,12 @@ impl<'a> Cx<'a> {
         ext: &ProtoMessageExt,
         reserved_spans: &[Span],
     ) {
-        let mut by_number: HashMap<i32, usize> = HashMap::with_capacity(fields.len());
-        let mut json: HashMap<String, usize> = HashMap::new();
+        let mut by_number: FxMap<i32, usize> = FxMap::default();
+        let mut json: FxMap<String, usize> = FxMap::default();
+        let reserved = RangeSet::new(&ext.reserved_ranges);
+        let extension = RangeSet::new(&ext.extension_ranges);
+        let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> =
+            ext.reserved_names.iter().map(String::as_str).collect();
         for (i, f) in fields.iter().enumerate() {
             if let Some(&j) = by_number.get(&f.id) {
                 let prev = &fields[j];
@@ -1038,11 +1241,7 @@ impl<'a> Cx<'a> {
             } else {
                 by_number.insert(f.id, i);
             }
-            if let Some(r) = ext
-                .reserved_ranges
-                .iter()
-                .position(|&(s, e)| s <= f.id && f.id < e)
-            {
+            if let Some(r) = reserved.find(f.id) {
                 let mut d = Diagnostic::error(
                     f.span,
                     format!("field \"{}\" uses reserved number {}", f.name, f.id),
@@ -1053,16 +1252,15 @@ impl<'a> Cx<'a> {
                 }
                 self.diags.push(d);
             }
-            if ext.reserved_names.contains(&f.name) {
+            if reserved_names.contains(f.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(f.span, format!("field name \"{}\" is reserved", f.name))
                         .with_label("reserved name"),
                 );
             }
-            if let Some(&(s, e)) = ext
-                .extension_ranges
-                .iter()
-                .find(|&&(s, e)| s <= f.id && f.id < e)
+            if let Some(&(s, e)) = extension
+                .find(f.id)
+                .and_then(|i| ext.extension_ranges.get(i))
             {
                 self.diags.push(
                     Diagnostic::error(
@@ -1174,11 +1372,9 @@ impl<'a> Cx<'a> {
         lang: Language,
         file: FileId,
         scope: &str,
-        owner: DefId,
         f: &FieldAst,
         ctx: FieldCtx,
     ) -> Option<Field> {
-        let _ = owner;
         let label = f.label.map(|l| l.0);
         let mut ok = true;
         // Labels.
@@ -1363,7 +1559,7 @@ impl<'a> Cx<'a> {
                     if lang == Language::Proto3 {
                         self.diags.push(
                             Diagnostic::error(
-                                o.name_span,
+                                o.value_span,
                                 "explicit default values are not allowed in proto3",
                             )
                             .with_label("not allowed in proto3"),
@@ -1373,7 +1569,7 @@ impl<'a> Cx<'a> {
                     if repeated {
                         self.diags.push(
                             Diagnostic::error(
-                                o.name_span,
+                                o.value_span,
                                 "repeated fields can't have default values",
                             )
                             .with_label("not allowed on repeated fields"),
@@ -1382,7 +1578,7 @@ impl<'a> Cx<'a> {
                     }
                     if is_message || is_map {
                         self.diags.push(
-                            Diagnostic::error(o.name_span, "messages can't have default values")
+                            Diagnostic::error(o.value_span, "messages can't have default values")
                                 .with_label("not allowed on message fields"),
                         );
                         continue;
@@ -1444,8 +1640,45 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        if lang == Language::Proto3 && ctx == FieldCtx::Extend {
-            // Checked on the extend block.
+        for a in &annotations {
+            match (a.name.as_str(), &a.value) {
+                ("lazy" | "unverified_lazy", AnnotationValue::Bool(true))
+                    if !is_message || is_map || matches!(f.ty, FieldTy::Group(_)) =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            a.span,
+                            format!(
+                                "[{} = true] can only be specified for submessage fields",
+                                a.name
+                            ),
+                        )
+                        .with_label("not a message field"),
+                    );
+                }
+                ("jstype", AnnotationValue::Ident(v))
+                    if v != "JS_NORMAL"
+                        && !matches!(
+                            elem_ty,
+                            Some(
+                                Type::I64
+                                    | Type::U64
+                                    | Type::SInt64
+                                    | Type::Fixed64
+                                    | Type::SFixed64
+                            )
+                        ) =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            a.span,
+                            "jstype is only allowed on int64, uint64, sint64, fixed64 or sfixed64 fields",
+                        )
+                        .with_label("not a 64-bit integer field"),
+                    );
+                }
+                _ => {}
+            }
         }
 
         let elem_ty = elem_ty?;
@@ -1460,14 +1693,9 @@ impl<'a> Cx<'a> {
             (Some(Label::Repeated), _) => Presence::Default,
             _ if is_map => Presence::Default,
             (Some(Label::Optional), _) => Presence::Optional,
-            (None, _) if lang == Language::Proto3 => {
-                // proto3 implicit presence: message fields still track presence.
-                if is_message {
-                    Presence::Optional
-                } else {
-                    Presence::Default
-                }
-            }
+            // proto3 implicit presence (message-typed fields too, as the IR contract says;
+            // code generation knows from the type that a message field has presence).
+            (None, _) if lang == Language::Proto3 => Presence::Default,
             (None, _) => Presence::Optional,
         };
         let name = field_name(f);
@@ -1678,11 +1906,14 @@ impl<'a> Cx<'a> {
                 }
             }
         }
-        let reserved_names: Vec<&str> = e
+        let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> = e
             .reserved
             .iter()
             .flat_map(|r| r.names.iter().map(|n| n.0.as_str()))
             .collect();
+        // Enum reserved ranges end at i32::MAX inclusive: `range` saturates the end, so
+        // i32::MAX itself is checked separately.
+        let reserved_set = RangeSet::new(&reserved);
         if e.values.is_empty() {
             self.diags.push(
                 Diagnostic::error(e.name_span, "enums must contain at least one value")
@@ -1690,7 +1921,7 @@ impl<'a> Cx<'a> {
             );
         }
         let mut values: Vec<EnumValue> = Vec::with_capacity(e.values.len());
-        let mut by_number: HashMap<i32, usize> = HashMap::new();
+        let mut by_number: FxMap<i32, usize> = FxMap::default();
         let mut has_alias = false;
         for (i, v) in e.values.iter().enumerate() {
             let n = match v.number.as_i64().and_then(|n| i32::try_from(n).ok()) {
@@ -1730,9 +1961,8 @@ impl<'a> Cx<'a> {
             } else {
                 by_number.insert(n, values.len());
             }
-            if reserved
-                .iter()
-                .any(|&(s, e)| s <= n && (n < e || e == i32::MAX && n == i32::MAX))
+            if reserved_set.find(n).is_some()
+                || (n == i32::MAX && reserved.iter().any(|&(_, e)| e == i32::MAX))
             {
                 self.diags.push(
                     Diagnostic::error(
@@ -1742,7 +1972,7 @@ impl<'a> Cx<'a> {
                     .with_label("reserved number"),
                 );
             }
-            if reserved_names.contains(&v.name.as_str()) {
+            if reserved_names.contains(v.name.as_str()) {
                 self.diags.push(
                     Diagnostic::error(
                         v.name_span,
@@ -1802,6 +2032,18 @@ impl<'a> Cx<'a> {
         x: &ExtendAst,
         out: &mut Vec<Extension>,
     ) {
+        for sp in &x.empty_statements {
+            self.diags.push(
+                Diagnostic::error(*sp, "expected a field, found `;`")
+                    .with_label("empty statements are not allowed in `extend`"),
+            );
+        }
+        if x.fields.is_empty() {
+            self.diags.push(
+                Diagnostic::error(x.end, "`extend` block without fields")
+                    .with_label("expected a field before `}`"),
+            );
+        }
         let extendee = match self.lookup(vis, scope, &x.extendee, true) {
             Some(Sym {
                 kind: SymKind::Message(id),
@@ -1836,7 +2078,7 @@ impl<'a> Cx<'a> {
             }
         }
         for f in &x.fields {
-            let fl = self.field(vis, lang, file, scope, DefId(0), f, FieldCtx::Extend);
+            let fl = self.field(vis, lang, file, scope, f, FieldCtx::Extend);
             if let (Some(fl), Some(ext)) = (fl, extendee) {
                 self.pending_ext
                     .push((ext, fl.id as i64, fl.span, fl.name.clone()));
@@ -1976,8 +2218,7 @@ impl<'a> Cx<'a> {
                 let ext_name = &o.name[1..inner_end];
                 match self.lookup(vis, scope, ext_name, false) {
                     Some(Sym {
-                        kind: SymKind::Ext(_),
-                        ..
+                        kind: SymKind::Ext, ..
                     }) => {}
                     _ => {
                         let miss = self.last_miss.borrow().clone().filter(|f| f != ext_name);
@@ -2025,6 +2266,23 @@ impl<'a> Cx<'a> {
                             self.diags.push(
                                 Diagnostic::error(o.value_span, msg).with_label("wrong type"),
                             );
+                        } else if let (OptTy::Enum, ConstAst::Ident { name, .. }) = (ty, &o.value) {
+                            if let Some(values) = enum_option_values(first) {
+                                if !values.contains(&name.as_str()) {
+                                    self.diags.push(
+                                        Diagnostic::error(
+                                            o.value_span,
+                                            format!(
+                                                "option \"{first}\" has no value named \"{name}\""
+                                            ),
+                                        )
+                                        .with_label("unknown value")
+                                        .with_note(
+                                            format!("expected one of: {}", values.join(", ")),
+                                        ),
+                                    );
+                                }
+                            }
                         }
                     }
                     Some(_) => {}
@@ -2036,13 +2294,50 @@ impl<'a> Cx<'a> {
     }
 }
 
-/// protoc avoids synthetic oneof names that clash with a field or oneof of the message.
-fn oneof_name_taken(body: &MsgBody, name: &str) -> bool {
-    body.elems.iter().any(|e| match e {
-        MsgElem::Oneof(o) => o.name == name || o.fields.iter().any(|f| f.name == name),
-        MsgElem::Field(f) => f.name == name,
-        _ => false,
+/// The values of the enum-typed options of descriptor.proto.
+fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "optimize_for" => &["SPEED", "CODE_SIZE", "LITE_RUNTIME"],
+        "ctype" => &["STRING", "CORD", "STRING_PIECE"],
+        "jstype" => &["JS_NORMAL", "JS_STRING", "JS_NUMBER"],
+        "idempotency_level" => &["IDEMPOTENCY_UNKNOWN", "NO_SIDE_EFFECTS", "IDEMPOTENT"],
+        "retention" => &["RETENTION_UNKNOWN", "RETENTION_RUNTIME", "RETENTION_SOURCE"],
+        "target" | "targets" => &[
+            "TARGET_TYPE_UNKNOWN",
+            "TARGET_TYPE_FILE",
+            "TARGET_TYPE_EXTENSION_RANGE",
+            "TARGET_TYPE_MESSAGE",
+            "TARGET_TYPE_FIELD",
+            "TARGET_TYPE_ONEOF",
+            "TARGET_TYPE_ENUM",
+            "TARGET_TYPE_ENUM_ENTRY",
+            "TARGET_TYPE_SERVICE",
+            "TARGET_TYPE_METHOD",
+        ],
+        "verification" => &["DECLARATION", "UNVERIFIED"],
+        _ => return None,
     })
+}
+
+/// The names of a message's fields and oneofs: protoc avoids them when naming synthetic
+/// oneofs.
+fn member_names(body: &MsgBody) -> std::collections::HashSet<String, BuildHasherDefault<Fx>> {
+    let mut out = std::collections::HashSet::default();
+    for e in &body.elems {
+        match e {
+            MsgElem::Oneof(o) => {
+                out.insert(o.name.clone());
+                for f in &o.fields {
+                    out.insert(f.name.clone());
+                }
+            }
+            MsgElem::Field(f) => {
+                out.insert(f.name.clone());
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 fn fmt_range(s: i32, e: i32) -> String {

@@ -29,6 +29,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
         Ok(p) => p,
         Err(e) => {
             diags.push(syntax_error(file, src, &e));
+            recover(file, src, error_pos(src, &e), diags);
             return None;
         }
     };
@@ -243,23 +244,21 @@ impl B {
         }
     }
 
+    /// `int_value` / `field_number`: one atomic token, `-`, optional whitespace, literal.
     fn int_value(&self, p: Pair<'_, Rule>) -> IntAst {
         let span = self.span(&p);
-        let mut neg = false;
-        let mut value = Some(0);
-        let mut vspan = span;
-        for q in p.into_inner() {
-            match q.as_rule() {
-                Rule::sign => neg = q.as_str() == "-",
-                Rule::int_lit => {
-                    vspan = self.span(&q);
-                    value = parse_int(q.as_str());
-                }
-                _ => {}
-            }
+        let s = p.as_str();
+        let (neg, rest) = match s.as_bytes().first() {
+            Some(b'-') => (true, &s[1..]),
+            Some(b'+') => (false, &s[1..]),
+            _ => (false, s),
+        };
+        let lit = &rest[skip_trivia(rest, 0)..];
+        IntAst {
+            neg,
+            value: parse_int(lit),
+            span,
         }
-        let _ = vspan;
-        IntAst { neg, value, span }
     }
 
     fn field_opts(&self, p: Pair<'_, Rule>) -> Vec<OptionAst> {
@@ -476,6 +475,8 @@ impl B {
             extendee: String::new(),
             extendee_span: self.span(&p),
             fields: Vec::new(),
+            empty_statements: Vec::new(),
+            end: self.span(&p),
         };
         for q in p.into_inner() {
             match q.as_rule() {
@@ -484,6 +485,8 @@ impl B {
                     x.extendee = strip_ws(q.as_str());
                 }
                 Rule::field | Rule::group | Rule::map_field => x.fields.push(self.field(q)),
+                Rule::empty => x.empty_statements.push(self.span(&q)),
+                Rule::rbrace => x.end = self.span(&q),
                 _ => {}
             }
         }
@@ -689,17 +692,166 @@ fn rule_text(r: Rule) -> Option<&'static str> {
         Rule::field_opts => "`[`",
         Rule::sign => "a sign",
         Rule::float_lit => "a number",
-        Rule::import_kind => "`public` or `weak`",
+        Rule::import_kind => "`public`/`weak`",
+        Rule::kw_syntax => "`syntax`",
+        Rule::kw_import => "`import`",
+        Rule::kw_package => "`package`",
+        Rule::kw_option => "`option`",
+        Rule::kw_message => "`message`",
+        Rule::kw_enum => "`enum`",
+        Rule::kw_service => "`service`",
+        Rule::kw_extend => "`extend`",
+        Rule::kw_extensions => "`extensions`",
+        Rule::kw_reserved => "`reserved`",
+        Rule::kw_oneof => "`oneof`",
+        Rule::kw_map => "`map`",
+        Rule::kw_group => "`group`",
+        Rule::kw_rpc => "`rpc`",
+        Rule::kw_max => "`max`",
         _ => return None,
     })
 }
 
-fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+/// Where a pest error points, moved past whitespace and comments to the offending token.
+fn error_pos(src: &str, e: &pest::error::Error<Rule>) -> usize {
     let pos = match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let pos = skip_trivia(src, pos.min(src.len()));
+    skip_trivia(src, pos.min(src.len()))
+}
+
+/// Most further syntax errors reported after the first.
+const MAX_EXTRA_SYNTAX_ERRORS: usize = 19;
+
+/// Finds further syntax errors: blanks out the statement that failed (with spaces, so
+/// positions stay) and parses again, while the errors move forward. Blanking a whole
+/// statement (or block) keeps the nesting intact and avoids cascades of follow-up errors.
+fn recover(file: FileId, src: &str, mut last: usize, diags: &mut Diagnostics) {
+    let mut text = src.as_bytes().to_vec();
+    for _ in 0..MAX_EXTRA_SYNTAX_ERRORS {
+        let Some((start, end)) = statement_around(&text, last) else {
+            return;
+        };
+        for b in &mut text[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        // An empty statement in its place: valid wherever a statement is.
+        if end > start {
+            text[start] = b';';
+        }
+        // Only ASCII punctuation bounds the blanked range and every byte inside it became a
+        // space, so the text stays UTF-8.
+        let Ok(t) = std::str::from_utf8(&text) else {
+            return;
+        };
+        let e = match ProtoParser::parse(Rule::file, t) {
+            Ok(_) => return,
+            Err(e) => e,
+        };
+        let pos = error_pos(t, &e);
+        if pos <= last || pos >= t.len() && last >= t.len() {
+            return;
+        }
+        diags.push(syntax_error(file, t, &e));
+        last = pos;
+    }
+}
+
+/// The statement (or block) around a syntax error at `pos`: from after the previous `;`,
+/// `{` or `}` to its end (`;` inclusive, a block's closing `}` inclusive, or up to an
+/// enclosing `}`). Strings and comments are skipped.
+fn statement_around(b: &[u8], pos: usize) -> Option<(usize, usize)> {
+    if pos >= b.len() {
+        return None;
+    }
+    // Significant punctuation positions before `pos`.
+    let mut start = 0;
+    let mut i = 0;
+    while i < pos {
+        match b[i] {
+            b'"' | b'\'' => i = skip_string(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') || b.get(i + 1) == Some(&b'*') => {
+                i = skip_comment(b, i)
+            }
+            b';' | b'{' | b'}' => {
+                start = i + 1;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    let mut i = pos;
+    let mut depth = 0usize;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                i = skip_string(b, i);
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') || b.get(i + 1) == Some(&b'*') => {
+                i = skip_comment(b, i);
+                continue;
+            }
+            b';' if depth == 0 => return Some((start, i + 1)),
+            b'{' => depth += 1,
+            b'}' if depth == 0 => {
+                // The statement runs into the enclosing block's end; if nothing precedes
+                // the brace, the brace itself is the problem.
+                let end = if b[start..i].iter().all(u8::is_ascii_whitespace) {
+                    i + 1
+                } else {
+                    i
+                };
+                return Some((start, end));
+            }
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((start, i + 1));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some((start, b.len()))
+}
+
+/// Past the string literal starting at `i` (strings end at their quote or the line end).
+fn skip_string(b: &[u8], i: usize) -> usize {
+    let q = b[i];
+    let mut j = i + 1;
+    while j < b.len() && b[j] != q && b[j] != b'\n' {
+        if b[j] == b'\\' {
+            j += 1;
+        }
+        j += 1;
+    }
+    (j + 1).min(b.len())
+}
+
+/// Past the comment starting at `i`.
+fn skip_comment(b: &[u8], i: usize) -> usize {
+    if b.get(i + 1) == Some(&b'/') {
+        let mut j = i;
+        while j < b.len() && b[j] != b'\n' {
+            j += 1;
+        }
+        j
+    } else {
+        let mut j = i + 2;
+        while j + 1 < b.len() && !(b[j] == b'*' && b[j + 1] == b'/') {
+            j += 1;
+        }
+        (j + 2).min(b.len())
+    }
+}
+
+fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = error_pos(src, e);
     let mut expected: Vec<&str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
         for r in positives {
@@ -711,7 +863,13 @@ fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagno
         }
     }
     let found = next_token(src, pos);
-    let msg = if expected.is_empty() {
+    let msg = if src[pos..].starts_with("edition") && brace_depth(&src[..pos]) <= 0 {
+        "Protobuf editions are not supported: kit reads proto2 and proto3 files".to_owned()
+    } else if expected.is_empty() && brace_depth(&src[..pos]) <= 0 {
+        format!(
+            "syntax error: expected a top-level statement (`syntax`, `package`, `import`, `option`, `message`, `enum`, `service` or `extend`), found {found}"
+        )
+    } else if expected.is_empty() {
         format!("syntax error: unexpected {found}")
     } else {
         let list = match expected.len() {
@@ -767,4 +925,42 @@ pub(crate) fn skip_trivia(src: &str, mut pos: usize) -> usize {
             return pos;
         }
     }
+}
+
+/// `{` minus `}` outside strings and comments (approximate, for error messages only).
+fn brace_depth(src: &str) -> i64 {
+    let b = src.as_bytes();
+    let mut depth = 0i64;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' | b'\'' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q && b[i] != b'\n' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'{' => depth += 1,
+            b'}' => depth -= 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    depth
 }
