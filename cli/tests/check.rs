@@ -156,3 +156,19 @@ fn help_text() {
     assert_eq!(check.status.code(), Some(0));
     insta::assert_snapshot!("help_check", text(&check.stdout));
 }
+
+#[test]
+fn missing_import_lists_each_searched_directory_once() {
+    let dir = scratch(
+        "searched_once",
+        &[(
+            "p/a.proto",
+            "syntax = \"proto3\";\nimport \"nope.proto\";\n",
+        )],
+    );
+    let out = kit(&["check", "-I", "p", "p/a.proto"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    let searched = err.lines().find(|l| l.contains("searched:")).expect(&err);
+    assert_eq!(searched.matches("p").count(), 1, "{searched}");
+}

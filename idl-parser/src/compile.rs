@@ -322,8 +322,9 @@ impl Driver<'_> {
                     }
                 }
                 None => {
-                    let mut d = Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
-                        .with_label("imported here");
+                    let mut d =
+                        Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
+                            .with_label("imported here");
                     let searched = self.search_dirs(id, lang);
                     if !searched.is_empty() {
                         d = d.with_note(format!("searched: {}", searched.join(", ")));
@@ -357,6 +358,16 @@ impl Driver<'_> {
         if lang == Lang::Proto {
             dirs.push(own);
         }
+        // A root may be the including file's own directory: search it once.
+        let mut seen = Vec::with_capacity(dirs.len());
+        dirs.retain(|d| {
+            if seen.contains(d) {
+                false
+            } else {
+                seen.push(d.clone());
+                true
+            }
+        });
         dirs
     }
 
@@ -498,7 +509,9 @@ impl Driver<'_> {
                                     format!("include cycle: {}", chain.join(" -> ")),
                                 )
                                 .with_label("this include closes the cycle")
-                                .with_note("files may not include themselves, directly or through others"),
+                                .with_note(
+                                    "files may not include themselves, directly or through others",
+                                ),
                             );
                         }
                         Mark::Done => {}
