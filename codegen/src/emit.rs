@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use kit_idl::diag::Diagnostic;
-use kit_idl::ir::{DefKind, Ir, Language};
+use kit_idl::ir::{DefId, DefKind, Ir, Language};
 
 use crate::context::Context;
 use crate::ident::{self, Collisions};
@@ -18,25 +18,20 @@ use crate::Options;
 
 /// Generates the module tree for `ir` (which must be free of errors): `mod.rs` and one file per
 /// module. Returns diagnostics when names collide after conversion to Rust.
+///
+/// Modules are generated, formatted and dropped one at a time, on all cores; the result does
+/// not depend on the number of threads.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    let modules = modules(ir, options)?;
-    // Child modules of each module (BTreeMap keys are sorted, so children come in order).
-    let keys: Vec<ModPath> = modules.keys().cloned().collect();
-    let mut files = Vec::new();
-    let root_children: Vec<String> = keys
-        .iter()
-        .filter(|k| k.len() == 1)
-        .map(|k| k[0].clone())
-        .collect();
-    files.push(file("mod.rs", mod_decls(&root_children)));
-    for (k, body) in modules {
-        let children: Vec<String> = keys
-            .iter()
-            .filter(|c| c.len() == k.len() + 1 && c.starts_with(&k))
-            .map(|c| c[k.len()].clone())
-            .collect();
-        let mut tokens = mod_decls(&children);
-        tokens.extend(body);
+    let cx = Context::new(ir, options);
+    let plan = plan(&cx)?;
+    let children = children_of(plan.keys());
+    let none = Vec::new();
+    let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
+    let module_file = |k: &ModPath, items: &[Item]| {
+        let mut tokens = mod_decls(children.get(k).unwrap_or(&none));
+        for item in items {
+            tokens.extend(item_tokens(&cx, *item));
+        }
         let path = format!(
             "{}.rs",
             k.iter()
@@ -44,103 +39,181 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
                 .collect::<Vec<_>>()
                 .join("/")
         );
-        files.push(file(&path, tokens));
-    }
+        file(&path, tokens)
+    };
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(jobs.len())
+        .max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, GeneratedFile)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut out = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((k, items)) = jobs.get(i) else { break };
+                        out.push((i, module_file(k, items)));
+                    }
+                    out
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    done.sort_unstable_by_key(|(i, _)| *i);
+    let mut files = Vec::with_capacity(done.len() + 1);
+    files.push(file(
+        "mod.rs",
+        mod_decls(children.get(&Vec::new()).unwrap_or(&none)),
+    ));
+    files.extend(done.into_iter().map(|(_, f)| f));
     Ok(files)
 }
 
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
 /// a build script (see [`crate::Builder`]).
 pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<Diagnostic>> {
-    let modules = modules(ir, options)?;
-    let keys: Vec<ModPath> = modules.keys().cloned().collect();
+    let cx = Context::new(ir, options);
+    let plan = plan(&cx)?;
+    let children = children_of(plan.keys());
     fn nest(
-        prefix: &ModPath,
-        keys: &[ModPath],
-        modules: &BTreeMap<ModPath, TokenStream>,
+        cx: &Context,
+        prefix: &mut ModPath,
+        children: &BTreeMap<ModPath, Vec<String>>,
+        plan: &BTreeMap<ModPath, Vec<Item>>,
     ) -> TokenStream {
-        let mut out = modules.get(prefix).cloned().unwrap_or_default();
-        for k in keys
-            .iter()
-            .filter(|k| k.len() == prefix.len() + 1 && k.starts_with(prefix))
-        {
-            let name = id(&k[prefix.len()]);
-            let inner = nest(k, keys, modules);
+        let mut out = TokenStream::new();
+        for item in plan.get(prefix).map(Vec::as_slice).unwrap_or_default() {
+            out.extend(item_tokens(cx, *item));
+        }
+        for child in children.get(prefix).cloned().unwrap_or_default() {
+            let name = id(&child);
+            prefix.push(child);
+            let inner = nest(cx, prefix, children, plan);
+            prefix.pop();
             out.extend(quote!(pub mod #name { #inner }));
         }
         out
     }
-    Ok(file("kit_gen.rs", nest(&Vec::new(), &keys, &modules)))
+    Ok(file(
+        "kit_gen.rs",
+        nest(&cx, &mut Vec::new(), &children, &plan),
+    ))
 }
 
-/// The items of every module, keyed by module path.
-fn modules(ir: &Ir, options: &Options) -> Result<BTreeMap<ModPath, TokenStream>, Vec<Diagnostic>> {
-    let cx = Context::new(ir, options);
-    let mut modules: BTreeMap<ModPath, TokenStream> = BTreeMap::new();
+/// The child modules of every module, in order (the keys come sorted).
+fn children_of<'a>(keys: impl Iterator<Item = &'a ModPath>) -> BTreeMap<ModPath, Vec<String>> {
+    let mut children: BTreeMap<ModPath, Vec<String>> = BTreeMap::new();
+    for k in keys {
+        if let Some((last, parent)) = k.split_last() {
+            children
+                .entry(parent.to_vec())
+                .or_default()
+                .push(last.clone());
+        }
+    }
+    children
+}
+
+/// One thing a module holds.
+#[derive(Clone, Copy)]
+enum Item {
+    /// A definition (type, const, service) with its codec impls.
+    Def(DefId),
+    /// The oneof enums of a message, in the message's nested module.
+    Oneofs(DefId),
+}
+
+fn item_tokens(cx: &Context, item: Item) -> TokenStream {
+    match item {
+        Item::Def(id) => {
+            let def = cx.ir.def(id);
+            let mut tokens = cx.gen_def(def);
+            if cx.ir.file(def.file).language == Language::Thrift {
+                tokens.extend(cx.gen_thrift_impl(def));
+            } else {
+                tokens.extend(cx.gen_proto_impl(def));
+            }
+            tokens
+        }
+        Item::Oneofs(id) => {
+            let def = cx.ir.def(id);
+            match &def.kind {
+                DefKind::Struct(s) => cx.gen_oneofs(def, s),
+                _ => TokenStream::new(),
+            }
+        }
+    }
+}
+
+/// What each module holds, after checking that no two names collide in Rust. Every ancestor of
+/// a module is present (possibly empty) so the tree is complete.
+fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
+    let ir = cx.ir;
+    let mut plan: BTreeMap<ModPath, Vec<Item>> = BTreeMap::new();
     for m in cx.layout.modules() {
-        modules.entry(m).or_default();
+        plan.entry(m).or_default();
     }
     let mut errors = Vec::new();
-    let mut names: BTreeMap<ModPath, (Collisions, Vec<(String, kit_idl::source::Span)>)> =
+    let mut names: BTreeMap<&ModPath, (Collisions, Vec<(&str, kit_idl::source::Span)>)> =
         BTreeMap::new();
     for def in &ir.defs {
-        let m = cx.layout.def_module(def.id).clone();
+        let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
-            DefKind::Service(_) => continue,
+            DefKind::Service(_) => String::new(),
             _ => cx.layout.def_name(def.id).to_string(),
         };
-        let entry = names.entry(m.clone()).or_default();
-        if let Some(prev) = entry.0.insert(rust_name.clone(), &def.full_name) {
-            let mut d = Diagnostic::error(
-                def.span,
-                format!(
-                    "`{}` and `{prev}` both become `{rust_name}` in Rust module `{}`",
-                    def.full_name,
-                    display_mod(&m)
-                ),
-            )
-            .with_label("second definition with this Rust name");
-            if let Some((_, span)) = entry.1.iter().find(|(n, _)| *n == prev) {
-                d = d.with_secondary(*span, "first one here");
+        if !rust_name.is_empty() {
+            let entry = names.entry(m).or_default();
+            if let Some(prev) = entry.0.insert(rust_name.clone(), &def.full_name) {
+                let mut d = Diagnostic::error(
+                    def.span,
+                    format!(
+                        "`{}` and `{prev}` both become `{rust_name}` in Rust module `{}`",
+                        def.full_name,
+                        display_mod(m)
+                    ),
+                )
+                .with_label("second definition with this Rust name");
+                if let Some((_, span)) = entry.1.iter().find(|(n, _)| *n == prev) {
+                    d = d.with_secondary(*span, "first one here");
+                }
+                errors.push(d.with_note("rename one of them in the IDL"));
             }
-            errors.push(d.with_note("rename one of them in the IDL"));
+            entry.1.push((&def.full_name, def.span));
         }
-        entry.1.push((def.full_name.clone(), def.span));
-        let mut tokens = cx.gen_def(def);
-        if ir.file(def.file).language == Language::Thrift {
-            tokens.extend(cx.gen_thrift_impl(def));
-        } else {
-            tokens.extend(cx.gen_proto_impl(def));
-        }
-        modules.entry(m.clone()).or_default().extend(tokens);
+        plan.entry(m.clone()).or_default().push(Item::Def(def.id));
         if let DefKind::Struct(s) = &def.kind {
-            let oneofs = cx.gen_oneofs(def, s);
-            if !oneofs.is_empty() {
+            if s.oneofs.iter().any(|o| !o.synthetic) {
                 let mut nested = m.clone();
                 nested.push(ident::module_name(&def.name));
-                modules.entry(nested).or_default().extend(oneofs);
+                plan.entry(nested).or_default().push(Item::Oneofs(def.id));
             }
         }
-    }
-    for def in &ir.defs {
         member_collisions(def, &mut errors);
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    Ok(modules)
+    Ok(plan)
 }
 
 /// Fields, enum values and variants of one definition that become the same Rust name.
 fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
     let mut check = |members: &mut dyn Iterator<Item = (String, &str, kit_idl::source::Span)>,
                      what: &str| {
-        let mut seen: Vec<(String, &str, kit_idl::source::Span)> = Vec::new();
+        // Lookup only; diagnostics come out in member order.
+        let mut seen: std::collections::HashMap<String, (&str, kit_idl::source::Span)> =
+            std::collections::HashMap::new();
         for (rust, original, span) in members {
-            if let Some((_, prev, prev_span)) =
-                seen.iter().find(|(r, o, _)| *r == rust && *o != original)
-            {
+            if let Some((prev, prev_span)) = seen.get(&rust).filter(|(o, _)| *o != original) {
                 errors.push(
                     Diagnostic::error(
                         span,
@@ -154,27 +227,25 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
                     .with_note("rename one of them in the IDL"),
                 );
             } else {
-                seen.push((rust, original, span));
+                seen.entry(rust).or_insert((original, span));
             }
         }
     };
     match &def.kind {
         // Aliases (`MOO = 2; moo = 2;`) that become one Rust name with one value are one
         // constant; only different values under one name collide.
-        DefKind::Enum(e) => check(
-            &mut e
-                .values
-                .iter()
-                .enumerate()
-                .filter(|(i, v)| {
-                    !e.values[..*i].iter().any(|p| {
-                        p.value == v.value
-                            && ident::const_name(&p.name) == ident::const_name(&v.name)
-                    })
-                })
-                .map(|(_, v)| (ident::const_name(&v.name), v.name.as_str(), v.span)),
-            "enum values",
-        ),
+        DefKind::Enum(e) => {
+            let mut aliases = std::collections::HashSet::new();
+            check(
+                &mut e
+                    .values
+                    .iter()
+                    .map(|v| (ident::const_name(&v.name), v))
+                    .filter(|(c, v)| aliases.insert((c.clone(), v.value)))
+                    .map(|(c, v)| (c, v.name.as_str(), v.span)),
+                "enum values",
+            )
+        }
         DefKind::Struct(s) => {
             if s.kind == kit_idl::ir::StructKind::Union {
                 check(

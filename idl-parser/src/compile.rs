@@ -458,6 +458,7 @@ impl Driver<'_> {
         }
         drop(thrift_files);
         drop(proto_files);
+        ir.reindex();
         self.diags.sort();
         Compilation {
             sources: self.sources,

@@ -23,17 +23,44 @@ pub struct Ir {
     pub files: Vec<File>,
     /// All definitions of all files, nested ones included.
     pub defs: Vec<Def>,
+    /// Position in `files` of each `FileId`, kept by [`Ir::reindex`].
+    #[serde(skip)]
+    file_pos: Vec<u32>,
 }
 
 impl Ir {
     pub fn def(&self, id: DefId) -> &Def {
         &self.defs[id.0 as usize]
     }
+    /// The file with this id: constant time once [`Ir::reindex`] has run (the compiler does),
+    /// a scan otherwise.
     pub fn file(&self, id: FileId) -> &File {
+        if let Some(f) = self
+            .file_pos
+            .get(id.0 as usize)
+            .and_then(|&p| self.files.get(p as usize))
+        {
+            if f.id == id {
+                return f;
+            }
+        }
         self.files
             .iter()
             .find(|f| f.id == id)
             .expect("FileId of this Ir")
+    }
+    /// Rebuilds the `FileId` index after `files` changed.
+    pub fn reindex(&mut self) {
+        let max = self
+            .files
+            .iter()
+            .map(|f| f.id.0 as usize + 1)
+            .max()
+            .unwrap_or(0);
+        self.file_pos = vec![u32::MAX; max];
+        for (i, f) in self.files.iter().enumerate() {
+            self.file_pos[f.id.0 as usize] = i as u32;
+        }
     }
 }
 
