@@ -161,8 +161,9 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         plan.entry(m).or_default();
     }
     let mut errors = Vec::new();
-    let mut names: BTreeMap<&ModPath, (Collisions, Vec<(&str, kit_idl::source::Span)>)> =
-        BTreeMap::new();
+    // Per module: Rust names taken, and where each IDL name was defined.
+    type Taken<'a> = (Collisions, Vec<(&'a str, kit_idl::source::Span)>);
+    let mut names: BTreeMap<&ModPath, Taken> = BTreeMap::new();
     for def in &ir.defs {
         let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
