@@ -1,6 +1,6 @@
 """Python protobuf peer for tests/codegen/tests/proto_python.rs.
 
-Usage: proto_peer.py GEN_DIR DATA_DIR
+Usage: proto_peer.py GEN_DIR DATA_DIR [--echo]
 
 GEN_DIR holds `grpc_tools.protoc --python_out` output for google/protobuf/test_messages_proto3.proto.
 DATA_DIR holds kit's encoding `<case>.kit` of every case below. For each one this script parses
@@ -236,7 +236,29 @@ def has_nan(m):
     return False
 
 
+def echo():
+    """--echo: parse every `<name>.kit`, write the re-serialization to `<name>.py` (for random
+    values that exist only on kit's side; kit compares the bytes)."""
+    errors = []
+    for f in sorted(os.listdir(data_dir)):
+        if not f.endswith(".kit"):
+            continue
+        name = f[: -len(".kit")]
+        try:
+            with open(os.path.join(data_dir, f), "rb") as fh:
+                got = M.FromString(fh.read())
+            with open(os.path.join(data_dir, f"{name}.py"), "wb") as fh:
+                fh.write(got.SerializeToString())
+        except Exception:
+            errors.append(f"{name} (kit -> python): {traceback.format_exc(limit=3)}")
+    for e in errors:
+        print(e)
+    sys.exit(1 if errors else 0)
+
+
 def main():
+    if sys.argv[3:] == ["--echo"]:
+        echo()
     errors = []
     kit_cases = {f[: -len(".kit")] for f in os.listdir(data_dir) if f.endswith(".kit")}
     for name in sorted(kit_cases ^ set(CASES)):

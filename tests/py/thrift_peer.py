@@ -1,6 +1,6 @@
 """Apache Thrift (Python) peer for tests/codegen/tests/thrift_python.rs.
 
-Usage: thrift_peer.py GEN_DIR DATA_DIR
+Usage: thrift_peer.py GEN_DIR DATA_DIR [--echo]
 
 GEN_DIR holds `thrift --gen py` output for test/v0.16/ThriftTest.thrift. DATA_DIR holds, for every
 case below, kit's encodings `<case>.binary.kit` and `<case>.compact.kit`. For each one this script
@@ -279,7 +279,35 @@ PROTOCOLS = {
 }
 
 
+def echo():
+    """--echo: decode every `<Type>.<n>.<protocol>.kit` as ThriftTest type `<Type>` and write the
+    re-encoding to `<Type>.<n>.<protocol>.py` (for random values that exist only on kit's side;
+    kit compares the bytes)."""
+    import ThriftTest.ttypes as ttypes
+
+    errors = []
+    for f in sorted(os.listdir(data_dir)):
+        if not f.endswith(".kit"):
+            continue
+        stem = f[: -len(".kit")]
+        type_name, _, proto = stem.split(".")
+        try:
+            with open(os.path.join(data_dir, f), "rb") as fh:
+                data = fh.read()
+            factory = PROTOCOLS[proto][0]
+            got = decode(getattr(ttypes, type_name), data, factory)
+            with open(os.path.join(data_dir, f"{stem}.py"), "wb") as fh:
+                fh.write(TSerialization.serialize(got, factory))
+        except Exception:
+            errors.append(f"{stem} (kit -> python): {traceback.format_exc(limit=3)}")
+    for e in errors:
+        print(e)
+    sys.exit(1 if errors else 0)
+
+
 def main():
+    if sys.argv[3:] == ["--echo"]:
+        echo()
     errors = []
     kit_cases = {f.split(".")[0] for f in os.listdir(data_dir) if f.endswith(".kit")}
     for name in sorted(kit_cases ^ set(CASES)):

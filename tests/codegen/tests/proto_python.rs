@@ -14,9 +14,10 @@
 mod common;
 
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{python, short, TempDir};
+use common::{bytes_diff, python, run_peer, short, TempDir};
 use kit_codegen_tests::pb::google::protobuf::{
     BoolValue, DoubleValue, Duration, FieldMask, Int32Value, StringValue, Timestamp,
 };
@@ -27,6 +28,9 @@ use kit_codegen_tests::pb::protobuf_test_messages::proto3::{
 use kit_runtime::bytes::Bytes;
 use kit_runtime::protobuf::Message;
 use kit_runtime::ByteStr;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
 
 /// Unknown to TestAllTypesProto3: 9999 varint 300, 10000 bytes "abc", 10001 fixed32, 10002
 /// fixed64, group 10003 holding field 1 = 1. Also in proto_peer.py.
@@ -430,38 +434,12 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-fn bytes_diff(kit: &[u8], py: &[u8]) -> String {
-    let at = kit
-        .iter()
-        .zip(py)
-        .position(|(a, b)| a != b)
-        .unwrap_or(kit.len().min(py.len()));
-    let window = |b: &[u8]| {
-        format!(
-            "{:02x?}",
-            &b[at.saturating_sub(4).min(b.len())..(at + 8).min(b.len())]
-        )
-    };
-    format!(
-        "bytes differ at offset {at} (kit {} bytes, python {} bytes): kit ..{} python ..{}",
-        kit.len(),
-        py.len(),
-        window(kit),
-        window(py)
-    )
-}
-
-#[test]
-fn proto3_values_agree_with_python_protobuf() {
-    let python = python();
-    let tmp = TempDir::new("proto-python");
+/// Generates the Python module for test_messages_proto3.proto into `<tmp>/gen`.
+fn generate_python(python: &Path, tmp: &TempDir) -> PathBuf {
     let gen = tmp.path().join("gen");
-    let data = tmp.path().join("data");
     std::fs::create_dir_all(&gen).unwrap();
-    std::fs::create_dir_all(&data).unwrap();
-
     let include = common::corpus().join("proto/protobuf-v21.12");
-    let out = Command::new(&python)
+    let out = Command::new(python)
         .args(["-m", "grpc_tools.protoc", "-I"])
         .arg(&include)
         .arg(format!("--python_out={}", gen.display()))
@@ -474,31 +452,23 @@ fn proto3_values_agree_with_python_protobuf() {
         python.display(),
         String::from_utf8_lossy(&out.stderr)
     );
+    gen
+}
+
+#[test]
+fn proto3_values_agree_with_python_protobuf() {
+    let python = python();
+    let tmp = TempDir::new("proto-python");
+    let gen = generate_python(&python, &tmp);
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
 
     let cases = cases();
     let encoded: Vec<Bytes> = cases.iter().map(|c| c.value.encode_to_bytes()).collect();
     for (c, b) in cases.iter().zip(&encoded) {
         std::fs::write(data.join(format!("{}.kit", c.name)), b).unwrap();
     }
-
-    let out = Command::new(&python)
-        .arg(common::py_script("proto_peer.py"))
-        .arg(&gen)
-        .arg(&data)
-        .output()
-        .expect("cannot run the Python peer");
-    let mut errors: Vec<String> = String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| format!("python: {l}"))
-        .collect();
-    if !out.status.success() && errors.is_empty() {
-        errors.push(format!(
-            "python peer failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
+    let mut errors = run_peer(&python, "proto_peer.py", &gen, &data, &[]);
 
     let mut compared = 0;
     for (c, kit_bytes) in cases.iter().zip(&encoded) {
@@ -538,4 +508,147 @@ fn proto3_values_agree_with_python_protobuf() {
         errors.join("\n")
     );
     assert!(compared > 20, "only {compared} byte-for-byte comparisons");
+}
+
+fn finite_f64() -> impl Strategy<Value = f64> {
+    any::<f64>().prop_filter("not NaN", |f| !f.is_nan())
+}
+
+fn finite_f32() -> impl Strategy<Value = f32> {
+    any::<f32>().prop_filter("not NaN", |f| !f.is_nan())
+}
+
+fn enum_value() -> impl Strategy<Value = i32> {
+    prop_oneof![Just(0), Just(1), Just(2), Just(-1), any::<i32>()]
+}
+
+fn string() -> impl Strategy<Value = ByteStr> {
+    any::<String>().prop_map(ByteStr::from)
+}
+
+fn bytes() -> impl Strategy<Value = Bytes> {
+    prop::collection::vec(any::<u8>(), 0..12).prop_map(Bytes::from)
+}
+
+fn vec_of<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Vec<T>> {
+    prop::collection::vec(s, 0..4)
+}
+
+fn random_oneof() -> impl Strategy<Value = Option<OneofField>> {
+    proptest::option::of(prop_oneof![
+        any::<u32>().prop_map(OneofField::OneofUint32),
+        any::<i32>().prop_map(|a| OneofField::OneofNestedMessage(Box::new(nested(a)))),
+        string().prop_map(OneofField::OneofString),
+        bytes().prop_map(OneofField::OneofBytes),
+        any::<bool>().prop_map(OneofField::OneofBool),
+        any::<u64>().prop_map(OneofField::OneofUint64),
+        finite_f32().prop_map(OneofField::OneofFloat),
+        finite_f64().prop_map(OneofField::OneofDouble),
+        enum_value().prop_map(|v| OneofField::OneofEnum(NestedEnum(v))),
+    ])
+}
+
+prop_compose! {
+    /// Values whose encoding is deterministic (maps hold at most one entry), NaN excluded.
+    fn random_message()(
+        (a, b, c, d, e, f) in (any::<i32>(), any::<i64>(), any::<u32>(), any::<u64>(), any::<i32>(), any::<i64>()),
+        (g, h, i, j, k, l) in (any::<u32>(), any::<u64>(), any::<i32>(), any::<i64>(), finite_f32(), finite_f64()),
+        (m, n, o, p, q) in (any::<bool>(), string(), bytes(), enum_value(), enum_value()),
+        (nest, inner, wrapper) in (proptest::option::of(any::<i32>()), proptest::option::of(any::<i64>()), proptest::option::of(any::<i32>())),
+        (r1, r2, r3, r4, r5, r6) in (vec_of(any::<i32>()), vec_of(any::<i64>()), vec_of(any::<i32>()), vec_of(finite_f64()), vec_of(string()), vec_of(bytes())),
+        (r7, r8, r9, r10, r11) in (vec_of(any::<i32>()), vec_of(enum_value()), vec_of(any::<bool>()), vec_of(any::<u64>()), vec_of(finite_f32())),
+        (m1, m2, m3) in (proptest::option::of((string(), string())), proptest::option::of((any::<i32>(), any::<i32>())), proptest::option::of((string(), any::<i32>()))),
+        oneof in random_oneof(),
+    ) -> M {
+        M {
+            optional_int32: a,
+            optional_int64: b,
+            optional_uint32: c,
+            optional_uint64: d,
+            optional_sint32: e,
+            optional_sint64: f,
+            optional_fixed32: g,
+            optional_fixed64: h,
+            optional_sfixed32: i,
+            optional_sfixed64: j,
+            optional_float: k,
+            optional_double: l,
+            optional_bool: m,
+            optional_string: n,
+            optional_bytes: o,
+            optional_nested_enum: NestedEnum(p),
+            optional_foreign_enum: ForeignEnum(q),
+            optional_nested_message: nest.map(|a| Box::new(NestedMessage {
+                a,
+                corecursive: inner.map(|v| Box::new(M { optional_int64: v, ..Default::default() })),
+                ..Default::default()
+            })),
+            optional_int32_wrapper: wrapper.map(|value| Int32Value { value, ..Default::default() }),
+            packed_int32: r1,
+            repeated_int64: r2,
+            unpacked_sint32: r3,
+            packed_double: r4,
+            repeated_string: r5,
+            repeated_bytes: r6,
+            repeated_nested_message: r7.into_iter().map(nested).collect(),
+            packed_nested_enum: r8.iter().copied().map(NestedEnum).collect(),
+            unpacked_nested_enum: r8.into_iter().map(NestedEnum).collect(),
+            unpacked_bool: r9,
+            repeated_fixed64: r10,
+            repeated_float: r11,
+            map_string_string: m1.into_iter().collect(),
+            map_sint32_sint32: m2.into_iter().collect(),
+            map_string_nested_enum: m3.into_iter().map(|(k, v)| (k, NestedEnum(v))).collect(),
+            oneof_field: oneof,
+            ..Default::default()
+        }
+    }
+}
+
+/// Random values: Python parses kit's bytes and re-serializes them to the very same bytes, and
+/// kit decodes those to the original value.
+#[test]
+fn random_proto3_values_survive_python_byte_for_byte() {
+    let python = python();
+    let tmp = TempDir::new("proto-python-random");
+    let gen = generate_python(&python, &tmp);
+    let data = tmp.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+
+    let mut runner = TestRunner::deterministic();
+    let strategy = random_message();
+    let values: Vec<M> = (0..300)
+        .map(|_| strategy.new_tree(&mut runner).unwrap().current())
+        .collect();
+    let encoded: Vec<Bytes> = values.iter().map(|v| v.encode_to_bytes()).collect();
+    for (i, b) in encoded.iter().enumerate() {
+        std::fs::write(data.join(format!("rand_{i}.kit")), b).unwrap();
+    }
+    let mut errors = run_peer(&python, "proto_peer.py", &gen, &data, &["--echo"]);
+    for (i, (v, b)) in values.iter().zip(&encoded).enumerate() {
+        let Ok(py) = std::fs::read(data.join(format!("rand_{i}.py"))) else {
+            errors.push(format!("rand_{i}: python wrote no bytes"));
+            continue;
+        };
+        if py[..] != b[..] {
+            errors.push(format!(
+                "rand_{i}: {}\n    value {}",
+                bytes_diff(b, &py),
+                short(format!("{v:?}"))
+            ));
+        }
+        match M::decode(Bytes::from(py)) {
+            Ok(got) if got == *v => {}
+            other => errors.push(format!(
+                "rand_{i} (python -> kit): {}",
+                short(format!("{other:?}"))
+            )),
+        }
+    }
+    assert!(
+        errors.is_empty(),
+        "{} disagreement(s) between kit and Python protobuf:\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }

@@ -79,3 +79,56 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// Runs `tests/py/<script> GEN DATA [extra...]`; its report lines (one per mismatch), prefixed
+/// with `python: `, or its failure if it printed nothing.
+pub fn run_peer(
+    python: &Path,
+    script: &str,
+    gen: &Path,
+    data: &Path,
+    extra: &[&str],
+) -> Vec<String> {
+    let out = std::process::Command::new(python)
+        .arg(py_script(script))
+        .arg(gen)
+        .arg(data)
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+    let mut errors: Vec<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| format!("python: {l}"))
+        .collect();
+    if !out.status.success() && errors.is_empty() {
+        errors.push(format!(
+            "python peer {script} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    errors
+}
+
+/// Where two encodings first differ, for a readable failure.
+pub fn bytes_diff(kit: &[u8], py: &[u8]) -> String {
+    let at = kit
+        .iter()
+        .zip(py)
+        .position(|(a, b)| a != b)
+        .unwrap_or(kit.len().min(py.len()));
+    let window = |b: &[u8]| {
+        format!(
+            "{:02x?}",
+            &b[at.saturating_sub(4).min(b.len())..(at + 8).min(b.len())]
+        )
+    };
+    format!(
+        "bytes differ at offset {at} (kit {} bytes, python {} bytes): kit ..{} python ..{}",
+        kit.len(),
+        py.len(),
+        window(kit),
+        window(py)
+    )
+}
