@@ -1,8 +1,9 @@
 """Python protobuf peer for tests/codegen/tests/proto_python.rs.
 
-Usage: proto_peer.py GEN_DIR DATA_DIR [--echo]
+Usage: proto_peer.py GEN_DIR DATA_DIR [--echo | --echo-proto2]
 
-GEN_DIR holds `grpc_tools.protoc --python_out` output for google/protobuf/test_messages_proto3.proto.
+GEN_DIR holds `grpc_tools.protoc --python_out` output for google/protobuf/test_messages_proto3.proto
+(and test_messages_proto2.proto for --echo-proto2).
 DATA_DIR holds kit's encoding `<case>.kit` of every case below. For each one this script parses
 the bytes with the installed protobuf runtime, compares the message with the same value built
 here (`==`, a field-by-field diff with doubles compared bitwise, and the deterministic
@@ -24,13 +25,18 @@ gen_dir, data_dir = sys.argv[1], sys.argv[2]
 
 from google.protobuf import descriptor  # noqa: E402
 
-# The generated module lives at google/protobuf/... under GEN_DIR, which the installed `google`
-# package shadows; load it by path.
-_spec = importlib.util.spec_from_file_location(
-    "test_messages_proto3_pb2", os.path.join(gen_dir, "google/protobuf/test_messages_proto3_pb2.py")
-)
-pb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pb)
+
+
+def load(name):
+    # Generated modules live at google/protobuf/... under GEN_DIR, which the installed `google`
+    # package shadows; load them by path.
+    spec = importlib.util.spec_from_file_location(name, os.path.join(gen_dir, f"google/protobuf/{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pb = load("test_messages_proto3_pb2")
 
 M = pb.TestAllTypesProto3
 N = M.NestedMessage
@@ -236,9 +242,9 @@ def has_nan(m):
     return False
 
 
-def echo():
-    """--echo: parse every `<name>.kit`, write the re-serialization to `<name>.py` (for random
-    values that exist only on kit's side; kit compares the bytes)."""
+def echo(message):
+    """--echo / --echo-proto2: parse every `<name>.kit` as `message`, write the re-serialization
+    to `<name>.py` (for values that exist only on kit's side; kit compares the bytes)."""
     errors = []
     for f in sorted(os.listdir(data_dir)):
         if not f.endswith(".kit"):
@@ -246,7 +252,7 @@ def echo():
         name = f[: -len(".kit")]
         try:
             with open(os.path.join(data_dir, f), "rb") as fh:
-                got = M.FromString(fh.read())
+                got = message.FromString(fh.read())
             with open(os.path.join(data_dir, f"{name}.py"), "wb") as fh:
                 fh.write(got.SerializeToString())
         except Exception:
@@ -258,7 +264,9 @@ def echo():
 
 def main():
     if sys.argv[3:] == ["--echo"]:
-        echo()
+        echo(M)
+    if sys.argv[3:] == ["--echo-proto2"]:
+        echo(load("test_messages_proto2_pb2").TestAllTypesProto2)
     errors = []
     kit_cases = {f[: -len(".kit")] for f in os.listdir(data_dir) if f.endswith(".kit")}
     for name in sorted(kit_cases ^ set(CASES)):
