@@ -99,24 +99,26 @@ impl Context<'_> {
         };
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
-        let mut lens = Vec::new();
-        let mut encs = Vec::new();
+        // (field number, encoded_len statements, encode statements): fields are written in
+        // field-number order, oneof members included, as protoc's runtimes do.
+        let mut writes: Vec<(i64, TokenStream, TokenStream)> = Vec::new();
         let mut arms = Vec::new();
         for f in s.fields.iter().filter(|f| !self.in_real_oneof(def.id, f)) {
             let (l, e, a) = self.proto_field(def, f);
-            lens.push(l);
-            encs.push(e);
+            writes.push((f.id as i64, l, e));
             arms.push(a);
         }
         for (i, o) in s.oneofs.iter().enumerate() {
             if o.synthetic {
                 continue;
             }
-            let (l, e, a) = self.proto_oneof(def, from, s, i);
-            lens.push(l);
-            encs.push(e);
+            let (w, a) = self.proto_oneof(def, from, s, i);
+            writes.extend(w);
             arms.extend(a);
         }
+        writes.sort_by_key(|w| w.0);
+        let lens = writes.iter().map(|w| &w.1);
+        let encs = writes.iter().map(|w| &w.2);
         let body = if arms.is_empty() {
             quote!(self.unknown_fields.merge_field(tag, wt, buf, depth))
         } else {
@@ -282,7 +284,7 @@ impl Context<'_> {
         from: &ModPath,
         s: &Struct,
         index: usize,
-    ) -> (TokenStream, TokenStream, Vec<TokenStream>) {
+    ) -> (Vec<(i64, TokenStream, TokenStream)>, Vec<TokenStream>) {
         let o = &s.oneofs[index];
         let fname = id(&ident::field_name(&o.name));
         let mut nested = from.clone();
@@ -293,8 +295,7 @@ impl Context<'_> {
             ident::type_name(&o.name)
         ));
         let sname = &def.name;
-        let mut len_arms = Vec::new();
-        let mut enc_arms = Vec::new();
+        let mut writes = Vec::new();
         let mut merge_arms = Vec::new();
         for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
             let tag = proc_macro2::Literal::u32_unsuffixed(f.id as u32);
@@ -311,8 +312,19 @@ impl Context<'_> {
                 quote!()
             };
             let raw = &f.name;
-            len_arms.push(quote!(#enum_path::#v(v) => #m::encoded_len(#tag, #a),));
-            enc_arms.push(quote!(#enum_path::#v(v) => #m::encode(#tag, #a, buf),));
+            writes.push((
+                f.id as i64,
+                quote! {
+                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &self.#fname {
+                        n += #m::encoded_len(#tag, #a);
+                    }
+                },
+                quote! {
+                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &self.#fname {
+                        #m::encode(#tag, #a, buf);
+                    }
+                },
+            ));
             let (target, fresh, fresh_ref) = if boxed {
                 let ty = self.rust_type(from, &f.ty);
                 (
@@ -340,18 +352,6 @@ impl Context<'_> {
                 }
             });
         }
-        (
-            quote! {
-                if let ::std::option::Option::Some(o) = &self.#fname {
-                    n += match o { #(#len_arms)* };
-                }
-            },
-            quote! {
-                if let ::std::option::Option::Some(o) = &self.#fname {
-                    match o { #(#enc_arms)* }
-                }
-            },
-            merge_arms,
-        )
+        (writes, merge_arms)
     }
 }
