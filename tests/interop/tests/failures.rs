@@ -135,13 +135,22 @@ async fn idle_and_read_timeouts_close_connections() {
 #[tokio::test]
 async fn connection_limit() {
     let h = serve(Server::new().max_connections(1)).await;
-    let _hog = TcpStream::connect(h.local_addr()).await.unwrap();
+    let hog = TcpStream::connect(h.local_addr()).await.unwrap();
     tokio::time::sleep(Duration::from_millis(50)).await;
     let c = client(&h, TransportKind::Framed);
     assert!(c.test_i32(1).await.is_err());
-    drop(_hog);
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert_eq!(c.test_i32(1).await.unwrap(), 1);
+    drop(hog);
+    // The slot frees once the server sees the close; allow a loaded machine some time.
+    let mut ok = false;
+    for _ in 0..100 {
+        if let Ok(v) = c.test_i32(1).await {
+            assert_eq!(v, 1);
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ok, "connection slot never freed");
     h.shutdown().await;
 }
 
