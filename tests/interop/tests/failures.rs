@@ -72,13 +72,20 @@ async fn configured_frame_limit_applies() {
 async fn garbage_bytes_close_the_connection() {
     let h = serve(Server::new()).await;
     expect_closed(&h, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
-    expect_closed(&h, &[0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).await; // compact, bad version
-    expect_closed(&h, &[0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]).await; // frame of junk
-                                                                    // TTHeader with an unknown info id.
+    // Compact with a bad version byte.
+    expect_closed(&h, &[0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).await;
+    // A frame of junk.
+    expect_closed(&h, &[0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]).await;
+    // Apache THeader (unsupported), then TTHeader with an unknown info id.
+    expect_closed(
+        &h,
+        &[0, 0, 0, 14, 0x0f, 0xff, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0],
+    )
+    .await;
     expect_closed(
         &h,
         &[
-            0, 0, 0, 14, 0x0f, 0xff, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0, 0, 0,
+            0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0, 0, 0,
         ],
     )
     .await;

@@ -13,8 +13,12 @@ use super::{Error, Headers, ProtocolKind, TransportKind};
 use crate::error::DecodeErrorKind;
 use crate::thrift::{Binary, Compact, Protocol, Reader, TType};
 
-/// TTHeader magic (the first two bytes after the length).
-pub const HEADER_MAGIC: u16 = 0x0FFF;
+/// TTHeader magic (the first two bytes after the length), as Kitex and Volo write it
+/// (`TTHeaderMagic = 0x1000_0000` with the low half holding the flags).
+pub const HEADER_MAGIC: u16 = 0x1000;
+/// Apache THeader's magic: the same layout but varint-encoded header fields; recognised so it
+/// gets a clear error instead of being misread.
+pub const APACHE_THEADER_MAGIC: u16 = 0x0FFF;
 /// TTHeader protocol ids.
 const PROTO_BINARY: u8 = 0;
 const PROTO_COMPACT: u8 = 2;
@@ -131,6 +135,10 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                     return Ok(None);
                 } else if self.buf[4..6] == HEADER_MAGIC.to_be_bytes() {
                     TransportKind::Header
+                } else if self.buf[4..6] == APACHE_THEADER_MAGIC.to_be_bytes() {
+                    return Err(bad(
+                        "Apache THeader (magic 0x0FFF) is not supported; use TTHeader",
+                    ));
                 } else {
                     TransportKind::Framed
                 }
@@ -257,7 +265,7 @@ fn parse_header(frame: Bytes) -> Result<Frame, Error> {
         return Err(bad("frame shorter than its fixed header"));
     }
     if b.get_u16() != HEADER_MAGIC {
-        return Err(bad("bad magic"));
+        return Err(bad("bad magic (want 0x1000)"));
     }
     let flags = b.get_u16();
     let seq = b.get_u32();
@@ -485,11 +493,18 @@ mod tests {
             Err(Error::FrameTooLarge { .. })
         ));
         // Header: bad info id, header size past the end.
-        let mut bad1 = vec![0, 0, 0, 14, 0x0f, 0xff, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0];
+        let mut bad1 = vec![0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0];
         let mut r = FrameReader::new(&bad1[..], None, 1024);
         assert!(r.next_frame(None, None).await.is_err());
         bad1[11] = 200;
         let mut r = FrameReader::new(&bad1[..], None, 1024);
         assert!(r.next_frame(None, None).await.is_err());
+        // Apache THeader magic: refused, not misread.
+        bad1[4..6].copy_from_slice(&APACHE_THEADER_MAGIC.to_be_bytes());
+        let mut r = FrameReader::new(&bad1[..], None, 1024);
+        assert!(matches!(
+            r.next_frame(None, None).await,
+            Err(Error::Protocol(_))
+        ));
     }
 }

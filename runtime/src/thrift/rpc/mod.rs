@@ -3,8 +3,9 @@
 //!
 //! * **Transports** ([`TransportKind`]): *framed* (4-byte big-endian length), *buffered*
 //!   (unframed: a message's end is found by parsing it as it arrives) and *TTHeader* (the
-//!   Kitex/Volo header transport, magic `0x0FFF`, with string key/value info headers such as
-//!   `traceparent`). A server detects the transport and protocol of each connection from its
+//!   Kitex/Volo header transport: magic `0x1000` as Kitex writes it, flags, seq id, header size,
+//!   protocol id, `u16`-length string key/value info headers such as `traceparent`). Apache's
+//!   THeader (magic `0x0FFF`, varint-encoded fields) is recognised and refused with an error. A server detects the transport and protocol of each connection from its
 //!   first bytes, so one listener serves every combination.
 //! * **Protocols** ([`ProtocolKind`]): binary and compact, chosen per message.
 //! * **Server** ([`Server`]): accept loop, pipelined requests per connection (each answered by
@@ -90,7 +91,7 @@ pub enum TransportKind {
     Framed,
     /// No framing: messages back to back.
     Buffered,
-    /// TTHeader (length, magic `0x0FFF`, flags, seq id, headers, payload).
+    /// TTHeader (length, magic `0x1000`, flags, seq id, headers, payload).
     Header,
 }
 
