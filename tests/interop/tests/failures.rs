@@ -321,3 +321,77 @@ async fn traceparent_in_ttheader_reaches_the_server_span() {
     h.shutdown().await;
     assert_eq!(ids.0.lock().unwrap().as_slice(), [trace_id.to_string()]);
 }
+
+#[tokio::test]
+async fn pipelined_calls_on_one_connection_are_answered_by_seq_id() {
+    use kit_interop::thrift::test::{ThriftTestTestI32Args, ThriftTestTestI32Result};
+    use kit_runtime::thrift::rpc::{decode_reply, encode_frame, encode_message, FrameReader};
+    use kit_runtime::thrift::MessageType;
+    let h = serve(Server::new()).await;
+    for t in [
+        TransportKind::Framed,
+        TransportKind::Buffered,
+        TransportKind::Header,
+    ] {
+        for p in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            let s = TcpStream::connect(h.local_addr()).await.unwrap();
+            let (rd, mut wr) = s.into_split();
+            // Ten calls in one write: the server must split them and answer each.
+            let mut wire = Vec::new();
+            for seq in 1..=10 {
+                let body = encode_message(
+                    p,
+                    "testI32",
+                    MessageType::Call,
+                    seq,
+                    &ThriftTestTestI32Args { thing: seq * 100 },
+                );
+                wire.extend_from_slice(
+                    &encode_frame(t, p, seq, &Default::default(), &body).unwrap(),
+                );
+            }
+            wr.write_all(&wire).await.unwrap();
+            let mut r = FrameReader::new(rd, Some(t), 1 << 20);
+            let mut seen = Vec::new();
+            for _ in 0..10 {
+                let f = r.next_frame(None, None).await.unwrap().unwrap();
+                let ident = kit_runtime::thrift::rpc::read_ident(p, f.body.clone()).unwrap();
+                let res: ThriftTestTestI32Result = decode_reply(p, "testI32", f.body).unwrap();
+                assert_eq!(res.success, Some(ident.seq_id * 100), "{t:?} {p:?}");
+                seen.push(ident.seq_id);
+            }
+            seen.sort();
+            assert_eq!(seen, (1..=10).collect::<Vec<_>>(), "{t:?} {p:?}");
+        }
+    }
+    h.shutdown().await;
+}
+
+#[tokio::test]
+async fn unknown_method_gets_application_exception() {
+    use kit_interop::thrift::test::ThriftTestTestVoidArgs;
+    use kit_runtime::thrift::rpc::{decode_reply, encode_frame, encode_message, FrameReader};
+    use kit_runtime::thrift::MessageType;
+    let h = serve(Server::new()).await;
+    let s = TcpStream::connect(h.local_addr()).await.unwrap();
+    let (rd, mut wr) = s.into_split();
+    let p = ProtocolKind::Binary;
+    let body = encode_message(
+        p,
+        "noSuchMethod",
+        MessageType::Call,
+        1,
+        &ThriftTestTestVoidArgs {},
+    );
+    let frame = encode_frame(TransportKind::Framed, p, 1, &Default::default(), &body).unwrap();
+    wr.write_all(&frame).await.unwrap();
+    let mut r = FrameReader::new(rd, Some(TransportKind::Framed), 1 << 20);
+    let f = r.next_frame(None, None).await.unwrap().unwrap();
+    match decode_reply::<ThriftTestTestVoidArgs>(p, "noSuchMethod", f.body) {
+        Err(Error::Application(e)) => {
+            assert_eq!(e.kind, ApplicationExceptionKind::UNKNOWN_METHOD)
+        }
+        other => panic!("{other:?}"),
+    }
+    h.shutdown().await;
+}
