@@ -18,7 +18,7 @@ from ThriftTest.ttypes import Insanity, Numberz, Xception, Xception2, Xtruct, Xt
 sock = TSocket.TSocket("127.0.0.1", args.port)
 sock.setTimeout(10000)
 transport = transport_factory(args.transport).getTransport(sock)
-client = ThriftTest.Client(protocol_factory(args.protocol).getProtocol(transport))
+client = ThriftTest.Client(protocol_factory(args.protocol, args.transport).getProtocol(transport))
 transport.open()
 
 failures = []

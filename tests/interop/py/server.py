@@ -102,7 +102,7 @@ server = TServer.TThreadedServer(
     ThriftTest.Processor(Handler()),
     socket,
     transport_factory(args.transport),
-    protocol_factory(args.protocol),
+    protocol_factory(args.protocol, args.transport),
     daemon=True,
 )
 socket.listen()

@@ -76,16 +76,16 @@ async fn garbage_bytes_close_the_connection() {
     expect_closed(&h, &[0x82, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).await;
     // A frame of junk.
     expect_closed(&h, &[0, 0, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8]).await;
-    // Apache THeader (unsupported), then TTHeader with an unknown info id.
+    // THeader with a transform (unsupported), then TTHeader with an unknown info id.
     expect_closed(
         &h,
-        &[0, 0, 0, 14, 0x0f, 0xff, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0],
+        &[0, 0, 0, 14, 0x0f, 0xff, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0],
     )
     .await;
     expect_closed(
         &h,
         &[
-            0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0, 0, 0,
+            0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0x42, 0,
         ],
     )
     .await;

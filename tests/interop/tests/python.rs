@@ -1,5 +1,6 @@
 //! Cross-tests with Apache Thrift's Python library: its client against `thrift-server`, and
-//! `thrift-client` against its server, binary and compact × framed and buffered.
+//! `thrift-client` against its server, binary and compact × framed, buffered and THeader
+//! (Apache's header transport, Python's `THeaderProtocol`).
 //!
 //! The Python code is generated at test time with Debian's `thrift --gen py` from the v0.16
 //! ThriftTest.thrift; the interpreter is `$KIT_PYTHON` (set by `.ci/run`), else
@@ -10,11 +11,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const COMBOS: [(&str, &str); 4] = [
+const COMBOS: [(&str, &str); 6] = [
     ("binary", "framed"),
     ("binary", "buffered"),
+    ("binary", "theader"),
     ("compact", "framed"),
     ("compact", "buffered"),
+    ("compact", "theader"),
 ];
 
 fn workspace() -> PathBuf {

@@ -1,4 +1,4 @@
-//! Message delimiting: framed, buffered (unframed) and TTHeader.
+//! Message delimiting: framed, buffered (unframed), TTHeader (Kitex) and THeader (Apache).
 //!
 //! [`FrameReader`] never allocates more than the configured maximum for one message: a length
 //! prefix above it is an error before anything is reserved, and an unframed message is parsed
@@ -16,8 +16,7 @@ use crate::thrift::{Binary, Compact, Protocol, Reader, TType};
 /// TTHeader magic (the first two bytes after the length), as Kitex and Volo write it
 /// (`TTHeaderMagic = 0x1000_0000` with the low half holding the flags).
 pub const HEADER_MAGIC: u16 = 0x1000;
-/// Apache THeader's magic: the same layout but varint-encoded header fields; recognised so it
-/// gets a clear error instead of being misread.
+/// Apache THeader's magic: the same layout with varint-encoded header fields.
 pub const APACHE_THEADER_MAGIC: u16 = 0x0FFF;
 /// TTHeader protocol ids.
 const PROTO_BINARY: u8 = 0;
@@ -25,8 +24,6 @@ const PROTO_COMPACT: u8 = 2;
 /// TTHeader info ids.
 const INFO_PADDING: u8 = 0x00;
 const INFO_KEYVALUE: u8 = 0x01;
-const INFO_INTKEYVALUE: u8 = 0x10;
-const INFO_ACL_TOKEN: u8 = 0x11;
 
 /// One received message with what its transport said about it.
 #[derive(Debug, Clone)]
@@ -136,16 +133,14 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 } else if self.buf[4..6] == HEADER_MAGIC.to_be_bytes() {
                     TransportKind::Header
                 } else if self.buf[4..6] == APACHE_THEADER_MAGIC.to_be_bytes() {
-                    return Err(bad(
-                        "Apache THeader (magic 0x0FFF) is not supported; use TTHeader",
-                    ));
+                    TransportKind::THeader
                 } else {
                     TransportKind::Framed
                 }
             }
         };
         let frame = match t {
-            TransportKind::Framed | TransportKind::Header => {
+            TransportKind::Framed | TransportKind::Header | TransportKind::THeader => {
                 if self.buf.len() < 4 {
                     self.need = 4;
                     return Ok(None);
@@ -163,7 +158,9 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
                 }
                 let frame = self.buf.split_to(total).freeze().slice(4..);
                 if t == TransportKind::Header {
-                    parse_header(frame)?
+                    parse_header(frame, Flavor::Kitex)?
+                } else if t == TransportKind::THeader {
+                    parse_header(frame, Flavor::Apache)?
                 } else {
                     let protocol = frame
                         .first()
@@ -258,37 +255,59 @@ fn bad(m: &str) -> Error {
     Error::Protocol(format!("TTHeader: {m}"))
 }
 
-/// Parses a TTHeader frame (everything after the 4-byte length).
-fn parse_header(frame: Bytes) -> Result<Frame, Error> {
-    let mut b = &frame[..];
-    if b.len() < 10 {
-        return Err(bad("frame shorter than its fixed header"));
-    }
-    if b.get_u16() != HEADER_MAGIC {
-        return Err(bad("bad magic (want 0x1000)"));
-    }
-    let flags = b.get_u16();
-    let seq = b.get_u32();
-    let hsize = b.get_u16() as usize * 4;
-    if b.len() < hsize {
-        return Err(bad("header size beyond the frame"));
-    }
-    let payload_at = 10 + hsize;
-    let mut h = &b[..hsize];
-    fn u8_(h: &mut &[u8]) -> Result<u8, Error> {
-        if h.is_empty() {
-            return Err(bad("truncated header"));
+/// Header field encodings: Kitex's TTHeader (`u8` ids, `u16` counts and lengths) or Apache's
+/// THeader (every one a varint).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Flavor {
+    Kitex,
+    Apache,
+}
+
+impl Flavor {
+    fn magic(self) -> u16 {
+        match self {
+            Flavor::Kitex => HEADER_MAGIC,
+            Flavor::Apache => APACHE_THEADER_MAGIC,
         }
-        Ok(h.get_u8())
     }
-    fn u16_(h: &mut &[u8]) -> Result<u16, Error> {
-        if h.len() < 2 {
-            return Err(bad("truncated header"));
+    fn transport(self) -> TransportKind {
+        match self {
+            Flavor::Kitex => TransportKind::Header,
+            Flavor::Apache => TransportKind::THeader,
         }
-        Ok(h.get_u16())
     }
-    fn str_(h: &mut &[u8]) -> Result<String, Error> {
-        let n = u16_(h)? as usize;
+    fn varint(h: &mut &[u8]) -> Result<u32, Error> {
+        let mut v: u64 = 0;
+        for i in 0..5 {
+            if h.is_empty() {
+                return Err(bad("truncated header"));
+            }
+            let b = h.get_u8();
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b & 0x80 == 0 {
+                return u32::try_from(v).map_err(|_| bad("varint overflow"));
+            }
+        }
+        Err(bad("varint too long"))
+    }
+    /// An id (`u8` / varint).
+    fn small(self, h: &mut &[u8]) -> Result<u32, Error> {
+        match self {
+            Flavor::Apache => Self::varint(h),
+            Flavor::Kitex if h.is_empty() => Err(bad("truncated header")),
+            Flavor::Kitex => Ok(u32::from(h.get_u8())),
+        }
+    }
+    /// A count or length (`u16` / varint).
+    fn wide(self, h: &mut &[u8]) -> Result<u32, Error> {
+        match self {
+            Flavor::Apache => Self::varint(h),
+            Flavor::Kitex if h.len() < 2 => Err(bad("truncated header")),
+            Flavor::Kitex => Ok(u32::from(h.get_u16())),
+        }
+    }
+    fn string(self, h: &mut &[u8]) -> Result<String, Error> {
+        let n = self.wide(h)? as usize;
         if h.len() < n {
             return Err(bad("truncated header string"));
         }
@@ -298,40 +317,77 @@ fn parse_header(frame: Bytes) -> Result<Frame, Error> {
         h.advance(n);
         Ok(s)
     }
-    let protocol = match u8_(&mut h)? {
-        PROTO_BINARY => ProtocolKind::Binary,
-        PROTO_COMPACT => ProtocolKind::Compact,
+    fn put_small(self, out: &mut BytesMut, v: u8) {
+        out.put_u8(v); // < 0x80: a one-byte varint too
+    }
+    fn put_wide(self, out: &mut BytesMut, v: usize) -> Result<(), Error> {
+        match self {
+            Flavor::Kitex => out.put_u16(u16::try_from(v).map_err(|_| bad("header too long"))?),
+            Flavor::Apache => {
+                let mut v = u32::try_from(v).map_err(|_| bad("header too long"))?;
+                while v >= 0x80 {
+                    out.put_u8((v as u8) | 0x80);
+                    v >>= 7;
+                }
+                out.put_u8(v as u8);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a TTHeader / THeader frame (everything after the 4-byte length).
+fn parse_header(frame: Bytes, flavor: Flavor) -> Result<Frame, Error> {
+    let mut b = &frame[..];
+    if b.len() < 10 {
+        return Err(bad("frame shorter than its fixed header"));
+    }
+    if b.get_u16() != flavor.magic() {
+        return Err(bad("bad magic"));
+    }
+    let flags = b.get_u16();
+    let seq = b.get_u32();
+    let hsize = b.get_u16() as usize * 4;
+    if b.len() < hsize {
+        return Err(bad("header size beyond the frame"));
+    }
+    let payload_at = 10 + hsize;
+    let mut h = &b[..hsize];
+    let protocol = match flavor.small(&mut h)? {
+        p if p == u32::from(PROTO_BINARY) => ProtocolKind::Binary,
+        p if p == u32::from(PROTO_COMPACT) => ProtocolKind::Compact,
         p => return Err(bad(&format!("unsupported protocol id {p}"))),
     };
-    let transforms = u8_(&mut h)?;
-    if transforms != 0 {
+    if flavor.small(&mut h)? != 0 {
         return Err(bad("transforms (compression) are not supported"));
     }
     let mut headers = Headers::new();
     while !h.is_empty() {
-        match u8_(&mut h)? {
-            INFO_PADDING => break,
-            INFO_KEYVALUE => {
-                for _ in 0..u16_(&mut h)? {
-                    let k = str_(&mut h)?;
-                    let v = str_(&mut h)?;
+        let id = flavor.small(&mut h)?;
+        match (id, flavor) {
+            (0, _) => break, // padding
+            (1, _) | (2, Flavor::Apache) => {
+                // Key/value (Apache's 2 is its persistent key/value).
+                for _ in 0..flavor.wide(&mut h)? {
+                    let k = flavor.string(&mut h)?;
+                    let v = flavor.string(&mut h)?;
                     headers.0.push((k, v));
                 }
             }
-            INFO_INTKEYVALUE => {
-                for _ in 0..u16_(&mut h)? {
-                    u16_(&mut h)?;
-                    str_(&mut h)?;
+            (0x10, Flavor::Kitex) => {
+                for _ in 0..flavor.wide(&mut h)? {
+                    flavor.wide(&mut h)?;
+                    flavor.string(&mut h)?;
                 }
             }
-            INFO_ACL_TOKEN => {
-                str_(&mut h)?;
+            (0x11, Flavor::Kitex) => {
+                flavor.string(&mut h)?;
             }
-            i => return Err(bad(&format!("unknown info id {i}"))),
+            (i, _) => return Err(bad(&format!("unknown info id {i}"))),
         }
     }
     Ok(Frame {
-        transport: TransportKind::Header,
+        transport: flavor.transport(),
         protocol,
         body: frame.slice(payload_at..),
         headers,
@@ -341,7 +397,7 @@ fn parse_header(frame: Bytes) -> Result<Frame, Error> {
 }
 
 /// Encodes one message for `transport`: length prefix (framed), nothing (buffered), or the
-/// TTHeader with `seq_id` and `headers` (ignored on the other transports).
+/// TTHeader/THeader with `seq_id` and `headers` (ignored on the other transports).
 pub fn encode_frame(
     transport: TransportKind,
     protocol: ProtocolKind,
@@ -353,8 +409,8 @@ pub fn encode_frame(
         len: len as u64,
         max: i32::MAX as usize,
     };
-    match transport {
-        TransportKind::Buffered => Ok(Bytes::copy_from_slice(body)),
+    let flavor = match transport {
+        TransportKind::Buffered => return Ok(Bytes::copy_from_slice(body)),
         TransportKind::Framed => {
             let len = u32::try_from(body.len())
                 .ok()
@@ -363,47 +419,48 @@ pub fn encode_frame(
             let mut out = BytesMut::with_capacity(4 + body.len());
             out.put_u32(len);
             out.put_slice(body);
-            Ok(out.freeze())
+            return Ok(out.freeze());
         }
-        TransportKind::Header => {
-            let mut h = BytesMut::new();
-            h.put_u8(match protocol {
-                ProtocolKind::Binary => PROTO_BINARY,
-                ProtocolKind::Compact => PROTO_COMPACT,
-            });
-            h.put_u8(0); // no transforms
-            if !headers.is_empty() {
-                let n = u16::try_from(headers.0.len()).map_err(|_| bad("too many headers"))?;
-                h.put_u8(INFO_KEYVALUE);
-                h.put_u16(n);
-                for (k, v) in &headers.0 {
-                    for s in [k, v] {
-                        let l = u16::try_from(s.len()).map_err(|_| bad("header too long"))?;
-                        h.put_u16(l);
-                        h.put_slice(s.as_bytes());
-                    }
-                }
+        TransportKind::Header => Flavor::Kitex,
+        TransportKind::THeader => Flavor::Apache,
+    };
+    let mut h = BytesMut::new();
+    flavor.put_small(
+        &mut h,
+        match protocol {
+            ProtocolKind::Binary => PROTO_BINARY,
+            ProtocolKind::Compact => PROTO_COMPACT,
+        },
+    );
+    flavor.put_small(&mut h, 0); // no transforms
+    if !headers.is_empty() {
+        flavor.put_small(&mut h, INFO_KEYVALUE);
+        flavor.put_wide(&mut h, headers.0.len())?;
+        for (k, v) in &headers.0 {
+            for s in [k, v] {
+                flavor.put_wide(&mut h, s.len())?;
+                h.put_slice(s.as_bytes());
             }
-            while h.len() % 4 != 0 {
-                h.put_u8(INFO_PADDING);
-            }
-            let words = u16::try_from(h.len() / 4).map_err(|_| bad("headers too large"))?;
-            let len = 10 + h.len() + body.len();
-            let len32 = u32::try_from(len)
-                .ok()
-                .filter(|l| *l <= i32::MAX as u32)
-                .ok_or_else(|| too_large(len))?;
-            let mut out = BytesMut::with_capacity(4 + len);
-            out.put_u32(len32);
-            out.put_u16(HEADER_MAGIC);
-            out.put_u16(0);
-            out.put_u32(seq_id as u32);
-            out.put_u16(words);
-            out.put_slice(&h);
-            out.put_slice(body);
-            Ok(out.freeze())
         }
     }
+    while h.len() % 4 != 0 {
+        h.put_u8(INFO_PADDING);
+    }
+    let words = u16::try_from(h.len() / 4).map_err(|_| bad("headers too large"))?;
+    let len = 10 + h.len() + body.len();
+    let len32 = u32::try_from(len)
+        .ok()
+        .filter(|l| *l <= i32::MAX as u32)
+        .ok_or_else(|| too_large(len))?;
+    let mut out = BytesMut::with_capacity(4 + len);
+    out.put_u32(len32);
+    out.put_u16(flavor.magic());
+    out.put_u16(0);
+    out.put_u32(seq_id as u32);
+    out.put_u16(words);
+    out.put_slice(&h);
+    out.put_slice(body);
+    Ok(out.freeze())
 }
 
 #[cfg(test)]
@@ -437,6 +494,7 @@ mod tests {
             TransportKind::Framed,
             TransportKind::Buffered,
             TransportKind::Header,
+            TransportKind::THeader,
         ] {
             for p in [ProtocolKind::Binary, ProtocolKind::Compact] {
                 let m = msg(p);
@@ -448,7 +506,7 @@ mod tests {
                     assert_eq!(frames[0].body, m);
                     assert_eq!(frames[0].protocol, p);
                     assert_eq!(frames[0].transport, t);
-                    if t == TransportKind::Header {
+                    if matches!(t, TransportKind::Header | TransportKind::THeader) {
                         assert_eq!(frames[0].headers, h);
                         assert_eq!(frames[1].header_seq_id, 10);
                     }
@@ -492,15 +550,36 @@ mod tests {
             r.next_frame(None, None).await,
             Err(Error::FrameTooLarge { .. })
         ));
-        // Header: bad info id, header size past the end.
-        let mut bad1 = vec![0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 1, 1, 0, 0x42, 0];
+        // TTHeader: unknown info id; header size past the end of the frame.
+        let mut bad1 = vec![
+            0, 0, 0, 14, 0x10, 0x00, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0x42, 0,
+        ];
         let mut r = FrameReader::new(&bad1[..], None, 1024);
-        assert!(r.next_frame(None, None).await.is_err());
-        bad1[11] = 200;
+        assert!(matches!(
+            r.next_frame(None, None).await,
+            Err(Error::Protocol(_))
+        ));
+        bad1[13] = 200;
         let mut r = FrameReader::new(&bad1[..], None, 1024);
-        assert!(r.next_frame(None, None).await.is_err());
-        // Apache THeader magic: refused, not misread.
+        assert!(matches!(
+            r.next_frame(None, None).await,
+            Err(Error::Protocol(_))
+        ));
+        // THeader: unknown info id; a varint running past the header; a transform.
+        bad1[13] = 1;
         bad1[4..6].copy_from_slice(&APACHE_THEADER_MAGIC.to_be_bytes());
+        let mut r = FrameReader::new(&bad1[..], None, 1024);
+        assert!(matches!(
+            r.next_frame(None, None).await,
+            Err(Error::Protocol(_))
+        ));
+        bad1[14..18].copy_from_slice(&[0xff; 4]);
+        let mut r = FrameReader::new(&bad1[..], None, 1024);
+        assert!(matches!(
+            r.next_frame(None, None).await,
+            Err(Error::Protocol(_))
+        ));
+        bad1[14..18].copy_from_slice(&[0, 1, 1, 0]);
         let mut r = FrameReader::new(&bad1[..], None, 1024);
         assert!(matches!(
             r.next_frame(None, None).await,

@@ -4,8 +4,8 @@
 //! * **Transports** ([`TransportKind`]): *framed* (4-byte big-endian length), *buffered*
 //!   (unframed: a message's end is found by parsing it as it arrives) and *TTHeader* (the
 //!   Kitex/Volo header transport: magic `0x1000` as Kitex writes it, flags, seq id, header size,
-//!   protocol id, `u16`-length string key/value info headers such as `traceparent`). Apache's
-//!   THeader (magic `0x0FFF`, varint-encoded fields) is recognised and refused with an error. A server detects the transport and protocol of each connection from its
+//!   protocol id, `u16`-length string key/value info headers such as `traceparent`), and
+//!   Apache's *THeader* (magic `0x0FFF`, the same layout with varint-encoded fields). A server detects the transport and protocol of each connection from its
 //!   first bytes, so one listener serves every combination.
 //! * **Protocols** ([`ProtocolKind`]): binary and compact, chosen per message.
 //! * **Server** ([`Server`]): accept loop, pipelined requests per connection (each answered by
@@ -91,8 +91,12 @@ pub enum TransportKind {
     Framed,
     /// No framing: messages back to back.
     Buffered,
-    /// TTHeader (length, magic `0x1000`, flags, seq id, headers, payload).
+    /// TTHeader, Kitex/Volo's header transport (length, magic `0x1000`, flags, seq id,
+    /// header with `u8` ids and `u16` lengths, payload).
     Header,
+    /// THeader, Apache's header transport: the same layout with magic `0x0FFF` and
+    /// varint-encoded header fields.
+    THeader,
 }
 
 impl std::str::FromStr for TransportKind {
@@ -101,8 +105,11 @@ impl std::str::FromStr for TransportKind {
         match s {
             "framed" => Ok(TransportKind::Framed),
             "buffered" => Ok(TransportKind::Buffered),
-            "header" => Ok(TransportKind::Header),
-            _ => Err(format!("unknown transport `{s}` (framed|buffered|header)")),
+            "header" | "ttheader" => Ok(TransportKind::Header),
+            "theader" => Ok(TransportKind::THeader),
+            _ => Err(format!(
+                "unknown transport `{s}` (framed|buffered|header|theader)"
+            )),
         }
     }
 }

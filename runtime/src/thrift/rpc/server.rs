@@ -221,6 +221,8 @@ async fn connection<S>(
             }
         };
         let transport = frame.transport;
+        // Header transports echo the request's header seq id (the message has its own).
+        let header_seq = frame.header_seq_id as i32;
         let req = match Request::from_message(frame.protocol, frame.body, frame.headers) {
             Ok(r) if matches!(r.message_type, MessageType::Call | MessageType::Oneway) => r,
             Ok(r) => {
@@ -237,14 +239,14 @@ async fn connection<S>(
         handlers.spawn(async move {
             let _permit = permit;
             let span = server_span(&req, peer);
-            let (protocol, seq_id, oneway) = (req.protocol, req.seq_id, req.is_oneway());
+            let (protocol, oneway) = (req.protocol, req.is_oneway());
             let Some(resp) = handle(svc, req).instrument(span).await else {
                 return;
             };
             if oneway {
                 return;
             }
-            match encode_frame(transport, protocol, seq_id, &resp.headers, &resp.body) {
+            match encode_frame(transport, protocol, header_seq, &resp.headers, &resp.body) {
                 Ok(b) => {
                     let _ = tx.send(b).await;
                 }

@@ -1,4 +1,4 @@
-//! ThriftTest server: `thrift-server --port N --protocol binary|compact --transport framed|buffered|header`.
+//! ThriftTest server: `thrift-server --port N --protocol binary|compact --transport framed|buffered|header|theader`.
 //! The server detects protocol and transport per connection; the flags are accepted for
 //! cross-test compatibility. Prints `listening on PORT` once bound (port 0 picks a free one).
 
