@@ -146,7 +146,13 @@ impl Inner {
                 Some(c) => c,
                 None => self.connect().await?,
             };
-            conn.writer.write_all(&frame).await?;
+            if let Err(e) = conn.writer.write_all(&frame).await {
+                // A pooled connection the server already closed: nothing was delivered.
+                if reused {
+                    continue;
+                }
+                return Err(e.into());
+            }
             if req.is_oneway() {
                 self.put(conn);
                 return Ok(None);
