@@ -395,3 +395,26 @@ async fn unknown_method_gets_application_exception() {
     }
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn undecodable_arguments_get_protocol_error() {
+    use kit_runtime::thrift::rpc::{decode_reply, encode_frame, FrameReader};
+    let h = serve(Server::new()).await;
+    let s = TcpStream::connect(h.local_addr()).await.unwrap();
+    let (rd, mut wr) = s.into_split();
+    let p = ProtocolKind::Binary;
+    // Message header for testI32, then an argument struct cut inside a field header.
+    let mut body = vec![0x80, 0x01, 0x00, 0x01, 0, 0, 0, 7];
+    body.extend_from_slice(b"testI32");
+    body.extend_from_slice(&[0, 0, 0, 1, 8, 0]);
+    let frame = encode_frame(TransportKind::Framed, p, 1, &Default::default(), &body).unwrap();
+    wr.write_all(&frame).await.unwrap();
+    let mut r = FrameReader::new(rd, Some(TransportKind::Framed), 1 << 20);
+    let f = r.next_frame(None, None).await.unwrap().unwrap();
+    match decode_reply::<kit_interop::thrift::test::ThriftTestTestI32Result>(p, "testI32", f.body) {
+        Err(Error::Application(e)) => assert_eq!(e.kind, ApplicationExceptionKind::PROTOCOL_ERROR),
+        other => panic!("{other:?}"),
+    }
+    still_serves(&h).await;
+    h.shutdown().await;
+}

@@ -586,4 +586,49 @@ mod tests {
             Err(Error::Protocol(_))
         ));
     }
+
+    #[tokio::test]
+    async fn random_and_mutated_input_never_panics() {
+        // Deterministic xorshift; valid frames of every transport, then mutated and cut.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut h = Headers::new();
+        h.insert("k", "v");
+        let kinds = [
+            TransportKind::Framed,
+            TransportKind::Buffered,
+            TransportKind::Header,
+            TransportKind::THeader,
+        ];
+        for i in 0..4000 {
+            let t = kinds[i % 4];
+            let p = if i % 8 < 4 {
+                ProtocolKind::Binary
+            } else {
+                ProtocolKind::Compact
+            };
+            let mut wire = encode_frame(t, p, 1, &h, &msg(p)).unwrap().to_vec();
+            for _ in 0..(next() % 4) {
+                let at = (next() as usize) % wire.len();
+                wire[at] = next() as u8;
+            }
+            wire.truncate(wire.len() - (next() as usize % 3));
+            if i % 16 == 0 {
+                wire = (0..(next() % 64)).map(|_| next() as u8).collect();
+            }
+            let known = if i % 2 == 0 { None } else { Some(t) };
+            let mut r = FrameReader::new(&wire[..], known, 4096);
+            for _ in 0..4 {
+                match r.next_frame(None, None).await {
+                    Ok(Some(_)) => {}
+                    Ok(None) | Err(_) => break,
+                }
+            }
+        }
+    }
 }
