@@ -418,3 +418,24 @@ async fn undecodable_arguments_get_protocol_error() {
     still_serves(&h).await;
     h.shutdown().await;
 }
+
+#[tokio::test]
+async fn handlers_see_request_headers() {
+    let inner = ThriftTestServer::new(Handler);
+    let svc = service_fn(move |req: Request| {
+        let inner = inner.clone();
+        async move {
+            let h = kit_runtime::thrift::rpc::request_headers().expect("in a call");
+            assert_eq!(h.get("tenant"), Some("acme"));
+            inner.oneshot(req).await
+        }
+    });
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let h = Server::new().serve(l, svc);
+    for t in [TransportKind::Header, TransportKind::THeader] {
+        let c = client(&h, t).with_header("tenant", "acme");
+        assert_eq!(c.test_i32(3).await.unwrap(), 3);
+    }
+    assert!(kit_runtime::thrift::rpc::request_headers().is_none());
+    h.shutdown().await;
+}

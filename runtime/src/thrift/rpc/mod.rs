@@ -37,7 +37,7 @@ mod server;
 
 pub use client::{CallService, Channel, ChannelBuilder, ClientCore};
 pub use frame::{encode_frame, Frame, FrameReader};
-pub use server::{Server, ServerHandle};
+pub use server::{request_headers, Server, ServerHandle};
 
 /// Re-exported for generated code and users: `tower::Service`, layers, `ServiceExt`.
 pub use tower;

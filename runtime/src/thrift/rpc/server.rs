@@ -18,7 +18,7 @@ use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
 use super::{
-    encode_frame, BoxError, Error, FrameReader, Request, Response, TraceParent,
+    encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, TraceParent,
     DEFAULT_MAX_FRAME_SIZE,
 };
 use crate::thrift::{ApplicationException, ApplicationExceptionKind, MessageType};
@@ -295,7 +295,9 @@ where
         body: Bytes::new(),
         ..req.clone()
     };
-    let e = match CatchUnwind(Box::pin(svc.oneshot(req))).await {
+    let headers = Arc::new(req.headers.clone());
+    let call = REQUEST_HEADERS.scope(headers, svc.oneshot(req));
+    let e = match CatchUnwind(Box::pin(call)).await {
         Ok(Ok(r)) => return r,
         Ok(Err(e)) => {
             let e = Error::from_boxed(e.into());
@@ -321,6 +323,17 @@ where
         }
     };
     Some(head.exception(&e))
+}
+
+tokio::task_local! {
+    static REQUEST_HEADERS: Arc<Headers>;
+}
+
+/// The transport headers (TTHeader/THeader key/values) of the call being handled, for code
+/// running inside a server's service (generated handlers included); `None` elsewhere, and
+/// in tasks the handler spawns itself.
+pub fn request_headers() -> Option<Arc<Headers>> {
+    REQUEST_HEADERS.try_with(Arc::clone).ok()
 }
 
 fn panic_message(p: &(dyn Any + Send)) -> String {
