@@ -137,6 +137,7 @@ fn item_tokens(cx: &Context, item: Item) -> TokenStream {
             let mut tokens = cx.gen_def(def);
             if cx.ir.file(def.file).language == Language::Thrift {
                 tokens.extend(cx.gen_thrift_impl(def));
+                tokens.extend(cx.gen_thrift_service(def));
             } else {
                 tokens.extend(cx.gen_proto_impl(def));
             }

@@ -12,6 +12,7 @@ pub mod ident;
 pub mod layout;
 mod proto_codec;
 mod thrift_codec;
+mod thrift_service;
 mod types;
 pub mod write;
 

@@ -74,6 +74,7 @@ pub mod app_exception;
 pub mod binary;
 pub mod compact;
 pub mod helpers;
+pub mod rpc;
 
 pub use app_exception::{ApplicationException, ApplicationExceptionKind};
 pub use binary::{BinaryReader, BinaryWriter};

@@ -1,0 +1,362 @@
+//! The server: accept loop, per-connection pipelining, limits, graceful shutdown.
+
+use std::any::Any;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+use tower::{Service, ServiceExt};
+use tracing::Instrument;
+
+use super::{
+    encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, TraceParent,
+    DEFAULT_MAX_FRAME_SIZE,
+};
+use crate::thrift::{ApplicationException, ApplicationExceptionKind, MessageType};
+
+/// Server configuration; [`Server::serve`] starts it.
+#[derive(Debug, Clone)]
+pub struct Server {
+    max_frame_size: usize,
+    idle_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
+    max_connections: usize,
+    max_in_flight_per_connection: usize,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            max_frame_size: DEFAULT_MAX_FRAME_SIZE,
+            idle_timeout: Some(Duration::from_secs(300)),
+            read_timeout: Some(Duration::from_secs(30)),
+            write_timeout: Some(Duration::from_secs(30)),
+            max_connections: 10_000,
+            max_in_flight_per_connection: 128,
+        }
+    }
+}
+
+impl Server {
+    /// Defaults: 16 MiB frames, 300 s idle, 30 s read/write, 10 000 connections, 128
+    /// in-flight calls per connection.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Largest accepted message.
+    pub fn max_frame_size(mut self, n: usize) -> Self {
+        self.max_frame_size = n;
+        self
+    }
+    /// How long a connection may sit without starting a message.
+    pub fn idle_timeout(mut self, t: Option<Duration>) -> Self {
+        self.idle_timeout = t;
+        self
+    }
+    /// How long one message may take to arrive once started.
+    pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
+        self.read_timeout = t;
+        self
+    }
+    /// How long writing one reply may take.
+    pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
+        self.write_timeout = t;
+        self
+    }
+    /// Connections beyond this are closed on accept.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.max_connections = n.max(1);
+        self
+    }
+    /// Pipelined calls handled at once on one connection (reading pauses beyond it).
+    pub fn max_in_flight_per_connection(mut self, n: usize) -> Self {
+        self.max_in_flight_per_connection = n.max(1);
+        self
+    }
+
+    /// Serves `service` on `listener` until [`ServerHandle::shutdown`].
+    pub fn serve<S>(self, listener: TcpListener, service: S) -> ServerHandle
+    where
+        S: Service<Request, Response = Option<Response>> + Clone + Send + 'static,
+        S::Error: Into<BoxError>,
+        S::Future: Send + 'static,
+    {
+        let local_addr = listener.local_addr().ok();
+        let (tx, rx) = watch::channel(false);
+        let cfg = Arc::new(self);
+        let join = tokio::spawn(accept_loop(cfg, listener, service, rx));
+        ServerHandle {
+            local_addr,
+            shutdown: tx,
+            join,
+        }
+    }
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct ServerHandle {
+    local_addr: Option<SocketAddr>,
+    shutdown: watch::Sender<bool>,
+    join: tokio::task::JoinHandle<()>,
+}
+
+impl ServerHandle {
+    /// The address it listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr.expect("listener has a local address")
+    }
+    /// Stops accepting and reading new calls, finishes in-flight calls (sending their
+    /// replies), closes every connection, and returns when all is done.
+    pub async fn shutdown(self) {
+        let _ = self.shutdown.send(true);
+        let _ = self.join.await;
+    }
+    /// Waits until the server stops (it only stops on shutdown).
+    pub async fn wait(self) {
+        let _ = self.join.await;
+    }
+}
+
+async fn accept_loop<S>(
+    cfg: Arc<Server>,
+    listener: TcpListener,
+    service: S,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: Service<Request, Response = Option<Response>> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    let slots = Arc::new(Semaphore::new(cfg.max_connections));
+    let conn_shutdown = shutdown.clone();
+    let mut conns = JoinSet::new();
+    loop {
+        tokio::select! {
+            _ = stopped(&mut shutdown) => break,
+            Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            r = listener.accept() => match r {
+                Ok((stream, peer)) => {
+                    let Ok(permit) = slots.clone().try_acquire_owned() else {
+                        tracing::warn!(%peer, "thrift server: connection limit reached, closing");
+                        drop(stream);
+                        continue;
+                    };
+                    let svc = service.clone();
+                    let cfg = cfg.clone();
+                    let rx = conn_shutdown.clone();
+                    conns.spawn(async move {
+                        let _permit = permit;
+                        connection(cfg, stream, peer, svc, rx).await;
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "thrift server: accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            },
+        }
+    }
+    drop(listener);
+    while conns.join_next().await.is_some() {}
+}
+
+async fn connection<S>(
+    cfg: Arc<Server>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    service: S,
+    mut shutdown: watch::Receiver<bool>,
+) where
+    S: Service<Request, Response = Option<Response>> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    let _ = stream.set_nodelay(true);
+    let (rd, mut wr) = stream.into_split();
+    let mut reader = FrameReader::new(rd, None, cfg.max_frame_size);
+    let (tx, mut rx) = mpsc::channel::<Bytes>(cfg.max_in_flight_per_connection);
+    let write_timeout = cfg.write_timeout;
+    let writer = tokio::spawn(async move {
+        while let Some(b) = rx.recv().await {
+            let w = wr.write_all(&b);
+            let ok = match write_timeout {
+                Some(t) => matches!(tokio::time::timeout(t, w).await, Ok(Ok(()))),
+                None => w.await.is_ok(),
+            };
+            if !ok {
+                break;
+            }
+        }
+        let _ = wr.shutdown().await;
+    });
+    let in_flight = Arc::new(Semaphore::new(cfg.max_in_flight_per_connection));
+    let mut handlers = JoinSet::new();
+    loop {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            break;
+        };
+        let frame = tokio::select! {
+            biased;
+            _ = stopped(&mut shutdown) => break,
+            f = reader.next_frame(cfg.idle_timeout, cfg.read_timeout) => f,
+        };
+        let frame = match frame {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "thrift server: closing connection");
+                break;
+            }
+        };
+        let transport = frame.transport;
+        // Header transports echo the request's header seq id (the message has its own).
+        let header_seq = frame.header_seq_id as i32;
+        let req = match Request::from_message(frame.protocol, frame.body, frame.headers) {
+            Ok(r) if matches!(r.message_type, MessageType::Call | MessageType::Oneway) => r,
+            Ok(r) => {
+                tracing::debug!(%peer, kind = ?r.message_type, "thrift server: not a call");
+                break;
+            }
+            Err(e) => {
+                tracing::debug!(%peer, error = %e, "thrift server: bad message header");
+                break;
+            }
+        };
+        let svc = service.clone();
+        let tx = tx.clone();
+        handlers.spawn(async move {
+            let _permit = permit;
+            let span = server_span(&req, peer);
+            let (protocol, oneway) = (req.protocol, req.is_oneway());
+            let Some(resp) = handle(svc, req).instrument(span).await else {
+                return;
+            };
+            if oneway {
+                return;
+            }
+            match encode_frame(transport, protocol, header_seq, &resp.headers, &resp.body) {
+                Ok(b) => {
+                    let _ = tx.send(b).await;
+                }
+                Err(e) => tracing::warn!(error = %e, "thrift server: reply not encodable"),
+            }
+        });
+        while handlers.try_join_next().is_some() {}
+    }
+    // Finish what was accepted, then let the writer flush and close.
+    while handlers.join_next().await.is_some() {}
+    drop(tx);
+    let _ = writer.await;
+}
+
+async fn stopped(rx: &mut watch::Receiver<bool>) {
+    if rx.wait_for(|s| *s).await.is_err() {
+        // The handle is gone without a shutdown: serve on.
+        std::future::pending::<()>().await;
+    }
+}
+
+fn server_span(req: &Request, peer: SocketAddr) -> tracing::Span {
+    let span = tracing::info_span!(
+        "thrift.server",
+        rpc.method = %req.method,
+        rpc.seq_id = req.seq_id,
+        net.peer = %peer,
+        trace_id = tracing::field::Empty,
+        parent_span_id = tracing::field::Empty,
+    );
+    if let Some(tp) = req.headers.get("traceparent").and_then(TraceParent::parse) {
+        span.record("trace_id", tp.trace_id.as_str());
+        span.record("parent_span_id", tp.parent_id.as_str());
+    }
+    span
+}
+
+/// Runs one call; panics and middleware errors become an `ApplicationException` reply.
+async fn handle<S>(svc: S, req: Request) -> Option<Response>
+where
+    S: Service<Request, Response = Option<Response>> + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    let head = Request {
+        body: Bytes::new(),
+        ..req.clone()
+    };
+    let headers = Arc::new(req.headers.clone());
+    let call = REQUEST_HEADERS.scope(headers, svc.oneshot(req));
+    let e = match CatchUnwind(Box::pin(call)).await {
+        Ok(Ok(r)) => return r,
+        Ok(Err(e)) => {
+            let e = Error::from_boxed(e.into());
+            tracing::warn!(error = %e, "thrift server: call failed");
+            match e {
+                Error::Application(a) => a,
+                Error::Timeout => {
+                    ApplicationException::new(ApplicationExceptionKind::INTERNAL_ERROR, "timed out")
+                }
+                e => ApplicationException::new(
+                    ApplicationExceptionKind::INTERNAL_ERROR,
+                    e.to_string(),
+                ),
+            }
+        }
+        Err(p) => {
+            let msg = panic_message(&*p);
+            tracing::error!(panic = %msg, "thrift server: handler panicked");
+            ApplicationException::new(
+                ApplicationExceptionKind::INTERNAL_ERROR,
+                format!("handler panicked: {msg}"),
+            )
+        }
+    };
+    Some(head.exception(&e))
+}
+
+tokio::task_local! {
+    static REQUEST_HEADERS: Arc<Headers>;
+}
+
+/// The transport headers (TTHeader/THeader key/values) of the call being handled, for code
+/// running inside a server's service (generated handlers included); `None` elsewhere, and
+/// in tasks the handler spawns itself.
+pub fn request_headers() -> Option<Arc<Headers>> {
+    REQUEST_HEADERS.try_with(Arc::clone).ok()
+}
+
+fn panic_message(p: &(dyn Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(non-string panic payload)".to_string()
+    }
+}
+
+/// Polls a future, turning a panic into `Err(payload)`.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let f = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| f.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(p) => Poll::Ready(Err(p)),
+        }
+    }
+}
