@@ -85,6 +85,10 @@ fn modules(ir: &Ir, options: &Options) -> Result<BTreeMap<ModPath, TokenStream>,
         BTreeMap::new();
     for def in &ir.defs {
         let m = cx.layout.def_module(def.id).clone();
+        modules
+            .entry(m.clone())
+            .or_default()
+            .extend(cx.gen_grpc_service(def));
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
             DefKind::Service(_) => continue,
