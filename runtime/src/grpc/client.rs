@@ -228,7 +228,11 @@ impl Channel {
             }
         });
         let resp = tokio::select! {
-            r = resp => r.map_err(|e| Status::from_h2(&e)),
+            r = resp => r.map_err(|e| match deadline {
+                // A server that gives up at the deadline may reset the stream first.
+                Some(d) if Instant::now() >= d => Status::deadline_exceeded("deadline exceeded"),
+                _ => Status::from_h2(&e),
+            }),
             _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
         };
         let resp = match resp {

@@ -246,7 +246,14 @@ impl RawStreaming {
                     let _ = body.flow_control().release_capacity(chunk.len());
                     self.buf.extend_from_slice(&chunk);
                 }
-                Some(Err(e)) => return self.fail(Status::from_h2(&e)),
+                Some(Err(e)) => {
+                    let expired = self.deadline.as_ref().is_some_and(|d| d.is_elapsed());
+                    return self.fail(if expired {
+                        Status::deadline_exceeded("deadline exceeded")
+                    } else {
+                        Status::from_h2(&e)
+                    });
+                }
                 None => {
                     if !self.buf.is_empty() {
                         return self.fail(Status::internal("stream ended inside a message"));

@@ -181,19 +181,24 @@ async fn server_streaming(c: &Client) -> R {
 
 async fn ping_pong(c: &Client) -> R {
     let (tx, rx) = grpc::channel(1);
+    let pairs = [(31415, 27182), (9, 8), (2653, 1828), (58979, 45904)];
+    let request = |(resp, req): (i32, usize)| StreamingOutputCallRequest {
+        response_parameters: vec![params(resp)],
+        payload: Some(zeros(req)),
+        ..Default::default()
+    };
+    // A call returns once the response headers arrive, and some servers (grpcio) send them
+    // only with the first response: queue the first request before calling.
+    tx.send(request(pairs[0])).await.map_err(st)?;
     let mut s = c
         .full_duplex_call(Request::new(rx_messages(rx)))
         .await
         .map_err(st)?
         .into_inner();
-    for (resp, req) in [(31415, 27182), (9, 8), (2653, 1828), (58979, 45904)] {
-        tx.send(StreamingOutputCallRequest {
-            response_parameters: vec![params(resp)],
-            payload: Some(zeros(req)),
-            ..Default::default()
-        })
-        .await
-        .map_err(st)?;
+    for (i, (resp, _)) in pairs.into_iter().enumerate() {
+        if i > 0 {
+            tx.send(request(pairs[i])).await.map_err(st)?;
+        }
         let m = s.message().await.map_err(st)?.ok_or("stream ended early")?;
         let n = m.payload.map_or(0, |p| p.body.len());
         check(n == resp as usize, || {
