@@ -187,6 +187,9 @@ impl Channel {
         let max_send = self.cfg.max_send_message_size;
         let mut body = call.body;
         let (err_tx, mut err_rx) = tokio::sync::oneshot::channel::<Status>();
+        // Dropped with the response stream: an abandoned call resets its stream even while the
+        // caller still holds the request stream open.
+        let (guard, mut abandoned) = tokio::sync::oneshot::channel::<()>();
         // Sends the request messages; ends the stream, or resets it on error or deadline.
         tokio::spawn(async move {
             let sleep = async {
@@ -201,6 +204,7 @@ impl Channel {
                     i = next(&mut body) => i,
                     _ = &mut sleep => { stream.send_reset(h2::Reason::CANCEL); return; }
                     _ = std::future::poll_fn(|cx| stream.poll_reset(cx)) => return,
+                    _ = &mut abandoned => { stream.send_reset(h2::Reason::CANCEL); return; }
                 };
                 let r = match item {
                     Some(Ok(m)) if m.len() > max_send => Err(Status::resource_exhausted(format!(
@@ -284,7 +288,8 @@ impl Channel {
                 encoding,
                 Side::Client,
                 deadline,
-            ),
+            )
+            .with_guard(guard),
         })
     }
 }

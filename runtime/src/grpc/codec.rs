@@ -124,6 +124,8 @@ pub struct RawStreaming {
     deadline: Option<Pin<Box<Sleep>>>,
     trailers: Option<Status>,
     done: bool,
+    /// Client side: dropping it tells the request-sending task to reset the stream.
+    guard: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl std::fmt::Debug for RawStreaming {
@@ -149,7 +151,13 @@ impl RawStreaming {
             deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
             trailers: None,
             done: false,
+            guard: None,
         }
+    }
+
+    pub(crate) fn with_guard(mut self, guard: tokio::sync::oneshot::Sender<()>) -> Self {
+        self.guard = Some(guard);
+        self
     }
 
     /// A stream that ends at once with `status` (client side: a trailers-only response).
@@ -163,6 +171,7 @@ impl RawStreaming {
             deadline: None,
             trailers: Some(status),
             done: false,
+            guard: None,
         }
     }
 

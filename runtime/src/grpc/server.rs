@@ -543,6 +543,10 @@ async fn handle<S: GrpcHandler>(
             let item = tokio::select! {
                 i = next(&mut body) => i,
                 _ = &mut sleep => Some(Err(Status::deadline_exceeded("deadline exceeded"))),
+                _ = std::future::poll_fn(|cx| send.poll_reset(cx)) => {
+                    tracing::debug!("call cancelled by the client");
+                    return;
+                }
             };
             match item {
                 Some(Ok(msg)) => {

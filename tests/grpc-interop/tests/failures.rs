@@ -376,6 +376,28 @@ async fn reset_mid_stream_leaves_server_serving() {
         .into_inner();
     st.message().await.unwrap().unwrap();
     drop(st);
+    // A bidi call abandoned while the caller still holds its request sender: the call is
+    // reset, and the request stream is released.
+    let (tx, rx) = grpc::channel(1);
+    tx.send(StreamingOutputCallRequest {
+        response_parameters: vec![ResponseParameters {
+            size: 10,
+            ..Default::default()
+        }],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let mut st = c
+        .full_duplex_call(Request::new(client::rx_messages(rx)))
+        .await
+        .unwrap()
+        .into_inner();
+    st.message().await.unwrap().unwrap();
+    drop(st);
+    tokio::time::timeout(Duration::from_secs(5), tx.closed())
+        .await
+        .expect("request stream released after the call was abandoned");
     c.empty_call(Request::new(Empty::default())).await.unwrap();
     still_serving(s.addr).await;
     s.stop().await;
