@@ -492,3 +492,44 @@ async fn graceful_shutdown_completes_in_flight_stream() {
         .unwrap();
     assert!(Channel::connect(addr).await.is_err(), "listener closed");
 }
+
+#[tokio::test]
+async fn health_watch_follows_status_changes() {
+    let health = HealthServer::new();
+    health.set("grpc.testing.TestService", ServingStatus::Serving);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let router = grpc::Router::new().add_service(health.clone());
+    let srv = tokio::spawn(Server::new().serve_with_shutdown(listener, router, async {
+        let _ = stopped.await;
+    }));
+    let ch = Channel::connect(addr).await.unwrap();
+    let resp: grpc::Response<grpc::Streaming<kit_runtime::grpc::health::HealthCheckResponse>> =
+        grpc::client::server_streaming(
+            &ch,
+            "/grpc.health.v1.Health/Watch",
+            Request::new(HealthCheckRequest {
+                service: "grpc.testing.TestService".into(),
+            }),
+        )
+        .await
+        .unwrap();
+    let mut st = resp.into_inner();
+    assert_eq!(
+        st.message().await.unwrap().unwrap().status,
+        ServingStatus::Serving
+    );
+    health.set("grpc.testing.TestService", ServingStatus::NotServing);
+    assert_eq!(
+        st.message().await.unwrap().unwrap().status,
+        ServingStatus::NotServing
+    );
+    drop(st);
+    let _ = stop.send(());
+    tokio::time::timeout(Duration::from_secs(10), srv)
+        .await
+        .expect("shutdown completes after the watcher leaves")
+        .unwrap()
+        .unwrap();
+}
