@@ -140,6 +140,7 @@ fn item_tokens(cx: &Context, item: Item) -> TokenStream {
                 tokens.extend(cx.gen_thrift_service(def));
             } else {
                 tokens.extend(cx.gen_proto_impl(def));
+                tokens.extend(cx.gen_grpc_service(def));
             }
             tokens
         }

@@ -8,6 +8,7 @@ mod builder;
 mod context;
 mod docs;
 mod emit;
+mod grpc_service;
 pub mod ident;
 pub mod layout;
 mod proto_codec;

@@ -13,6 +13,7 @@
 //! * [`protobuf`] — wire primitives, [`protobuf::Message`],
 //!   [`protobuf::UnknownFields`].
 //! * [`Enum`] — implemented by generated open enums (`struct Color(i32)`).
+//! * [`grpc`] — gRPC client and server over HTTP/2 for generated service stubs.
 //!
 //! Decoding never copies string or binary payloads, checks every length
 //! against the remaining input before slicing or allocating, and bounds
@@ -60,6 +61,7 @@
 pub use bytes;
 
 pub mod error;
+pub mod grpc;
 pub mod protobuf;
 pub mod sink;
 mod str;

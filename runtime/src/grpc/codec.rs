@@ -1,0 +1,311 @@
+//! Length-prefixed message framing over h2 streams, gzip, and flow-controlled sending.
+
+use std::future::Future;
+use std::io::{Read, Write};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use bytes::{Buf, BufMut, Bytes, BytesMut};
+use tokio::time::{Instant, Sleep};
+
+use super::status::{Code, Status};
+
+/// Default limit on one received message (after decompression): 4 MiB.
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 4 * 1024 * 1024;
+
+/// A message encoding (`grpc-encoding`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// No compression.
+    Identity,
+    /// gzip.
+    Gzip,
+}
+
+impl Encoding {
+    /// Parses a `grpc-encoding` value; `None` for encodings kit does not support.
+    pub fn from_header(v: &[u8]) -> Option<Encoding> {
+        match v {
+            b"identity" => Some(Encoding::Identity),
+            b"gzip" => Some(Encoding::Gzip),
+            _ => None,
+        }
+    }
+    /// The header value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Encoding::Identity => "identity",
+            Encoding::Gzip => "gzip",
+        }
+    }
+}
+
+/// Whether a `grpc-accept-encoding` list names gzip.
+pub(crate) fn accepts_gzip(v: Option<&http::HeaderValue>) -> bool {
+    v.and_then(|v| v.to_str().ok())
+        .is_some_and(|s| s.split(',').any(|e| e.trim() == "gzip"))
+}
+
+/// Frames one message: compressed flag, 4-byte big-endian length, payload.
+pub fn encode_frame(msg: &[u8], encoding: Encoding) -> Bytes {
+    let compressed;
+    let (flag, payload) = match encoding {
+        Encoding::Gzip => {
+            let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            // Writing to a Vec cannot fail.
+            let _ = e.write_all(msg);
+            compressed = e.finish().unwrap_or_default();
+            (1u8, &compressed[..])
+        }
+        Encoding::Identity => (0u8, msg),
+    };
+    let mut b = BytesMut::with_capacity(5 + payload.len());
+    b.put_u8(flag);
+    b.put_u32(payload.len() as u32);
+    b.put_slice(payload);
+    b.freeze()
+}
+
+fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Status> {
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(data)
+        .take(max as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Status::internal(format!("gzip: {e}")))?;
+    if out.len() > max {
+        return Err(Status::resource_exhausted(format!(
+            "decompressed message larger than {max} bytes"
+        )));
+    }
+    Ok(out.into())
+}
+
+/// Sends `data` on `send`, waiting for h2 flow-control capacity (back-pressure).
+pub(crate) async fn send_data(
+    send: &mut h2::SendStream<Bytes>,
+    mut data: Bytes,
+    end: bool,
+) -> Result<(), Status> {
+    if data.is_empty() {
+        return send.send_data(data, end).map_err(|e| Status::from_h2(&e));
+    }
+    while !data.is_empty() {
+        send.reserve_capacity(data.len());
+        let n = match std::future::poll_fn(|cx| send.poll_capacity(cx)).await {
+            None => return Err(Status::cancelled("stream closed")),
+            Some(Err(e)) => return Err(Status::from_h2(&e)),
+            Some(Ok(n)) => n,
+        };
+        if n == 0 {
+            continue;
+        }
+        let chunk = data.split_to(n.min(data.len()));
+        send.send_data(chunk, end && data.is_empty())
+            .map_err(|e| Status::from_h2(&e))?;
+    }
+    Ok(())
+}
+
+/// Which side reads: the client also reads trailers for the call's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    Server,
+    Client,
+}
+
+/// Incoming raw (still encoded) messages of one call, with flow control, size limit,
+/// decompression and deadline. A `futures_core::Stream` of `Result<Bytes, Status>`.
+pub struct RawStreaming {
+    body: Option<h2::RecvStream>,
+    buf: BytesMut,
+    max: usize,
+    encoding: Option<Encoding>,
+    side: Side,
+    deadline: Option<Pin<Box<Sleep>>>,
+    trailers: Option<Status>,
+    done: bool,
+    /// Client side: dropping it tells the request-sending task to reset the stream.
+    guard: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl std::fmt::Debug for RawStreaming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawStreaming").finish_non_exhaustive()
+    }
+}
+
+impl RawStreaming {
+    pub(crate) fn new(
+        body: h2::RecvStream,
+        max: usize,
+        encoding: Option<Encoding>,
+        side: Side,
+        deadline: Option<Instant>,
+    ) -> RawStreaming {
+        RawStreaming {
+            body: Some(body),
+            buf: BytesMut::new(),
+            max,
+            encoding,
+            side,
+            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+            trailers: None,
+            done: false,
+            guard: None,
+        }
+    }
+
+    pub(crate) fn with_guard(mut self, guard: tokio::sync::oneshot::Sender<()>) -> Self {
+        self.guard = Some(guard);
+        self
+    }
+
+    /// A stream that ends at once with `status` (client side: a trailers-only response).
+    pub(crate) fn finished(status: Status) -> RawStreaming {
+        RawStreaming {
+            body: None,
+            buf: BytesMut::new(),
+            max: 0,
+            encoding: None,
+            side: Side::Client,
+            deadline: None,
+            trailers: Some(status),
+            done: false,
+            guard: None,
+        }
+    }
+
+    /// An empty stream (for in-process use and tests).
+    pub fn empty() -> RawStreaming {
+        RawStreaming::finished(Status::ok(""))
+    }
+
+    /// The next message, `None` at the end of the stream (client side: with status OK).
+    pub async fn message(&mut self) -> Result<Option<Bytes>, Status> {
+        std::future::poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// After the end of the stream on the client side: the trailers' status.
+    pub fn trailers(&self) -> Option<&Status> {
+        self.trailers.as_ref()
+    }
+
+    fn fail(&mut self, s: Status) -> Poll<Result<Option<Bytes>, Status>> {
+        // Dropping the body resets the stream if it is still open.
+        self.body = None;
+        self.done = true;
+        Poll::Ready(Err(s))
+    }
+
+    fn try_frame(&mut self) -> Result<Option<Bytes>, Status> {
+        if self.buf.len() < 5 {
+            return Ok(None);
+        }
+        let flag = self.buf[0];
+        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
+        if len > self.max {
+            return Err(Status::resource_exhausted(format!(
+                "message of {len} bytes is larger than the limit of {} bytes",
+                self.max
+            )));
+        }
+        if self.buf.len() < 5 + len {
+            self.buf.reserve(5 + len - self.buf.len());
+            return Ok(None);
+        }
+        self.buf.advance(5);
+        let payload = self.buf.split_to(len).freeze();
+        match flag {
+            0 => Ok(Some(payload)),
+            1 => match self.encoding {
+                Some(Encoding::Gzip) => gunzip(&payload, self.max).map(Some),
+                _ => Err(Status::internal(
+                    "compressed message without a supported grpc-encoding",
+                )),
+            },
+            f => Err(Status::internal(format!("invalid compressed flag {f}"))),
+        }
+    }
+
+    /// Polls for the next message.
+    pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Status>> {
+        if self.done {
+            return Poll::Ready(Ok(None));
+        }
+        loop {
+            match self.try_frame() {
+                Ok(Some(m)) => return Poll::Ready(Ok(Some(m))),
+                Ok(None) => {}
+                Err(s) => return self.fail(s),
+            }
+            if let Some(d) = &mut self.deadline {
+                if d.as_mut().poll(cx).is_ready() {
+                    return self.fail(Status::deadline_exceeded("deadline exceeded"));
+                }
+            }
+            let Some(body) = &mut self.body else {
+                self.done = true;
+                return match self.trailers.clone() {
+                    Some(s) if s.code() != Code::Ok => Poll::Ready(Err(s)),
+                    _ => Poll::Ready(Ok(None)),
+                };
+            };
+            match ready!(body.poll_data(cx)) {
+                Some(Ok(chunk)) => {
+                    let _ = body.flow_control().release_capacity(chunk.len());
+                    self.buf.extend_from_slice(&chunk);
+                }
+                Some(Err(e)) => {
+                    let expired = self.deadline.as_ref().is_some_and(|d| d.is_elapsed());
+                    return self.fail(if expired {
+                        Status::deadline_exceeded("deadline exceeded")
+                    } else {
+                        Status::from_h2(&e)
+                    });
+                }
+                None => {
+                    if !self.buf.is_empty() {
+                        return self.fail(Status::internal("stream ended inside a message"));
+                    }
+                    if self.side == Side::Client {
+                        let t = ready!(body.poll_trailers(cx));
+                        let status = match t {
+                            Ok(Some(t)) => Status::from_trailers(&t).unwrap_or_else(|| {
+                                Status::internal("trailers without grpc-status")
+                            }),
+                            Ok(None) => Status::internal("response ended without trailers"),
+                            Err(e) => Status::from_h2(&e),
+                        };
+                        self.trailers = Some(status);
+                    }
+                    self.body = None;
+                }
+            }
+        }
+    }
+}
+
+impl futures_core::Stream for RawStreaming {
+    type Item = Result<Bytes, Status>;
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.get_mut().poll_message(cx).map(Result::transpose)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_round_trip_and_bomb() {
+        let f = encode_frame(&[7u8; 10_000], Encoding::Gzip);
+        assert_eq!(f[0], 1);
+        assert!(f.len() < 1000);
+        assert_eq!(gunzip(&f[5..], 10_000).unwrap().len(), 10_000);
+        assert_eq!(
+            gunzip(&f[5..], 9_999).unwrap_err().code(),
+            Code::ResourceExhausted
+        );
+        assert_eq!(gunzip(b"not gzip", 10).unwrap_err().code(), Code::Internal);
+    }
+}

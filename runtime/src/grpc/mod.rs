@@ -1,0 +1,37 @@
+//! gRPC over HTTP/2 (the `h2` crate) on tokio.
+//!
+//! * Server: [`Server`] serves a [`server::GrpcHandler`] — a `tower` service from
+//!   [`ServerCall`] (path, metadata, deadline, raw message stream) to [`ServerReply`]. Generated
+//!   `{Service}Server<H>` types are such handlers; combine several with [`Router`] (e.g. with
+//!   [`health::HealthServer`]).
+//! * Client: a [`Channel`] is one HTTP/2 connection, cloned freely; it is a `tower` service from
+//!   [`ClientCall`] to [`ClientReply`], and generated `{Service}Client<C = Channel>` types call
+//!   through any such service, so middleware applies on both sides.
+//! * Typed layer: [`Request`], [`Response`], [`Streaming`] (incoming messages), [`BoxStream`]
+//!   (outgoing streams, e.g. from [`channel`]), [`Status`]/[`Code`], [`Metadata`].
+//!
+//! Protocol: length-prefixed messages, `grpc-status`/percent-encoded `grpc-message` trailers
+//! (trailers-only responses for early errors), `grpc-timeout` sent and enforced on both sides,
+//! gzip (`grpc-encoding`/`grpc-accept-encoding`), receive size limits (4 MiB by default;
+//! larger → `RESOURCE_EXHAUSTED` before buffering), h2 flow control as back-pressure (a stream
+//! is read only as fast as the handler consumes it; sends wait for window), HTTP/2 keep-alive
+//! pings, graceful shutdown with GOAWAY, and a `tracing` span per call carrying `traceparent`.
+
+pub mod client;
+mod codec;
+pub mod health;
+mod metadata;
+pub mod server;
+mod status;
+mod stream;
+
+pub use client::{Channel, ClientCall, ClientConfig, ClientReply};
+pub use codec::{encode_frame, Encoding, RawStreaming, DEFAULT_MAX_MESSAGE_SIZE};
+pub use futures_core::Stream;
+pub use metadata::{encode_timeout, parse_timeout, InvalidMetadata, Metadata};
+pub use server::{BoxFuture, NamedService, Router, Server, ServerCall, ServerReply};
+pub use status::{percent_decode, percent_encode, Code, Status};
+pub use stream::{
+    channel, iter, next, BoxStream, Iter, Receiver, Request, Response, Sender, Streaming,
+};
+pub use tower_service::Service;

@@ -1,0 +1,584 @@
+//! The gRPC server: h2 connections, routing to a [`tower_service::Service`] of
+//! [`ServerCall`]s, deadlines, compression, keep-alive and graceful shutdown.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::time::Instant;
+use tower_service::Service;
+use tracing::Instrument;
+
+use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE};
+use super::metadata::{parse_timeout, Metadata};
+use super::status::Status;
+use super::stream::{next, BoxStream, EncodeStream, Request, Response, Streaming};
+use crate::protobuf::Message;
+
+/// A boxed, `Send` future.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// One incoming call as handlers see it: still-encoded messages.
+#[derive(Debug)]
+pub struct ServerCall {
+    /// The HTTP/2 path, `/package.Service/Method`.
+    pub path: String,
+    /// Request metadata.
+    pub metadata: Metadata,
+    /// From `grpc-timeout`; the server also enforces it.
+    pub deadline: Option<Instant>,
+    /// The peer's address.
+    pub remote_addr: Option<SocketAddr>,
+    /// Incoming messages.
+    pub body: RawStreaming,
+}
+
+/// A handler's reply: initial metadata, a stream of encoded messages, trailing metadata sent
+/// with status OK when the stream ends (an `Err` item ends the call with that status instead).
+pub struct ServerReply {
+    /// Initial metadata.
+    pub metadata: Metadata,
+    /// Encoded response messages.
+    pub body: BoxStream<Bytes>,
+    /// Trailing metadata for a successful end.
+    pub trailers: Metadata,
+}
+
+impl std::fmt::Debug for ServerReply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerReply")
+            .field("metadata", &self.metadata)
+            .field("trailers", &self.trailers)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What [`Server`] serves: a cloneable `tower` service from calls to replies.
+pub trait GrpcHandler:
+    Service<
+        ServerCall,
+        Response = ServerReply,
+        Error = Status,
+        Future = BoxFuture<Result<ServerReply, Status>>,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> GrpcHandler for S where
+    S: Service<
+            ServerCall,
+            Response = ServerReply,
+            Error = Status,
+            Future = BoxFuture<Result<ServerReply, Status>>,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
+/// Implemented by generated servers: the full service name, for routing.
+pub trait NamedService {
+    /// `package.Service`.
+    const NAME: &'static str;
+}
+
+// ---- typed adapters used by generated code ----
+
+async fn one_message<M: Message>(body: &mut RawStreaming) -> Result<M, Status> {
+    let Some(first) = body.message().await? else {
+        return Err(Status::internal("missing request message"));
+    };
+    if body.message().await?.is_some() {
+        return Err(Status::internal(
+            "more than one request message in a unary call",
+        ));
+    }
+    M::decode(first).map_err(|e| Status::internal(format!("decoding request: {e}")))
+}
+
+fn reply_one<R: Message>(resp: Response<R>) -> ServerReply {
+    let (metadata, message, trailers) = resp.into_parts();
+    let bytes = message.encode_to_bytes();
+    ServerReply {
+        metadata,
+        body: Box::pin(super::stream::iter([Ok(bytes)])),
+        trailers,
+    }
+}
+
+fn reply_stream<R: Message + 'static>(resp: Response<BoxStream<R>>) -> ServerReply {
+    let (metadata, message, trailers) = resp.into_parts();
+    ServerReply {
+        metadata,
+        body: Box::pin(EncodeStream(message)),
+        trailers,
+    }
+}
+
+/// Runs a unary handler `f` on `call`.
+pub async fn unary<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
+where
+    M: Message,
+    R: Message,
+    F: FnOnce(Request<M>) -> Fut,
+    Fut: Future<Output = Result<Response<R>, Status>>,
+{
+    let ServerCall {
+        metadata,
+        deadline,
+        mut body,
+        ..
+    } = call;
+    let msg = one_message::<M>(&mut body).await?;
+    f(Request::from_parts(metadata, msg, deadline))
+        .await
+        .map(reply_one)
+}
+
+/// Runs a server-streaming handler.
+pub async fn server_streaming<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
+where
+    M: Message,
+    R: Message + 'static,
+    F: FnOnce(Request<M>) -> Fut,
+    Fut: Future<Output = Result<Response<BoxStream<R>>, Status>>,
+{
+    let ServerCall {
+        metadata,
+        deadline,
+        mut body,
+        ..
+    } = call;
+    let msg = one_message::<M>(&mut body).await?;
+    f(Request::from_parts(metadata, msg, deadline))
+        .await
+        .map(reply_stream)
+}
+
+/// Runs a client-streaming handler.
+pub async fn client_streaming<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
+where
+    M: Message,
+    R: Message,
+    F: FnOnce(Request<Streaming<M>>) -> Fut,
+    Fut: Future<Output = Result<Response<R>, Status>>,
+{
+    let req = Request::from_parts(call.metadata, Streaming::new(call.body), call.deadline);
+    f(req).await.map(reply_one)
+}
+
+/// Runs a bidirectional-streaming handler.
+pub async fn streaming<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
+where
+    M: Message,
+    R: Message + 'static,
+    F: FnOnce(Request<Streaming<M>>) -> Fut,
+    Fut: Future<Output = Result<Response<BoxStream<R>>, Status>>,
+{
+    let req = Request::from_parts(call.metadata, Streaming::new(call.body), call.deadline);
+    f(req).await.map(reply_stream)
+}
+
+/// The reply for an unknown method.
+pub fn unimplemented(call: &ServerCall) -> BoxFuture<Result<ServerReply, Status>> {
+    let msg = format!("method {} not implemented", call.path);
+    Box::pin(async move { Err(Status::unimplemented(msg)) })
+}
+
+// ---- routing several services ----
+
+type BoxHandler =
+    Box<dyn Fn(ServerCall) -> BoxFuture<Result<ServerReply, Status>> + Send + Sync + 'static>;
+
+/// Routes calls to several services by the service part of the path. Unknown services get
+/// `UNIMPLEMENTED`.
+#[derive(Clone, Default)]
+pub struct Router {
+    routes: Arc<Vec<(String, BoxHandler)>>,
+}
+
+impl std::fmt::Debug for Router {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.routes.iter().map(|r| r.0.as_str()).collect();
+        f.debug_struct("Router").field("services", &names).finish()
+    }
+}
+
+impl Router {
+    /// An empty router.
+    pub fn new() -> Router {
+        Router::default()
+    }
+
+    /// Adds a service (a generated server, or [`super::health::HealthServer`]).
+    pub fn add_service<S: GrpcHandler + NamedService + Sync>(mut self, svc: S) -> Router {
+        let routes = Arc::get_mut(&mut self.routes).expect("add services before serving");
+        let h: BoxHandler = Box::new(move |call| svc.clone().call(call));
+        routes.push((format!("/{}/", S::NAME), h));
+        self
+    }
+}
+
+impl Service<ServerCall> for Router {
+    type Response = ServerReply;
+    type Error = Status;
+    type Future = BoxFuture<Result<ServerReply, Status>>;
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Status>> {
+        Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, call: ServerCall) -> Self::Future {
+        for (prefix, h) in self.routes.iter() {
+            if call.path.starts_with(prefix.as_str()) {
+                return h(call);
+            }
+        }
+        unimplemented(&call)
+    }
+}
+
+// ---- the server ----
+
+/// Server settings and entry points.
+#[derive(Clone, Debug)]
+pub struct Server {
+    max_recv: usize,
+    max_send: usize,
+    gzip: bool,
+    keepalive: Option<(Duration, Duration)>,
+    max_concurrent_streams: u32,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            max_recv: DEFAULT_MAX_MESSAGE_SIZE,
+            max_send: usize::MAX,
+            gzip: true,
+            keepalive: None,
+            max_concurrent_streams: 1000,
+        }
+    }
+}
+
+impl Server {
+    /// Defaults: 4 MiB receive limit, no send limit, gzip responses to clients that accept it,
+    /// no keep-alive pings, 1000 concurrent streams per connection.
+    pub fn new() -> Server {
+        Server::default()
+    }
+    /// Largest message accepted (after decompression); larger → `RESOURCE_EXHAUSTED`.
+    pub fn max_recv_message_size(mut self, n: usize) -> Self {
+        self.max_recv = n;
+        self
+    }
+    /// Largest message sent; larger → the call fails with `RESOURCE_EXHAUSTED`.
+    pub fn max_send_message_size(mut self, n: usize) -> Self {
+        self.max_send = n;
+        self
+    }
+    /// Whether to gzip responses to clients whose `grpc-accept-encoding` names gzip.
+    pub fn gzip(mut self, on: bool) -> Self {
+        self.gzip = on;
+        self
+    }
+    /// Sends an HTTP/2 PING every `interval`, closing the connection if no PONG comes within
+    /// `timeout`.
+    pub fn keepalive(mut self, interval: Duration, timeout: Duration) -> Self {
+        self.keepalive = Some((interval, timeout));
+        self
+    }
+    /// HTTP/2 `SETTINGS_MAX_CONCURRENT_STREAMS`.
+    pub fn max_concurrent_streams(mut self, n: u32) -> Self {
+        self.max_concurrent_streams = n;
+        self
+    }
+
+    /// Serves `svc` on `listener` until `signal` completes, then shuts down gracefully: stops
+    /// accepting, sends GOAWAY, and returns once in-flight calls have finished.
+    pub async fn serve_with_shutdown<S, F>(
+        self,
+        listener: TcpListener,
+        svc: S,
+        signal: F,
+    ) -> io::Result<()>
+    where
+        S: GrpcHandler,
+        F: Future<Output = ()>,
+    {
+        let cfg = Arc::new(self);
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let mut conns = tokio::task::JoinSet::new();
+        tokio::pin!(signal);
+        loop {
+            tokio::select! {
+                _ = &mut signal => break,
+                accepted = listener.accept() => {
+                    let (sock, addr) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            tracing::warn!("accept: {e}");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = sock.set_nodelay(true);
+                    conns.spawn(connection(sock, addr, svc.clone(), cfg.clone(), stop_rx.clone()));
+                }
+                Some(_) = conns.join_next(), if !conns.is_empty() => {}
+            }
+        }
+        drop(listener);
+        let _ = stop_tx.send(true);
+        while conns.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// Serves `svc` on `listener` forever.
+    pub async fn serve<S: GrpcHandler>(self, listener: TcpListener, svc: S) -> io::Result<()> {
+        self.serve_with_shutdown(listener, svc, std::future::pending())
+            .await
+    }
+}
+
+async fn connection<S: GrpcHandler>(
+    sock: TcpStream,
+    addr: SocketAddr,
+    svc: S,
+    cfg: Arc<Server>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let handshake = h2::server::Builder::new()
+        .max_concurrent_streams(cfg.max_concurrent_streams)
+        .max_send_buffer_size(1024 * 1024)
+        .initial_window_size(1024 * 1024)
+        .initial_connection_window_size(4 * 1024 * 1024)
+        .handshake::<_, Bytes>(sock);
+    let mut conn = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
+        Ok(Ok(c)) => c,
+        Ok(Err(e)) => {
+            tracing::debug!(%addr, "h2 handshake: {e}");
+            return;
+        }
+        Err(_) => return,
+    };
+    let dead = Arc::new(tokio::sync::Notify::new());
+    if let (Some((interval, timeout)), Some(pp)) = (cfg.keepalive, conn.ping_pong()) {
+        tokio::spawn(keepalive(pp, interval, timeout, dead.clone()));
+    }
+    let mut shutting = *stop.borrow();
+    if shutting {
+        conn.graceful_shutdown();
+    }
+    loop {
+        tokio::select! {
+            r = conn.accept() => match r {
+                Some(Ok((req, respond))) => {
+                    tokio::spawn(handle(req, respond, addr, svc.clone(), cfg.clone()));
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(%addr, "h2 connection: {e}");
+                    break;
+                }
+                None => break,
+            },
+            r = stop.changed(), if !shutting => {
+                shutting = true;
+                if r.is_ok() {
+                    conn.graceful_shutdown();
+                }
+            }
+            _ = dead.notified() => {
+                tracing::debug!(%addr, "keep-alive ping timed out");
+                break;
+            }
+        }
+    }
+}
+
+/// Sends pings every `interval`; notifies `dead` when a pong is late.
+pub(crate) async fn keepalive(
+    mut pp: h2::PingPong,
+    interval: Duration,
+    timeout: Duration,
+    dead: Arc<tokio::sync::Notify>,
+) {
+    loop {
+        tokio::time::sleep(interval).await;
+        match tokio::time::timeout(timeout, pp.ping(h2::Ping::opaque())).await {
+            Ok(Ok(_)) => {}
+            Ok(Err(_)) => return,
+            Err(_) => {
+                dead.notify_one();
+                return;
+            }
+        }
+    }
+}
+
+fn grpc_headers() -> http::response::Builder {
+    http::Response::builder()
+        .status(200)
+        .header("content-type", "application/grpc")
+        .header("grpc-accept-encoding", "gzip, identity")
+}
+
+fn trailers_only(respond: &mut h2::server::SendResponse<Bytes>, status: &Status) {
+    let Ok(mut resp) = grpc_headers().body(()) else {
+        return;
+    };
+    status.write_trailers(resp.headers_mut());
+    let _ = respond.send_response(resp, true);
+}
+
+fn plain_http(respond: &mut h2::server::SendResponse<Bytes>, code: u16) {
+    if let Ok(resp) = http::Response::builder().status(code).body(()) {
+        let _ = respond.send_response(resp, true);
+    }
+}
+
+async fn handle<S: GrpcHandler>(
+    req: http::Request<h2::RecvStream>,
+    mut respond: h2::server::SendResponse<Bytes>,
+    addr: SocketAddr,
+    mut svc: S,
+    cfg: Arc<Server>,
+) {
+    let (parts, body) = req.into_parts();
+    let path = parts.uri.path().to_string();
+    let traceparent = parts
+        .headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let span = tracing::info_span!("grpc.server", method = %path, %traceparent, peer = %addr);
+    async move {
+        if parts.method != http::Method::POST {
+            return plain_http(&mut respond, 405);
+        }
+        let grpc_ct = parts
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/grpc"));
+        if !grpc_ct {
+            return plain_http(&mut respond, 415);
+        }
+        let encoding = match parts.headers.get("grpc-encoding") {
+            None => None,
+            Some(v) => match Encoding::from_header(v.as_bytes()) {
+                Some(e) => Some(e),
+                None => {
+                    let s = Status::unimplemented(format!(
+                        "grpc-encoding {:?} is not supported",
+                        String::from_utf8_lossy(v.as_bytes())
+                    ));
+                    return trailers_only(&mut respond, &s);
+                }
+            },
+        };
+        let deadline = parts
+            .headers
+            .get("grpc-timeout")
+            .and_then(|v| parse_timeout(v.as_bytes()))
+            .map(|d| Instant::now() + d);
+        let send_gzip = cfg.gzip && codec::accepts_gzip(parts.headers.get("grpc-accept-encoding"));
+        let call = ServerCall {
+            path,
+            metadata: Metadata::from_headers(&parts.headers),
+            deadline,
+            remote_addr: Some(addr),
+            body: RawStreaming::new(body, cfg.max_recv, encoding, Side::Server, deadline),
+        };
+        let sleep = async {
+            match deadline {
+                Some(d) => tokio::time::sleep_until(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::pin!(sleep);
+        let reply = tokio::select! {
+            r = async {
+                std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
+                svc.call(call).await
+            } => r,
+            _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+            _ = std::future::poll_fn(|cx| respond.poll_reset(cx)) => {
+                tracing::debug!("call cancelled by the client");
+                return;
+            }
+        };
+        let reply = match reply {
+            Ok(r) => r,
+            Err(s) => {
+                tracing::debug!(status = %s, "call failed");
+                return trailers_only(&mut respond, &s);
+            }
+        };
+        let mut head = grpc_headers();
+        if send_gzip {
+            head = head.header("grpc-encoding", "gzip");
+        }
+        let Ok(mut resp) = head.body(()) else { return };
+        reply.metadata.merge_into(resp.headers_mut());
+        let mut send = match respond.send_response(resp, false) {
+            Ok(s) => s,
+            Err(_) => return,
+        };
+        let enc = if send_gzip {
+            Encoding::Gzip
+        } else {
+            Encoding::Identity
+        };
+        let mut body = reply.body;
+        let status: Status = loop {
+            let item = tokio::select! {
+                i = next(&mut body) => i,
+                _ = &mut sleep => Some(Err(Status::deadline_exceeded("deadline exceeded"))),
+                _ = std::future::poll_fn(|cx| send.poll_reset(cx)) => {
+                    tracing::debug!("call cancelled by the client");
+                    return;
+                }
+            };
+            match item {
+                Some(Ok(msg)) => {
+                    if msg.len() > cfg.max_send {
+                        break Status::resource_exhausted(format!(
+                            "response message of {} bytes is larger than the limit of {} bytes",
+                            msg.len(),
+                            cfg.max_send
+                        ));
+                    }
+                    let frame = codec::encode_frame(&msg, enc);
+                    let sent = tokio::select! {
+                        r = codec::send_data(&mut send, frame, false) => r,
+                        _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                    };
+                    if let Err(s) = sent {
+                        tracing::debug!(status = %s, "sending response");
+                        if s.code() == super::Code::DeadlineExceeded {
+                            break s;
+                        }
+                        send.send_reset(h2::Reason::CANCEL);
+                        return;
+                    }
+                }
+                Some(Err(s)) => break s,
+                None => break Status::ok("").with_metadata(reply.trailers),
+            }
+        };
+        let mut trailers = http::HeaderMap::new();
+        status.write_trailers(&mut trailers);
+        let _ = send.send_trailers(trailers);
+    }
+    .instrument(span)
+    .await
+}
