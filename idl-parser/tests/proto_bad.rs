@@ -41,10 +41,6 @@ const KNOWN_LINE_DIFFERENCES: &[(&str, &str)] = &[
         "UnnecessaryEnumAllowAlias",
         "protoc has no location for this error and reports the end of the file; kit points at the enum name",
     ),
-    (
-        "MalformedMaps",
-        "protoc's parser recovers from the syntax error on line 2 and also reports the missing label on line 1; kit stops at the first syntax error",
-    ),
 ];
 
 #[test]

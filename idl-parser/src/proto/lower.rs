@@ -1414,15 +1414,7 @@ impl<'a> Cx<'a> {
                 }
             }
             _ => {
-                if label.is_none() && lang == Language::Proto2 {
-                    self.diags.push(
-                        Diagnostic::error(
-                            f.ty_span,
-                            "expected \"required\", \"optional\", or \"repeated\"",
-                        )
-                        .with_label("proto2 fields need a label"),
-                    );
-                }
+                // A missing proto2 label is a syntax error (see `parse::check_labels`).
                 if label == Some(Label::Required) && lang == Language::Proto3 {
                     let sp = f.label.map(|l| l.1).unwrap_or(f.ty_span);
                     self.diags.push(

@@ -25,14 +25,73 @@ impl B {
 }
 
 pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<Ast> {
-    let pairs = match ProtoParser::parse(Rule::file, src) {
-        Ok(p) => p,
+    match ProtoParser::parse(Rule::file, src) {
+        Ok(pairs) => {
+            let ast = build(file, pairs);
+            check_labels(&ast, diags);
+            Some(ast)
+        }
         Err(e) => {
             diags.push(syntax_error(file, src, &e));
             recover(file, src, error_pos(src, &e), diags);
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// protoc's parser requires a label on every proto2 field outside oneofs and maps; it reports a
+/// missing one as a syntax error, even in a file with other syntax errors. kit does the same,
+/// here rather than in lowering, so the error shows up beside the other syntax errors.
+fn check_labels(ast: &Ast, diags: &mut Diagnostics) {
+    if !matches!(
+        ast.syntax.as_ref().map(|s| s.0.as_str()),
+        None | Some("proto2")
+    ) {
+        return;
+    }
+    fn field(f: &FieldAst, diags: &mut Diagnostics) {
+        match &f.ty {
+            FieldTy::Map(..) => return,
+            FieldTy::Group(b) => body(b, diags),
+            FieldTy::Named(..) => {}
+        }
+        if f.label.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    f.ty_span,
+                    "expected \"required\", \"optional\", or \"repeated\"",
+                )
+                .with_label("proto2 fields need a label"),
+            );
+        }
+    }
+    fn body(b: &MsgBody, diags: &mut Diagnostics) {
+        for e in &b.elems {
+            match e {
+                MsgElem::Field(f) => field(f, diags),
+                MsgElem::Message(m) => body(&m.body, diags),
+                MsgElem::Extend(x) => x.fields.iter().for_each(|f| field(f, diags)),
+                // Oneof members take no label; a group inside one still has a body to check.
+                MsgElem::Oneof(o) => o.fields.iter().for_each(|f| {
+                    if let FieldTy::Group(b) = &f.ty {
+                        body(b, diags)
+                    }
+                }),
+                _ => {}
+            }
+        }
+    }
+    for item in &ast.items {
+        match item {
+            Item::Message(m) => body(&m.body, diags),
+            Item::Extend(x) => x.fields.iter().for_each(|f| field(f, diags)),
+            _ => {}
+        }
+    }
+}
+
+/// The syntax tree of a file that parsed.
+fn build(file: FileId, pairs: pest::iterators::Pairs<'_, Rule>) -> Ast {
     let b = B { file };
     let mut ast = Ast {
         syntax: None,
@@ -43,7 +102,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
         file_start: Span::new(file, 0..0),
     };
     let Some(filep) = pairs.into_iter().next() else {
-        return Some(ast);
+        return ast;
     };
     for p in filep.into_inner() {
         match p.as_rule() {
@@ -99,7 +158,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
             _ => {}
         }
     }
-    Some(ast)
+    ast
 }
 
 fn strip_ws(s: &str) -> String {
@@ -748,7 +807,11 @@ fn recover(file: FileId, src: &str, mut last: usize, diags: &mut Diagnostics) {
             return;
         };
         let e = match ProtoParser::parse(Rule::file, t) {
-            Ok(_) => return,
+            Ok(pairs) => {
+                // The rest of the file parses: its label errors are syntax errors too.
+                check_labels(&build(file, pairs), diags);
+                return;
+            }
             Err(e) => e,
         };
         let pos = error_pos(t, &e);
