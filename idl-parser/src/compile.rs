@@ -541,57 +541,32 @@ fn language_of(path: &Path) -> Option<Lang> {
 
 /// Rejects nesting deeper than [`MAX_NESTING`] before the parser sees the text.
 fn check_nesting(file: FileId, text: &str, lang: Lang) -> Option<Diagnostic> {
-    let b = text.as_bytes();
     let mut depth = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
+    let mut too_deep = None;
+    crate::scan::scan(text, lang == Lang::Thrift, |piece| {
+        if let crate::scan::Piece::Code(i, c) = piece {
+            match c {
+                b'<' | b'{' | b'[' | b'(' => {
+                    depth += 1;
+                    if depth > MAX_NESTING {
+                        too_deep = Some(i);
+                        return false;
                     }
-                    i += 1;
                 }
+                b'>' | b'}' | b']' | b')' => depth = depth.saturating_sub(1),
+                _ => {}
             }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'#' if lang == Lang::Thrift => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'<' | b'{' | b'[' | b'(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(
-                        Diagnostic::error(
-                            Span::new(file, i..i + 1),
-                            format!("nesting deeper than {MAX_NESTING} levels"),
-                        )
-                        .with_label("too deep")
-                        .with_note("kit limits how deeply types, messages and values may nest"),
-                    );
-                }
-            }
-            b'>' | b'}' | b']' | b')' => depth = depth.saturating_sub(1),
-            _ => {}
         }
-        i += 1;
-    }
-    None
+        true
+    });
+    too_deep.map(|i| {
+        Diagnostic::error(
+            Span::new(file, i..i + 1),
+            format!("nesting deeper than {MAX_NESTING} levels"),
+        )
+        .with_label("too deep")
+        .with_note("kit limits how deeply types, messages and values may nest")
+    })
 }
 
 fn absolute(p: &Path) -> PathBuf {

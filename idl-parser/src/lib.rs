@@ -19,6 +19,7 @@ pub mod compile;
 pub mod diag;
 pub mod ir;
 mod proto;
+mod scan;
 pub mod source;
 mod thrift;
 

@@ -992,38 +992,14 @@ pub(crate) fn skip_trivia(src: &str, mut pos: usize) -> usize {
 
 /// `{` minus `}` outside strings and comments (approximate, for error messages only).
 fn brace_depth(src: &str) -> i64 {
-    let b = src.as_bytes();
     let mut depth = 0i64;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'{' => depth += 1,
-            b'}' => depth -= 1,
+    crate::scan::scan(src, false, |piece| {
+        match piece {
+            crate::scan::Piece::Code(_, b'{') => depth += 1,
+            crate::scan::Piece::Code(_, b'}') => depth -= 1,
             _ => {}
         }
-        i += 1;
-    }
+        true
+    });
     depth
 }

@@ -572,49 +572,13 @@ impl<'s> Builder<'s, '_> {
 
 /// Finds every comment (skipping string literals), marking `/** ... */` doc comments.
 fn scan_comments(src: &str) -> Vec<(usize, usize, bool)> {
-    let b = src.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' | b'\'' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q && b[i] != b'\n' {
-                    if b[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'#' => {
-                let s = i;
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                out.push((s, i, false));
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                let s = i;
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-                out.push((s, i, false));
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                let s = i;
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i = (i + 2).min(b.len());
-                let is_doc = i - s >= 5 && b.get(s + 2) == Some(&b'*');
-                out.push((s, i, is_doc));
-            }
-            _ => i += 1,
+    crate::scan::scan(src, true, |piece| {
+        if let crate::scan::Piece::Comment { start, end, doc } = piece {
+            out.push((start, end, doc));
         }
-    }
+        true
+    });
     out
 }
 
