@@ -6,14 +6,70 @@ use kit_codegen::write::{plan, write_tree, Change, ChangeKind};
 use kit_codegen::GeneratedFile;
 use kit_idl::{compile, Options, OsLoader};
 
-use crate::{GenArgs, Term};
+use std::path::{Path, PathBuf};
+
+use crate::{config, Failure, GenArgs, Term};
+
+/// What to generate: the flags, with kit.toml filling in what they leave out.
+struct Settings {
+    files: Vec<PathBuf>,
+    include: Vec<PathBuf>,
+    out: PathBuf,
+    btree_maps: bool,
+}
+
+fn settings(args: &GenArgs) -> Result<Settings, Failure> {
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    let cfg = match &path {
+        Some(p) => Some(config::load(p).map_err(Failure::Config)?),
+        None => None,
+    };
+    let gen = cfg.as_ref().map(|c| &c.gen);
+    let files = if args.files.is_empty() {
+        gen.map(|g| g.idl.clone()).unwrap_or_default()
+    } else {
+        args.files.clone()
+    };
+    if files.is_empty() {
+        return Err(Failure::Usage(match &cfg {
+            Some(c) => format!(
+                "no IDL files: name them, or list them in {} as [gen] idl = [...]",
+                c.path.display()
+            ),
+            None => {
+                "no IDL files: name them, or run where a kit.toml lists them ([gen] idl = [...])"
+                    .to_string()
+            }
+        }));
+    }
+    let include = if args.include.is_empty() {
+        gen.map(|g| g.include.clone()).unwrap_or_default()
+    } else {
+        args.include.clone()
+    };
+    let Some(out) = args.out.clone().or_else(|| gen.and_then(|g| g.out.clone())) else {
+        return Err(Failure::Usage(
+            "no output directory: pass -o OUT, or set [gen] out in kit.toml".to_string(),
+        ));
+    };
+    Ok(Settings {
+        files,
+        include,
+        out,
+        btree_maps: args.btree_maps || gen.is_some_and(|g| g.btree_maps),
+    })
+}
 
 /// Returns `Ok(true)` on success.
-pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
+pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
+    let s = settings(args)?;
     let options = Options {
-        include_dirs: args.include.clone(),
+        include_dirs: s.include.clone(),
     };
-    let c = compile(&args.files, &options, &OsLoader);
+    let c = compile(&s.files, &options, &OsLoader);
     let mut err = std::io::stderr().lock();
     let shown: Vec<_> = c
         .diagnostics
@@ -30,7 +86,7 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
         return Ok(false);
     }
     let opts = kit_codegen::Options {
-        btree_maps: args.btree_maps,
+        btree_maps: s.btree_maps,
     };
     let files = match kit_codegen::generate(&c.ir, &opts) {
         Ok(files) => files,
@@ -41,11 +97,10 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
         }
     };
     if args.check {
-        return check(args, &files, term);
+        return Ok(check(&s.out, &files, term)?);
     }
-    let changes = write_tree(&args.out, &files).map_err(|e| {
-        std::io::Error::new(e.kind(), format!("writing {}: {e}", args.out.display()))
-    })?;
+    let changes = write_tree(&s.out, &files)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", s.out.display())))?;
     if !term.quiet {
         let count = |k| changes.iter().filter(|c| c.kind == k).count();
         writeln!(
@@ -53,7 +108,7 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
             "generated {} file{} in {}: {} added, {} changed, {} removed, {} unchanged",
             files.len(),
             if files.len() == 1 { "" } else { "s" },
-            args.out.display(),
+            s.out.display(),
             count(ChangeKind::Added),
             count(ChangeKind::Modified),
             count(ChangeKind::Removed),
@@ -69,15 +124,15 @@ pub fn run(args: &GenArgs, term: &Term) -> std::io::Result<bool> {
 }
 
 /// `kit gen --check`: compares in memory, never writes.
-fn check(args: &GenArgs, files: &[GeneratedFile], term: &Term) -> std::io::Result<bool> {
-    let changes = plan(&args.out, files)?;
+fn check(out_dir: &Path, files: &[GeneratedFile], term: &Term) -> std::io::Result<bool> {
+    let changes = plan(out_dir, files)?;
     let mut err = std::io::stderr().lock();
     if changes.is_empty() {
         if !term.quiet {
             writeln!(
                 err,
                 "{} is up to date ({} files)",
-                args.out.display(),
+                out_dir.display(),
                 files.len()
             )?;
         }
@@ -86,7 +141,7 @@ fn check(args: &GenArgs, files: &[GeneratedFile], term: &Term) -> std::io::Resul
     writeln!(
         err,
         "error: {} is stale: {} file{} differ from what `kit gen` would write",
-        args.out.display(),
+        out_dir.display(),
         changes.len(),
         if changes.len() == 1 { "" } else { "s" }
     )?;
@@ -96,22 +151,22 @@ fn check(args: &GenArgs, files: &[GeneratedFile], term: &Term) -> std::io::Resul
             ChangeKind::Modified => "changed",
             ChangeKind::Removed => "no longer generated",
         };
-        writeln!(err, "  {what}: {}", args.out.join(&c.path).display())?;
+        writeln!(err, "  {what}: {}", out_dir.join(&c.path).display())?;
     }
     if !term.quiet {
         let mut out = std::io::stdout().lock();
         for c in &changes {
-            out.write_all(unified_diff(args, c, term.color).as_bytes())?;
+            out.write_all(unified_diff(out_dir, c, term.color).as_bytes())?;
         }
     }
     writeln!(err, "run `kit gen` to update it")?;
     Ok(false)
 }
 
-fn unified_diff(args: &GenArgs, c: &Change, color: bool) -> String {
+fn unified_diff(out_dir: &Path, c: &Change, color: bool) -> String {
     let old = c.old.as_deref().unwrap_or("");
     let new = c.new.as_deref().unwrap_or("");
-    let path = args.out.join(&c.path).display().to_string();
+    let path = out_dir.join(&c.path).display().to_string();
     let diff = similar::TextDiff::from_lines(old, new);
     let text = diff
         .unified_diff()

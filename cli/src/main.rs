@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 mod check;
+mod config;
 mod gen;
 
 /// kit turns Thrift and Protobuf IDL into fast, typed, zero-copy Rust.
@@ -56,7 +57,9 @@ Examples:\n  kit check idl/echo.thrift\n  kit check -I proto -I third_party/goog
 run generated that the IDL no longer produces are removed. Use the tree with `mod gen;`\n\
 and one dependency, `kit-runtime`.\n\n\
 Exit status: 0 success, 1 errors in the IDL or writing, 2 usage error.\n\n\
-Examples:\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
+With no FILE and no -o, kit gen reads them from kit.toml ([gen] idl, include, out,\n\
+btree_maps), found in this directory or a parent; flags override it setting by setting.\n\n\
+Examples:\n  kit gen                        # as kit.toml says\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
     )]
     Gen(GenArgs),
 }
@@ -66,17 +69,20 @@ pub struct GenArgs {
     /// Add an include root, searched in order (repeatable).
     #[arg(short = 'I', long = "include", value_name = "DIR")]
     include: Vec<PathBuf>,
-    /// Output directory (the module tree's root; `mod.rs` goes here).
-    #[arg(short = 'o', long = "out", value_name = "OUT", required = true)]
-    out: PathBuf,
+    /// Output directory (the module tree's root; `mod.rs` goes here). Default: `out` in kit.toml.
+    #[arg(short = 'o', long = "out", value_name = "OUT")]
+    out: Option<PathBuf>,
+    /// Settings file to use instead of the nearest kit.toml in this directory or a parent.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
     /// Use `BTreeMap` instead of `HashMap` for maps.
     #[arg(long)]
     btree_maps: bool,
     /// Write nothing: exit 0 when OUT is current, 1 with the stale files and a diff when not.
     #[arg(long)]
     check: bool,
-    /// IDL files (`.thrift` or `.proto`).
-    #[arg(required = true, value_name = "FILE")]
+    /// IDL files (`.thrift` or `.proto`). Default: `idl` in kit.toml.
+    #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
 }
 
@@ -92,6 +98,21 @@ pub struct CheckArgs {
     /// IDL files (`.thrift` or `.proto`).
     #[arg(required = true, value_name = "FILE")]
     files: Vec<PathBuf>,
+}
+
+/// Why a command could not do its job.
+pub enum Failure {
+    /// The arguments (with kit.toml) do not say what to do: exit 2.
+    Usage(String),
+    /// kit.toml is unreadable or invalid: exit 1.
+    Config(String),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Io(e)
+    }
 }
 
 /// How output should look, decided once from flags and the environment.
@@ -128,16 +149,24 @@ fn main() -> ExitCode {
         verbose: cli.global.verbose,
     };
     let result = match cli.command {
-        Command::Check(args) => check::run(&args, &term),
+        Command::Check(args) => check::run(&args, &term).map_err(Failure::Io),
         Command::Gen(args) => gen::run(&args, &term),
     };
     let _ = std::io::stdout().flush();
     match result {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
-        Err(e) => {
+        Err(Failure::Io(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(1)
+        }
+        Err(Failure::Config(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}\n\nFor more information, try '--help'.");
+            ExitCode::from(2)
         }
     }
 }

@@ -140,3 +140,67 @@ fn gen_output_is_deterministic() {
         );
     }
 }
+
+#[test]
+fn kit_toml_supplies_what_flags_leave_out() {
+    let dir = scratch("kit_toml");
+    std::fs::write(dir.join("idl/shop.thrift"), V1).unwrap();
+    std::fs::write(
+        dir.join("kit.toml"),
+        "[gen]\nidl = [\"idl/shop.thrift\"]\ninclude = [\"idl\"]\nout = \"src/gen\"\n",
+    )
+    .unwrap();
+    // Found from a subdirectory; paths are relative to kit.toml, not to the current directory.
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    let out = kit(&["gen"], &dir.join("src"));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(dir.join("src/gen/shop.rs").is_file());
+    assert_eq!(kit(&["gen", "--check"], &dir).status.code(), Some(0));
+
+    // A flag overrides its setting: another output directory.
+    let out = kit(&["gen", "-o", "elsewhere"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(dir.join("elsewhere/shop.rs").is_file());
+
+    // IDL changes are seen through kit.toml too.
+    std::fs::write(dir.join("idl/shop.thrift"), V2).unwrap();
+    let out = kit(&["gen", "--check"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("pub sku"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_or_missing_kit_toml() {
+    let dir = scratch("kit_toml_bad");
+    // Nothing to go on: a usage error.
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no IDL files"),
+        "{}",
+        text(&out.stderr)
+    );
+    // An unknown key is an error naming the file and the key, not silently ignored.
+    std::fs::write(
+        dir.join("kit.toml"),
+        "[gen]\nidl = [\"a.thrift\"]\noutput = \"x\"\n",
+    )
+    .unwrap();
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("kit.toml") && err.contains("output"), "{err}");
+    // No output directory anywhere: a usage error.
+    std::fs::write(dir.join("kit.toml"), "[gen]\nidl = [\"a.thrift\"]\n").unwrap();
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("no output directory"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -1,0 +1,67 @@
+//! `kit.toml`: a project's generation settings, found in the current directory or a parent.
+//!
+//! ```toml
+//! [gen]
+//! idl = ["idl/echo.thrift"]   # IDL files, relative to kit.toml
+//! include = ["idl"]           # include roots (-I), relative to kit.toml
+//! out = "src/gen"             # output directory, relative to kit.toml
+//! btree_maps = false          # BTreeMap instead of HashMap
+//! ```
+//!
+//! Command-line flags override the file, setting by setting.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+pub const FILE_NAME: &str = "kit.toml";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KitToml {
+    #[serde(default)]
+    pub gen: GenSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenSection {
+    #[serde(default)]
+    pub idl: Vec<PathBuf>,
+    #[serde(default)]
+    pub include: Vec<PathBuf>,
+    pub out: Option<PathBuf>,
+    #[serde(default)]
+    pub btree_maps: bool,
+}
+
+/// A loaded `kit.toml`, with its paths made relative to the current directory's view.
+pub struct Config {
+    pub path: PathBuf,
+    pub gen: GenSection,
+}
+
+/// The nearest `kit.toml` in `start` or its ancestors.
+pub fn find(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .map(|d| d.join(FILE_NAME))
+        .find(|p| p.is_file())
+}
+
+/// Reads and validates a `kit.toml`; paths in it are resolved against its directory.
+pub fn load(path: &Path) -> Result<Config, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let parsed: KitToml = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut gen = parsed.gen;
+    for p in gen.idl.iter_mut().chain(gen.include.iter_mut()) {
+        *p = base.join(&*p);
+    }
+    gen.out = gen.out.map(|o| base.join(o));
+    Ok(Config {
+        path: path.to_path_buf(),
+        gen,
+    })
+}
