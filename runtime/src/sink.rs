@@ -61,11 +61,14 @@ impl Sink for BytesMut {
     }
     #[inline(always)]
     fn put_varint(&mut self, mut v: u64) {
-        self.reserve(10);
+        // Reserve exactly what this varint needs: encoders size buffers exactly, and asking for
+        // the 10-byte maximum near the end of one would reallocate it.
+        let need = crate::varint::encoded_len_varint(v);
+        self.reserve(need);
         let len = self.len();
         let mut n = 0;
-        // SAFETY: `reserve(10)` guarantees 10 bytes of spare capacity, the
-        // maximum a varint occupies; bytes 0..n are written before `set_len`.
+        // SAFETY: `reserve(need)` guarantees `need` bytes of spare capacity, exactly the bytes
+        // this varint occupies (0..=n, with n + 1 == need); they are written before `set_len`.
         unsafe {
             let p = self.spare_capacity_mut().as_mut_ptr().cast::<u8>();
             while v >= 0x80 {
@@ -138,6 +141,23 @@ impl Sink for Counter {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn varint_into_an_exact_buffer_does_not_reallocate() {
+        use bytes::BytesMut;
+        for (v, len) in [(0u64, 1usize), (300, 2), (u64::MAX, 10)] {
+            let mut b = BytesMut::with_capacity(len);
+            // Growth can be an in-place realloc, so compare capacity, not the pointer.
+            let cap = b.capacity();
+            Sink::put_varint(&mut b, v);
+            assert_eq!(b.len(), len);
+            assert_eq!(
+                b.capacity(),
+                cap,
+                "{v} grew a buffer of exactly {len} bytes"
+            );
+        }
+    }
+
     use super::*;
     use crate::varint::encode_varint_array;
 
