@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Codec benchmarks: kit vs prost (Protobuf) and the Apache `thrift` crate (Thrift binary/compact).
+# Runs the criterion bench (benches/codec.rs), prints a table of median times, then the allocation
+# counts (src/bin/allocs.rs).
+#
+#   bash benchmarks/codec/run.sh [--quick]
+#
+# Default: 1 s warm-up, 3 s measurement, 20 samples per benchmark (~3 min for the 36 benchmarks).
+# --quick: 0.5 s warm-up, 1 s measurement, 10 samples (~1 min). Needs protoc and thrift (0.17) on PATH.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"
+
+args=(--warm-up-time 1 --measurement-time 3 --sample-size 20)
+if [[ "${1:-}" == "--quick" ]]; then
+    args=(--warm-up-time 0.5 --measurement-time 1 --sample-size 10)
+fi
+
+cargo bench --bench codec -- "${args[@]}" --noplot >&2
+
+python3 - "$CARGO_TARGET_DIR/criterion" <<'PY'
+import json, os, sys
+root = sys.argv[1]
+def median_ns(group, fn):
+    with open(os.path.join(root, group, fn, "new", "estimates.json")) as f:
+        return json.load(f)["median"]["point_estimate"]
+rows = []
+for msg in ["small", "text", "order"]:
+    for codec, peer in [("protobuf", "prost"), ("thrift-binary", "Apache"), ("thrift-compact", "Apache")]:
+        for op in ["encode", "decode"]:
+            g = f"{codec}-{op}-{msg}"
+            k, p = median_ns(g, "kit"), median_ns(g, "peer")
+            rows.append((msg, f"{codec} {op}", peer, k, p, p / k))
+print("| message | op | kit ns | peer | peer ns | peer/kit |")
+print("|---|---|---:|---|---:|---:|")
+for msg, op, peer, k, p, r in rows:
+    print(f"| {msg} | {op} | {k:,.0f} | {peer} | {p:,.0f} | {r:.2f} |")
+PY
+echo
+cargo run -q --release --bin allocs
