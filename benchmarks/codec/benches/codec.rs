@@ -9,6 +9,8 @@
 //! - Protobuf encode: kit `encode_to_bytes()` vs prost `encode_to_vec()` (both size the buffer
 //!   exactly, then write). Decode: both `decode(Bytes)` from the same `Bytes` (prost generated with
 //!   `bytes(["."])`, so its `bytes` field is zero-copy like kit's; strings are `String`).
+//!   `protobuf-encode_reuse`: both into a reused, cleared buffer (kit `encode(&mut BytesMut)`,
+//!   prost `encode(&mut Vec<u8>)`), which takes allocation out of the encode comparison.
 //! - Thrift encode into a reused buffer (cleared each time, so no allocation on either side):
 //!   kit `encode_to::<Binary/Compact>(&mut BytesMut)` vs Apache `write_to_out_protocol` on a
 //!   `TBinaryOutputProtocol`/`TCompactOutputProtocol` over a `Vec<u8>`. Decode: kit
@@ -33,6 +35,26 @@ macro_rules! protobuf_benches {
         let mut g = $c.benchmark_group(concat!("protobuf-encode-", stringify!($name)));
         g.bench_function("kit", |b| b.iter(|| kit_runtime::protobuf::Message::encode_to_bytes(black_box(&k))));
         g.bench_function("peer", |b| b.iter(|| prost::Message::encode_to_vec(black_box(&p))));
+        g.finish();
+
+        // The same into a reused, cleared buffer: no allocation on either side.
+        let mut g = $c.benchmark_group(concat!("protobuf-encode_reuse-", stringify!($name)));
+        let mut kbuf = BytesMut::new();
+        g.bench_function("kit", |b| {
+            b.iter(|| {
+                kbuf.clear();
+                kit_runtime::protobuf::Message::encode(black_box(&k), &mut kbuf);
+                black_box(kbuf.len())
+            })
+        });
+        let mut pbuf: Vec<u8> = Vec::new();
+        g.bench_function("peer", |b| {
+            b.iter(|| {
+                pbuf.clear();
+                prost::Message::encode(black_box(&p), &mut pbuf).unwrap();
+                black_box(pbuf.len())
+            })
+        });
         g.finish();
 
         let mut g = $c.benchmark_group(concat!("protobuf-decode-", stringify!($name)));
