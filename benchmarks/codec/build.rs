@@ -1,6 +1,7 @@
 //! Generates the three benchmark messages for every codec under test, all into OUT_DIR:
 //! - kit (Thrift and Protobuf) with `kit_codegen::Builder` -> kit_thrift/kit_gen.rs, kit_proto/kit_gen.rs
 //! - prost with `prost-build` (Debian's protoc)           -> prost/bench.rs
+//! - Pilota (Thrift) with `pilota-build`                -> pilota/bench.rs
 //! - Apache Thrift with `thrift --gen rs` (Debian, 0.17)  -> apache/bench.rs
 //!   (its file-level `#![...]` attributes are dropped so it can be `include!`d; src/lib.rs
 //!   puts the same allows on the module).
@@ -48,6 +49,15 @@ fn main() {
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&generated, src).unwrap();
+    let pilota_out = out.join("pilota");
+    std::fs::create_dir_all(&pilota_out).unwrap();
+    pilota_build::Builder::thrift()
+        .ignore_unused(false)
+        .compile_with_config(
+            vec![pilota_build::IdlService::from_path("idl/bench.thrift".into())],
+            pilota_build::Output::File(pilota_out.join("bench.rs")),
+        );
+
     println!("cargo:rerun-if-changed=idl/bench.thrift");
     println!("cargo:rerun-if-changed=idl/bench.proto");
     println!("cargo:rerun-if-changed=build.rs");

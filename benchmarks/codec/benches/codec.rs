@@ -1,4 +1,4 @@
-//! kit vs prost (Protobuf) and vs the Apache `thrift` crate (Thrift binary + compact), on the
+//! kit vs prost (Protobuf) and vs the Apache `thrift` crate and Pilota (Thrift binary + compact), on the
 //! three messages of `idl/`. Each group holds kit and the peer on the same logical value; the
 //! startup checks (`kit_codec_bench::check::all`) prove that before anything is measured.
 //!
@@ -15,10 +15,14 @@
 //!   kit `encode_to::<Binary/Compact>(&mut BytesMut)` vs Apache `write_to_out_protocol` on a
 //!   `TBinaryOutputProtocol`/`TCompactOutputProtocol` over a `Vec<u8>`. Decode: kit
 //!   `decode_binary/decode_compact(Bytes)` vs Apache `read_from_in_protocol` over a `&[u8]`.
+//! - Pilota (a second Thrift peer, in the same groups as `pilota`): `Message::encode` on
+//!   `TBinaryProtocol`/`TCompactOutputProtocol` over a reused `&mut BytesMut`, `Message::decode` on
+//!   `TBinaryProtocol` over `&mut Bytes` (zero-copy on). Not its compact decode: Pilota 0.13.1
+//!   panics decoding compact structs that have a bool field, and all three messages have one.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use kit_codec_bench::apache_io;
-use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, prost_v};
+use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, pilota_v, prost_v};
+use kit_codec_bench::{apache_io, pilota_io};
 use kit_runtime::bytes::{Bytes, BytesMut};
 use kit_runtime::thrift::{Binary, Compact, ThriftStruct};
 use std::hint::black_box;
@@ -67,9 +71,11 @@ macro_rules! protobuf_benches {
 }
 
 macro_rules! thrift_benches {
-    ($c:expr, $name:ident, $ty:ident, $proto:ident, $label:literal, $kit_decode:ident, $apache_encode:ident, $apache_decode:ident) => {{
+    ($c:expr, $name:ident, $ty:ident, $proto:ident, $label:literal, $kit_decode:ident, $apache_encode:ident, $apache_decode:ident, $pilota_decodes:expr) => {{
         type K = kit_codec_bench::kit_thrift::bench::$ty;
         type A = kit_codec_bench::apache::$ty;
+        type PL = kit_codec_bench::pilota_gen::$ty;
+        let pl: PL = pilota_v::$name();
         let k: K = kit_thrift_v::$name();
         let a: A = apache_v::$name();
         let wire: Bytes = k.encode::<$proto>();
@@ -91,11 +97,22 @@ macro_rules! thrift_benches {
                 black_box(abuf.len())
             })
         });
+        let mut plbuf = BytesMut::new();
+        g.bench_function("pilota", |b| {
+            b.iter(|| {
+                plbuf.clear();
+                pilota_io::$apache_encode(black_box(&pl), &mut plbuf);
+                black_box(plbuf.len())
+            })
+        });
         g.finish();
 
         let mut g = $c.benchmark_group(concat!("thrift-", $label, "-decode-", stringify!($name)));
         g.bench_function("kit", |b| b.iter(|| K::$kit_decode(black_box(wire.clone())).unwrap()));
         g.bench_function("peer", |b| b.iter(|| apache_io::$apache_decode::<A>(black_box(&wire[..]))));
+        if $pilota_decodes {
+            g.bench_function("pilota", |b| b.iter(|| pilota_io::$apache_decode::<PL>(black_box(wire.clone()))));
+        }
         g.finish();
     }};
 }
@@ -107,12 +124,12 @@ fn protobuf(c: &mut Criterion) {
 }
 
 fn thrift(c: &mut Criterion) {
-    thrift_benches!(c, small, Small, Binary, "binary", decode_binary, encode_binary, decode_binary);
-    thrift_benches!(c, text, Text, Binary, "binary", decode_binary, encode_binary, decode_binary);
-    thrift_benches!(c, order, Order, Binary, "binary", decode_binary, encode_binary, decode_binary);
-    thrift_benches!(c, small, Small, Compact, "compact", decode_compact, encode_compact, decode_compact);
-    thrift_benches!(c, text, Text, Compact, "compact", decode_compact, encode_compact, decode_compact);
-    thrift_benches!(c, order, Order, Compact, "compact", decode_compact, encode_compact, decode_compact);
+    thrift_benches!(c, small, Small, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
+    thrift_benches!(c, text, Text, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
+    thrift_benches!(c, order, Order, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
+    thrift_benches!(c, small, Small, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
+    thrift_benches!(c, text, Text, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
+    thrift_benches!(c, order, Order, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
 }
 
 fn checks(_: &mut Criterion) {

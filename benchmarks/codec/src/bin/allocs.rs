@@ -1,4 +1,4 @@
-//! Heap allocations per decode (and per encode), kit vs prost and vs Apache Thrift, counted by a
+//! Heap allocations per decode (and per encode), kit vs prost, Apache Thrift and Pilota, counted by a
 //! `#[global_allocator]` wrapping the system allocator. `alloc` and `realloc` calls both count as
 //! allocations; bytes are the sizes requested.
 //!
@@ -7,8 +7,8 @@
 //! kit's string-heavy decode should allocate only for containers (the `Vec` of tags), never for
 //! string bytes: strings and `binary` are slices of the input `Bytes`.
 
-use kit_codec_bench::apache_io;
-use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, prost_v};
+use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, pilota_v, prost_v};
+use kit_codec_bench::{apache_io, pilota_io};
 use kit_runtime::bytes::{Bytes, BytesMut};
 use kit_runtime::thrift::{Binary, Compact, ThriftStruct};
 use std::alloc::{GlobalAlloc, Layout, System};
@@ -57,9 +57,13 @@ fn per_call<T>(mut f: impl FnMut() -> T) -> (f64, f64) {
     ((a1 - a0) as f64 / N as f64, (b1 - b0) as f64 / N as f64)
 }
 
-fn row(message: &str, op: &str, peer: &str, kit: (f64, f64), other: (f64, f64)) {
+fn row(message: &str, op: &str, peer: &str, kit: (f64, f64), other: (f64, f64), pilota: Option<(f64, f64)>) {
+    let pilota = match pilota {
+        Some((a, b)) => format!("{a:.1} | {b:.0}"),
+        None => "— | —".into(),
+    };
     println!(
-        "| {message} | {op} | {:.1} | {:.0} | {peer} | {:.1} | {:.0} |",
+        "| {message} | {op} | {:.1} | {:.0} | {peer} | {:.1} | {:.0} | {pilota} |",
         kit.0, kit.1, other.0, other.1
     );
 }
@@ -70,6 +74,7 @@ macro_rules! rows {
         type PP = kit_codec_bench::prost_gen::$ty;
         type KT = kit_codec_bench::kit_thrift::bench::$ty;
         type AT = kit_codec_bench::apache::$ty;
+        type PT = kit_codec_bench::pilota_gen::$ty;
         let m = stringify!($name);
 
         let k = kit_proto_v::$name();
@@ -77,37 +82,43 @@ macro_rules! rows {
         let wire: Bytes = kit_runtime::protobuf::Message::encode_to_bytes(&k);
         row(m, "protobuf decode", "prost",
             per_call(|| <KP as kit_runtime::protobuf::Message>::decode(wire.clone()).unwrap()),
-            per_call(|| <PP as prost::Message>::decode(wire.clone()).unwrap()));
+            per_call(|| <PP as prost::Message>::decode(wire.clone()).unwrap()), None);
         row(m, "protobuf encode", "prost",
             per_call(|| kit_runtime::protobuf::Message::encode_to_bytes(&k)),
-            per_call(|| prost::Message::encode_to_vec(&p)));
+            per_call(|| prost::Message::encode_to_vec(&p)), None);
 
         let k = kit_thrift_v::$name();
         let a = apache_v::$name();
+        let pl = pilota_v::$name();
+        let mut plbuf = BytesMut::with_capacity(4096);
         let wire_b: Bytes = k.encode::<Binary>();
         let wire_c: Bytes = k.encode::<Compact>();
         row(m, "thrift binary decode", "Apache",
             per_call(|| KT::decode_binary(wire_b.clone()).unwrap()),
-            per_call(|| apache_io::decode_binary::<AT>(&wire_b[..])));
+            per_call(|| apache_io::decode_binary::<AT>(&wire_b[..])),
+            Some(per_call(|| pilota_io::decode_binary::<PT>(wire_b.clone()))));
         row(m, "thrift compact decode", "Apache",
             per_call(|| KT::decode_compact(wire_c.clone()).unwrap()),
-            per_call(|| apache_io::decode_compact::<AT>(&wire_c[..])));
+            per_call(|| apache_io::decode_compact::<AT>(&wire_c[..])),
+            None); // Pilota 0.13.1 panics decoding compact structs with a bool field
         let mut kbuf = BytesMut::with_capacity(4096);
         let mut abuf: Vec<u8> = Vec::with_capacity(4096);
         row(m, "thrift binary encode (reused buffer)", "Apache",
             per_call(|| { kbuf.clear(); k.encode_to::<Binary>(&mut kbuf); }),
-            per_call(|| { abuf.clear(); apache_io::encode_binary(&a, &mut abuf); }));
+            per_call(|| { abuf.clear(); apache_io::encode_binary(&a, &mut abuf); }),
+            Some(per_call(|| { plbuf.clear(); pilota_io::encode_binary(&pl, &mut plbuf); })));
         row(m, "thrift compact encode (reused buffer)", "Apache",
             per_call(|| { kbuf.clear(); k.encode_to::<Compact>(&mut kbuf); }),
-            per_call(|| { abuf.clear(); apache_io::encode_compact(&a, &mut abuf); }));
+            per_call(|| { abuf.clear(); apache_io::encode_compact(&a, &mut abuf); }),
+            Some(per_call(|| { plbuf.clear(); pilota_io::encode_compact(&pl, &mut plbuf); })));
     }};
 }
 
 fn main() {
     kit_codec_bench::check::all();
     println!("Heap allocations per call (alloc + realloc) and bytes requested, mean of {N} calls.\n");
-    println!("| message | op | kit allocs | kit bytes | peer | peer allocs | peer bytes |");
-    println!("|---|---|---:|---:|---|---:|---:|");
+    println!("| message | op | kit allocs | kit bytes | peer | peer allocs | peer bytes | Pilota allocs | Pilota bytes |");
+    println!("|---|---|---:|---:|---|---:|---:|---:|---:|");
     rows!(small, Small);
     rows!(text, Text);
     rows!(order, Order);
