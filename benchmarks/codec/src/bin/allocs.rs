@@ -101,6 +101,14 @@ macro_rules! rows {
             per_call(|| KT::decode_compact(wire_c.clone()).unwrap()),
             per_call(|| apache_io::decode_compact::<AT>(&wire_c[..])),
             None); // Pilota 0.13.1 panics decoding compact structs with a bool field
+        row(m, "thrift binary encode (new buffer: `encode_binary()` / fresh `Vec`)", "Apache",
+            per_call(|| k.encode_binary()),
+            per_call(|| { let mut v = Vec::new(); apache_io::encode_binary(&a, &mut v); v }),
+            None);
+        row(m, "thrift compact encode (new buffer: `encode_compact()` / fresh `Vec`)", "Apache",
+            per_call(|| k.encode_compact()),
+            per_call(|| { let mut v = Vec::new(); apache_io::encode_compact(&a, &mut v); v }),
+            None);
         let mut kbuf = BytesMut::with_capacity(4096);
         let mut abuf: Vec<u8> = Vec::with_capacity(4096);
         row(m, "thrift binary encode (reused buffer)", "Apache",
