@@ -54,7 +54,9 @@ fn main() {
     pilota_build::Builder::thrift()
         .ignore_unused(false)
         .compile_with_config(
-            vec![pilota_build::IdlService::from_path("idl/bench.thrift".into())],
+            vec![pilota_build::IdlService::from_path(
+                "idl/bench.thrift".into(),
+            )],
             pilota_build::Output::File(pilota_out.join("bench.rs")),
         );
 

@@ -37,8 +37,12 @@ macro_rules! protobuf_benches {
         let wire: Bytes = kit_runtime::protobuf::Message::encode_to_bytes(&k);
 
         let mut g = $c.benchmark_group(concat!("protobuf-encode-", stringify!($name)));
-        g.bench_function("kit", |b| b.iter(|| kit_runtime::protobuf::Message::encode_to_bytes(black_box(&k))));
-        g.bench_function("peer", |b| b.iter(|| prost::Message::encode_to_vec(black_box(&p))));
+        g.bench_function("kit", |b| {
+            b.iter(|| kit_runtime::protobuf::Message::encode_to_bytes(black_box(&k)))
+        });
+        g.bench_function("peer", |b| {
+            b.iter(|| prost::Message::encode_to_vec(black_box(&p)))
+        });
         g.finish();
 
         // The same into a reused, cleared buffer: no allocation on either side.
@@ -63,9 +67,13 @@ macro_rules! protobuf_benches {
 
         let mut g = $c.benchmark_group(concat!("protobuf-decode-", stringify!($name)));
         g.bench_function("kit", |b| {
-            b.iter(|| <K as kit_runtime::protobuf::Message>::decode(black_box(wire.clone())).unwrap())
+            b.iter(|| {
+                <K as kit_runtime::protobuf::Message>::decode(black_box(wire.clone())).unwrap()
+            })
         });
-        g.bench_function("peer", |b| b.iter(|| <P as prost::Message>::decode(black_box(wire.clone())).unwrap()));
+        g.bench_function("peer", |b| {
+            b.iter(|| <P as prost::Message>::decode(black_box(wire.clone())).unwrap())
+        });
         g.finish();
     }};
 }
@@ -108,10 +116,16 @@ macro_rules! thrift_benches {
         g.finish();
 
         let mut g = $c.benchmark_group(concat!("thrift-", $label, "-decode-", stringify!($name)));
-        g.bench_function("kit", |b| b.iter(|| K::$kit_decode(black_box(wire.clone())).unwrap()));
-        g.bench_function("peer", |b| b.iter(|| apache_io::$apache_decode::<A>(black_box(&wire[..]))));
+        g.bench_function("kit", |b| {
+            b.iter(|| K::$kit_decode(black_box(wire.clone())).unwrap())
+        });
+        g.bench_function("peer", |b| {
+            b.iter(|| apache_io::$apache_decode::<A>(black_box(&wire[..])))
+        });
         if $pilota_decodes {
-            g.bench_function("pilota", |b| b.iter(|| pilota_io::$apache_decode::<PL>(black_box(wire.clone()))));
+            g.bench_function("pilota", |b| {
+                b.iter(|| pilota_io::$apache_decode::<PL>(black_box(wire.clone())))
+            });
         }
         g.finish();
     }};
@@ -124,12 +138,72 @@ fn protobuf(c: &mut Criterion) {
 }
 
 fn thrift(c: &mut Criterion) {
-    thrift_benches!(c, small, Small, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
-    thrift_benches!(c, text, Text, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
-    thrift_benches!(c, order, Order, Binary, "binary", decode_binary, encode_binary, decode_binary, true);
-    thrift_benches!(c, small, Small, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
-    thrift_benches!(c, text, Text, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
-    thrift_benches!(c, order, Order, Compact, "compact", decode_compact, encode_compact, decode_compact, false);
+    thrift_benches!(
+        c,
+        small,
+        Small,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        text,
+        Text,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        order,
+        Order,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        small,
+        Small,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
+    thrift_benches!(
+        c,
+        text,
+        Text,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
+    thrift_benches!(
+        c,
+        order,
+        Order,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
 }
 
 fn checks(_: &mut Criterion) {

@@ -68,7 +68,8 @@ pub mod spec {
             title: "Encoding throughput of zero-copy generated code, measured".into(),
             author: "Ada Lovelace".into(),
             body: sentence.repeat(13).trim_end().to_string(),
-            url: "https://example.com/articles/2026/11/21/zero-copy-codecs?ref=bench&lang=en".into(),
+            url: "https://example.com/articles/2026/11/21/zero-copy-codecs?ref=bench&lang=en"
+                .into(),
             tags: (0..10).map(|i| format!("tag-number-{i}")).collect(),
             payload: (0..128u32).map(|i| (i * 7) as u8).collect(),
         }
@@ -86,7 +87,9 @@ pub mod spec {
                     gift: i % 3 == 0,
                 })
                 .collect(),
-            counters: (0..10).map(|i| (format!("counter-{i}"), (i + 1) * 1_000_003)).collect(),
+            counters: (0..10)
+                .map(|i| (format!("counter-{i}"), (i + 1) * 1_000_003))
+                .collect(),
             meta: small(),
         }
     }
@@ -146,6 +149,8 @@ pub mod values {
         };
     }
 
+    // Thrift structs have no `unknown_fields`, Protobuf messages do: one macro for both.
+    #[allow(clippy::needless_update)]
     pub mod kit_thrift_v {
         use super::*;
         kit_values!(kit_thrift, |s| s);
@@ -160,7 +165,13 @@ pub mod values {
         use prost_gen as p;
         pub fn small() -> p::Small {
             let s = spec::small();
-            p::Small { id: s.id, timestamp: s.timestamp, count: s.count, active: s.active, name: s.name }
+            p::Small {
+                id: s.id,
+                timestamp: s.timestamp,
+                count: s.count,
+                active: s.active,
+                name: s.name,
+            }
         }
         pub fn text() -> p::Text {
             let t = spec::text();
@@ -181,7 +192,12 @@ pub mod values {
                 items: o
                     .items
                     .into_iter()
-                    .map(|i| p::Item { id: i.id, name: i.name, quantity: i.quantity, gift: i.gift })
+                    .map(|i| p::Item {
+                        id: i.id,
+                        name: i.name,
+                        quantity: i.quantity,
+                        gift: i.gift,
+                    })
                     .collect(),
                 counters: o.counters.into_iter().collect(),
                 meta: Some(small()),
@@ -255,7 +271,9 @@ pub mod values {
                     .into_iter()
                     .map(|i| a::Item::new(i.id, i.name, i.quantity, i.gift))
                     .collect::<Vec<_>>(),
-                o.counters.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+                o.counters
+                    .into_iter()
+                    .collect::<std::collections::BTreeMap<_, _>>(),
                 small(),
             )
         }
@@ -291,8 +309,8 @@ pub mod pilota_io {
 /// Apache Thrift encode/decode over in-memory buffers, the crate's ordinary API.
 pub mod apache_io {
     use thrift::protocol::{
-        TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol,
-        TCompactOutputProtocol, TOutputProtocol, TSerializable,
+        TBinaryInputProtocol, TBinaryOutputProtocol, TCompactInputProtocol, TCompactOutputProtocol,
+        TOutputProtocol, TSerializable,
     };
 
     pub fn encode_binary<T: TSerializable>(v: &T, buf: &mut Vec<u8>) {
@@ -330,8 +348,16 @@ pub mod check {
         M::decode(b).unwrap()
     }
 
-    fn kit_thrift_decode<T: ThriftStruct>(_like: &T, b: bytes::Bytes, compact: bool) -> Result<T, kit_runtime::DecodeError> {
-        if compact { T::decode_compact(b) } else { T::decode_binary(b) }
+    fn kit_thrift_decode<T: ThriftStruct>(
+        _like: &T,
+        b: bytes::Bytes,
+        compact: bool,
+    ) -> Result<T, kit_runtime::DecodeError> {
+        if compact {
+            T::decode_compact(b)
+        } else {
+            T::decode_binary(b)
+        }
     }
 
     fn like<T>(_: &T, v: T) -> T {
@@ -349,7 +375,12 @@ pub mod check {
             if !$has_map {
                 assert_eq!(kb, pb, "{}: kit and prost bytes differ", stringify!($name));
             }
-            assert_eq!(prost::Message::decode(kb.clone()).as_ref(), Ok(&p), "prost reads kit's {}", stringify!($name));
+            assert_eq!(
+                prost::Message::decode(kb.clone()).as_ref(),
+                Ok(&p),
+                "prost reads kit's {}",
+                stringify!($name)
+            );
             let k2 = kit_pb_decode(&k, pb.clone());
             assert_eq!(k2, k, "kit reads prost's {}", stringify!($name));
             kb.len()
@@ -362,15 +393,31 @@ pub mod check {
             let a = apache_v::$name();
             let mut lens = [0usize; 2];
             for (i, compact) in [false, true].into_iter().enumerate() {
-                let kb = if compact { k.encode_compact() } else { k.encode_binary() };
+                let kb = if compact {
+                    k.encode_compact()
+                } else {
+                    k.encode_binary()
+                };
                 let mut ab = Vec::new();
-                if compact { apache_io::encode_compact(&a, &mut ab) } else { apache_io::encode_binary(&a, &mut ab) }
-                let what = format!("{} ({})", stringify!($name), if compact { "compact" } else { "binary" });
+                if compact {
+                    apache_io::encode_compact(&a, &mut ab)
+                } else {
+                    apache_io::encode_binary(&a, &mut ab)
+                }
+                let what = format!(
+                    "{} ({})",
+                    stringify!($name),
+                    if compact { "compact" } else { "binary" }
+                );
                 assert_eq!(kb.len(), ab.len(), "{what}: encoded length");
                 if !$has_map {
                     assert_eq!(&kb[..], &ab[..], "{what}: kit and Apache bytes differ");
                 }
-                let a2 = if compact { apache_io::decode_compact(&kb) } else { apache_io::decode_binary(&kb) };
+                let a2 = if compact {
+                    apache_io::decode_compact(&kb)
+                } else {
+                    apache_io::decode_binary(&kb)
+                };
                 assert_eq!(like(&a, a2), a, "Apache reads kit's {what}");
                 let ab = bytes::Bytes::from(ab);
                 let k2 = kit_thrift_decode(&k, ab, compact);
@@ -378,7 +425,11 @@ pub mod check {
                 // Pilota: same bytes where no map, and both read each other's bytes.
                 let pl = pilota_v::$name();
                 let mut pb = bytes::BytesMut::new();
-                if compact { pilota_io::encode_compact(&pl, &mut pb) } else { pilota_io::encode_binary(&pl, &mut pb) }
+                if compact {
+                    pilota_io::encode_compact(&pl, &mut pb)
+                } else {
+                    pilota_io::encode_binary(&pl, &mut pb)
+                }
                 let pb = pb.freeze();
                 assert_eq!(kb.len(), pb.len(), "{what}: Pilota encoded length");
                 if !$has_map {
@@ -392,7 +443,11 @@ pub mod check {
                     let pl2 = pilota_io::decode_binary(kb.clone());
                     assert_eq!(like(&pl, pl2), pl, "Pilota reads kit's {what}");
                 }
-                assert_eq!(kit_thrift_decode(&k, pb, compact).unwrap(), k, "kit reads Pilota's {what}");
+                assert_eq!(
+                    kit_thrift_decode(&k, pb, compact).unwrap(),
+                    k,
+                    "kit reads Pilota's {what}"
+                );
                 lens[i] = kb.len();
             }
             lens
@@ -413,17 +468,32 @@ pub mod check {
         let mut p = prost_v::order();
         k.counters.retain(|key, _| key.as_str() == "counter-3");
         p.counters.retain(|key, _| key == "counter-3");
-        assert_eq!(k.encode_to_bytes(), p.encode_to_vec(), "order with one counter: kit and prost bytes differ");
+        assert_eq!(
+            k.encode_to_bytes(),
+            p.encode_to_vec(),
+            "order with one counter: kit and prost bytes differ"
+        );
         let mut k = kit_thrift_v::order();
         let mut a = apache_v::order();
         k.counters.retain(|key, _| key.as_str() == "counter-3");
-        a.counters.as_mut().unwrap().retain(|key, _| key == "counter-3");
+        a.counters
+            .as_mut()
+            .unwrap()
+            .retain(|key, _| key == "counter-3");
         let mut ab = Vec::new();
         apache_io::encode_binary(&a, &mut ab);
-        assert_eq!(&k.encode_binary()[..], &ab[..], "order with one counter: kit and Apache binary differ");
+        assert_eq!(
+            &k.encode_binary()[..],
+            &ab[..],
+            "order with one counter: kit and Apache binary differ"
+        );
         ab.clear();
         apache_io::encode_compact(&a, &mut ab);
-        assert_eq!(&k.encode_compact()[..], &ab[..], "order with one counter: kit and Apache compact differ");
+        assert_eq!(
+            &k.encode_compact()[..],
+            &ab[..],
+            "order with one counter: kit and Apache compact differ"
+        );
         out
     }
 }

@@ -57,7 +57,14 @@ fn per_call<T>(mut f: impl FnMut() -> T) -> (f64, f64) {
     ((a1 - a0) as f64 / N as f64, (b1 - b0) as f64 / N as f64)
 }
 
-fn row(message: &str, op: &str, peer: &str, kit: (f64, f64), other: (f64, f64), pilota: Option<(f64, f64)>) {
+fn row(
+    message: &str,
+    op: &str,
+    peer: &str,
+    kit: (f64, f64),
+    other: (f64, f64),
+    pilota: Option<(f64, f64)>,
+) {
     let pilota = match pilota {
         Some((a, b)) => format!("{a:.1} | {b:.0}"),
         None => "— | —".into(),
@@ -80,12 +87,22 @@ macro_rules! rows {
         let k = kit_proto_v::$name();
         let p = prost_v::$name();
         let wire: Bytes = kit_runtime::protobuf::Message::encode_to_bytes(&k);
-        row(m, "protobuf decode", "prost",
+        row(
+            m,
+            "protobuf decode",
+            "prost",
             per_call(|| <KP as kit_runtime::protobuf::Message>::decode(wire.clone()).unwrap()),
-            per_call(|| <PP as prost::Message>::decode(wire.clone()).unwrap()), None);
-        row(m, "protobuf encode", "prost",
+            per_call(|| <PP as prost::Message>::decode(wire.clone()).unwrap()),
+            None,
+        );
+        row(
+            m,
+            "protobuf encode",
+            "prost",
             per_call(|| kit_runtime::protobuf::Message::encode_to_bytes(&k)),
-            per_call(|| prost::Message::encode_to_vec(&p)), None);
+            per_call(|| prost::Message::encode_to_vec(&p)),
+            None,
+        );
 
         let k = kit_thrift_v::$name();
         let a = apache_v::$name();
@@ -93,38 +110,90 @@ macro_rules! rows {
         let mut plbuf = BytesMut::with_capacity(4096);
         let wire_b: Bytes = k.encode::<Binary>();
         let wire_c: Bytes = k.encode::<Compact>();
-        row(m, "thrift binary decode", "Apache",
+        row(
+            m,
+            "thrift binary decode",
+            "Apache",
             per_call(|| KT::decode_binary(wire_b.clone()).unwrap()),
             per_call(|| apache_io::decode_binary::<AT>(&wire_b[..])),
-            Some(per_call(|| pilota_io::decode_binary::<PT>(wire_b.clone()))));
-        row(m, "thrift compact decode", "Apache",
+            Some(per_call(|| pilota_io::decode_binary::<PT>(wire_b.clone()))),
+        );
+        row(
+            m,
+            "thrift compact decode",
+            "Apache",
             per_call(|| KT::decode_compact(wire_c.clone()).unwrap()),
             per_call(|| apache_io::decode_compact::<AT>(&wire_c[..])),
-            None); // Pilota 0.13.1 panics decoding compact structs with a bool field
-        row(m, "thrift binary encode (new buffer: `encode_binary()` / fresh `Vec`)", "Apache",
+            None,
+        ); // Pilota 0.13.1 panics decoding compact structs with a bool field
+        row(
+            m,
+            "thrift binary encode (new buffer: `encode_binary()` / fresh `Vec`)",
+            "Apache",
             per_call(|| k.encode_binary()),
-            per_call(|| { let mut v = Vec::new(); apache_io::encode_binary(&a, &mut v); v }),
-            None);
-        row(m, "thrift compact encode (new buffer: `encode_compact()` / fresh `Vec`)", "Apache",
+            per_call(|| {
+                let mut v = Vec::new();
+                apache_io::encode_binary(&a, &mut v);
+                v
+            }),
+            None,
+        );
+        row(
+            m,
+            "thrift compact encode (new buffer: `encode_compact()` / fresh `Vec`)",
+            "Apache",
             per_call(|| k.encode_compact()),
-            per_call(|| { let mut v = Vec::new(); apache_io::encode_compact(&a, &mut v); v }),
-            None);
+            per_call(|| {
+                let mut v = Vec::new();
+                apache_io::encode_compact(&a, &mut v);
+                v
+            }),
+            None,
+        );
         let mut kbuf = BytesMut::with_capacity(4096);
         let mut abuf: Vec<u8> = Vec::with_capacity(4096);
-        row(m, "thrift binary encode (reused buffer)", "Apache",
-            per_call(|| { kbuf.clear(); k.encode_to::<Binary>(&mut kbuf); }),
-            per_call(|| { abuf.clear(); apache_io::encode_binary(&a, &mut abuf); }),
-            Some(per_call(|| { plbuf.clear(); pilota_io::encode_binary(&pl, &mut plbuf); })));
-        row(m, "thrift compact encode (reused buffer)", "Apache",
-            per_call(|| { kbuf.clear(); k.encode_to::<Compact>(&mut kbuf); }),
-            per_call(|| { abuf.clear(); apache_io::encode_compact(&a, &mut abuf); }),
-            Some(per_call(|| { plbuf.clear(); pilota_io::encode_compact(&pl, &mut plbuf); })));
+        row(
+            m,
+            "thrift binary encode (reused buffer)",
+            "Apache",
+            per_call(|| {
+                kbuf.clear();
+                k.encode_to::<Binary>(&mut kbuf);
+            }),
+            per_call(|| {
+                abuf.clear();
+                apache_io::encode_binary(&a, &mut abuf);
+            }),
+            Some(per_call(|| {
+                plbuf.clear();
+                pilota_io::encode_binary(&pl, &mut plbuf);
+            })),
+        );
+        row(
+            m,
+            "thrift compact encode (reused buffer)",
+            "Apache",
+            per_call(|| {
+                kbuf.clear();
+                k.encode_to::<Compact>(&mut kbuf);
+            }),
+            per_call(|| {
+                abuf.clear();
+                apache_io::encode_compact(&a, &mut abuf);
+            }),
+            Some(per_call(|| {
+                plbuf.clear();
+                pilota_io::encode_compact(&pl, &mut plbuf);
+            })),
+        );
     }};
 }
 
 fn main() {
     kit_codec_bench::check::all();
-    println!("Heap allocations per call (alloc + realloc) and bytes requested, mean of {N} calls.\n");
+    println!(
+        "Heap allocations per call (alloc + realloc) and bytes requested, mean of {N} calls.\n"
+    );
     println!("| message | op | kit allocs | kit bytes | peer | peer allocs | peer bytes | Pilota allocs | Pilota bytes |");
     println!("|---|---|---:|---:|---|---:|---:|---:|---:|");
     rows!(small, Small);
