@@ -63,4 +63,5 @@ fn main() {
     println!("cargo:rerun-if-changed=idl/bench.thrift");
     println!("cargo:rerun-if-changed=idl/bench.proto");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-env-changed=THRIFT");
 }
