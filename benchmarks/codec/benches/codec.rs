@@ -1,0 +1,228 @@
+//! kit vs prost (Protobuf) and vs the Apache `thrift` crate and Pilota (Thrift binary + compact), on the
+//! three messages of `idl/`. Each group holds kit and the peer on the same logical value; the
+//! startup checks (`kit_codec_bench::check::all`) prove that before anything is measured.
+//!
+//! `CARGO_TARGET_DIR=/work/target-bench cargo bench --bench codec -- --warm-up-time 1 --measurement-time 3`
+//! (or `run.sh`, which also prints the table).
+//!
+//! What is measured:
+//! - Protobuf encode: kit `encode_to_bytes()` vs prost `encode_to_vec()` (both size the buffer
+//!   exactly, then write). Decode: both `decode(Bytes)` from the same `Bytes` (prost generated with
+//!   `bytes(["."])`, so its `bytes` field is zero-copy like kit's; strings are `String`).
+//!   `protobuf-encode_reuse`: both into a reused, cleared buffer (kit `encode(&mut BytesMut)`,
+//!   prost `encode(&mut Vec<u8>)`), which takes allocation out of the encode comparison.
+//! - Thrift encode into a reused buffer (cleared each time, so no allocation on either side):
+//!   kit `encode_to::<Binary/Compact>(&mut BytesMut)` vs Apache `write_to_out_protocol` on a
+//!   `TBinaryOutputProtocol`/`TCompactOutputProtocol` over a `Vec<u8>`. Decode: kit
+//!   `decode_binary/decode_compact(Bytes)` vs Apache `read_from_in_protocol` over a `&[u8]`.
+//! - Pilota (a second Thrift peer, in the same groups as `pilota`): `Message::encode` on
+//!   `TBinaryProtocol`/`TCompactOutputProtocol` over a reused `&mut BytesMut`, `Message::decode` on
+//!   `TBinaryProtocol` over `&mut Bytes` (zero-copy on). Not its compact decode: Pilota 0.13.1
+//!   panics decoding compact structs that have a bool field, and all three messages have one.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, pilota_v, prost_v};
+use kit_codec_bench::{apache_io, pilota_io};
+use kit_runtime::bytes::{Bytes, BytesMut};
+use kit_runtime::thrift::{Binary, Compact, ThriftStruct};
+use std::hint::black_box;
+use std::time::Duration;
+
+macro_rules! protobuf_benches {
+    ($c:expr, $name:ident, $ty:ident) => {{
+        type K = kit_codec_bench::kit_proto::bench::$ty;
+        type P = kit_codec_bench::prost_gen::$ty;
+        let k: K = kit_proto_v::$name();
+        let p: P = prost_v::$name();
+        let wire: Bytes = kit_runtime::protobuf::Message::encode_to_bytes(&k);
+
+        let mut g = $c.benchmark_group(concat!("protobuf-encode-", stringify!($name)));
+        g.bench_function("kit", |b| {
+            b.iter(|| kit_runtime::protobuf::Message::encode_to_bytes(black_box(&k)))
+        });
+        g.bench_function("peer", |b| {
+            b.iter(|| prost::Message::encode_to_vec(black_box(&p)))
+        });
+        g.finish();
+
+        // The same into a reused, cleared buffer: no allocation on either side.
+        let mut g = $c.benchmark_group(concat!("protobuf-encode_reuse-", stringify!($name)));
+        let mut kbuf = BytesMut::new();
+        g.bench_function("kit", |b| {
+            b.iter(|| {
+                kbuf.clear();
+                kit_runtime::protobuf::Message::encode(black_box(&k), &mut kbuf);
+                black_box(kbuf.len())
+            })
+        });
+        let mut pbuf: Vec<u8> = Vec::new();
+        g.bench_function("peer", |b| {
+            b.iter(|| {
+                pbuf.clear();
+                prost::Message::encode(black_box(&p), &mut pbuf).unwrap();
+                black_box(pbuf.len())
+            })
+        });
+        g.finish();
+
+        let mut g = $c.benchmark_group(concat!("protobuf-decode-", stringify!($name)));
+        g.bench_function("kit", |b| {
+            b.iter(|| {
+                <K as kit_runtime::protobuf::Message>::decode(black_box(wire.clone())).unwrap()
+            })
+        });
+        g.bench_function("peer", |b| {
+            b.iter(|| <P as prost::Message>::decode(black_box(wire.clone())).unwrap())
+        });
+        g.finish();
+    }};
+}
+
+macro_rules! thrift_benches {
+    ($c:expr, $name:ident, $ty:ident, $proto:ident, $label:literal, $kit_decode:ident, $apache_encode:ident, $apache_decode:ident, $pilota_decodes:expr) => {{
+        type K = kit_codec_bench::kit_thrift::bench::$ty;
+        type A = kit_codec_bench::apache::$ty;
+        type PL = kit_codec_bench::pilota_gen::$ty;
+        let pl: PL = pilota_v::$name();
+        let k: K = kit_thrift_v::$name();
+        let a: A = apache_v::$name();
+        let wire: Bytes = k.encode::<$proto>();
+
+        let mut g = $c.benchmark_group(concat!("thrift-", $label, "-encode-", stringify!($name)));
+        let mut kbuf = BytesMut::new();
+        g.bench_function("kit", |b| {
+            b.iter(|| {
+                kbuf.clear();
+                black_box(&k).encode_to::<$proto>(&mut kbuf);
+                black_box(kbuf.len())
+            })
+        });
+        let mut abuf: Vec<u8> = Vec::new();
+        g.bench_function("peer", |b| {
+            b.iter(|| {
+                abuf.clear();
+                apache_io::$apache_encode(black_box(&a), &mut abuf);
+                black_box(abuf.len())
+            })
+        });
+        let mut plbuf = BytesMut::new();
+        g.bench_function("pilota", |b| {
+            b.iter(|| {
+                plbuf.clear();
+                pilota_io::$apache_encode(black_box(&pl), &mut plbuf);
+                black_box(plbuf.len())
+            })
+        });
+        g.finish();
+
+        let mut g = $c.benchmark_group(concat!("thrift-", $label, "-decode-", stringify!($name)));
+        g.bench_function("kit", |b| {
+            b.iter(|| K::$kit_decode(black_box(wire.clone())).unwrap())
+        });
+        g.bench_function("peer", |b| {
+            b.iter(|| apache_io::$apache_decode::<A>(black_box(&wire[..])))
+        });
+        if $pilota_decodes {
+            g.bench_function("pilota", |b| {
+                b.iter(|| pilota_io::$apache_decode::<PL>(black_box(wire.clone())))
+            });
+        }
+        g.finish();
+    }};
+}
+
+fn protobuf(c: &mut Criterion) {
+    protobuf_benches!(c, small, Small);
+    protobuf_benches!(c, text, Text);
+    protobuf_benches!(c, order, Order);
+}
+
+fn thrift(c: &mut Criterion) {
+    thrift_benches!(
+        c,
+        small,
+        Small,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        text,
+        Text,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        order,
+        Order,
+        Binary,
+        "binary",
+        decode_binary,
+        encode_binary,
+        decode_binary,
+        true
+    );
+    thrift_benches!(
+        c,
+        small,
+        Small,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
+    thrift_benches!(
+        c,
+        text,
+        Text,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
+    thrift_benches!(
+        c,
+        order,
+        Order,
+        Compact,
+        "compact",
+        decode_compact,
+        encode_compact,
+        decode_compact,
+        false
+    );
+}
+
+fn checks(_: &mut Criterion) {
+    // Before measuring anything: same logical values, each side reads the other's bytes, and
+    // identical bytes wherever map order does not enter.
+    kit_codec_bench::check::all();
+}
+
+fn config() -> Criterion {
+    // Short by default: the machine is shared. Command-line flags override these.
+    Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+}
+
+criterion_group! {
+    name = benches;
+    config = config();
+    targets = checks, protobuf, thrift
+}
+criterion_main!(benches);
