@@ -620,7 +620,7 @@ impl Lowerer<'_, '_> {
                     self.diags.push(
                         Diagnostic::error(id_span, format!("duplicate field id {id} in {what}"))
                             .with_label("this id is already used")
-                            .with_secondary(*first, "first used here"),
+                            .with_secondary(*first, "first defined here"),
                     );
                 } else {
                     by_id.insert(id, id_span);
