@@ -308,3 +308,23 @@ fn senum_is_a_deprecated_string_alias() {
     ));
     assert_eq!(c.diagnostics.warning_count(), 1);
 }
+
+#[test]
+fn unused_include_is_a_warning() {
+    let c = build(&[
+        (
+            "u.thrift",
+            "include \"a.thrift\"\ninclude \"b.thrift\"\nstruct S { 1: a.A x }\n",
+        ),
+        ("a.thrift", "struct A {}\n"),
+        ("b.thrift", "struct B {}\n"),
+    ]);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    let w: Vec<_> = c
+        .diagnostics
+        .items
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(w, ["`b` is included but never used"]);
+}
