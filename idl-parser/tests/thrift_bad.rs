@@ -66,7 +66,7 @@ fn pilota_duplicate_field_id_is_rejected() {
             .find(|d| d.is_error())
             .expect("error");
         assert_eq!(d.secondary.len(), 1, "secondary label at the first use");
-        assert_eq!(d.secondary[0].message, "first used here");
+        assert_eq!(d.secondary[0].message, "first defined here");
     }
     assert_eq!(n, 1);
 }

@@ -79,3 +79,30 @@ fn pilota_kitex_volo_follow_apache_verdicts() {
     assert_eq!((accepted, rejected, dialect), (36 + 23 + 14, 2, 10));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `thrift-bad/.../keyword-samples`: identifiers named `return`. Apache's parser accepts them
+/// (only its PHP generator objects), so the front end accepts them too; escaping Rust
+/// keywords (`r#return`) is the code generator's job.
+#[test]
+fn keyword_samples_parse() {
+    let root = corpus().join("thrift-bad/apache-thrift/compiler/cpp/test/keyword-samples");
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for e in WalkDir::new(&root).sort_by_file_name() {
+        let e = e.expect("walk");
+        if e.path().extension().and_then(|x| x.to_str()) != Some("thrift") {
+            continue;
+        }
+        n += 1;
+        let c = kit_idl::compile(
+            &[e.path().to_path_buf()],
+            &kit_idl::Options::default(),
+            &kit_idl::OsLoader,
+        );
+        if c.has_errors() {
+            failures.push(c.render_diagnostics(false));
+        }
+    }
+    assert_eq!(n, 14);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -284,3 +284,47 @@ service async { void oneway_fn(1: i32 throws) }
     )]);
     assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
 }
+
+#[test]
+fn byte_order_mark_comments_and_separators() {
+    let c = build(&[(
+        "b.thrift",
+        "\u{FEFF}# hash comment\n// line comment\n/* block */ namespace rs x; /**/\nstruct S { 1: i32 a; 2: i32 b, } ;\nconst list<i32> L = [1; 2, 3];\nconst map<string,i32> M = {'a': 1; \"b\": 2,}\n",
+    )]);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    assert_eq!(c.ir.files[0].package.as_deref(), Some("x"));
+}
+
+#[test]
+fn senum_is_a_deprecated_string_alias() {
+    let c = build(&[(
+        "s.thrift",
+        "senum Colour { \"red\", \"green\" }\nstruct S { 1: Colour c }\n",
+    )]);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    assert!(matches!(
+        def(&c, "s.Colour").kind,
+        DefKind::Alias(Type::String)
+    ));
+    assert_eq!(c.diagnostics.warning_count(), 1);
+}
+
+#[test]
+fn unused_include_is_a_warning() {
+    let c = build(&[
+        (
+            "u.thrift",
+            "include \"a.thrift\"\ninclude \"b.thrift\"\nstruct S { 1: a.A x }\n",
+        ),
+        ("a.thrift", "struct A {}\n"),
+        ("b.thrift", "struct B {}\n"),
+    ]);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    let w: Vec<_> = c
+        .diagnostics
+        .items
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(w, ["`b` is included but never used"]);
+}

@@ -43,3 +43,49 @@ fn corpus_timing() {
         t / (files.len() * rounds) as u32
     );
 }
+
+/// One large generated file: parse + lowering throughput.
+#[test]
+#[ignore]
+fn large_file_timing() {
+    let mut text = String::from("namespace rs big\n");
+    for i in 0..5000 {
+        text.push_str(&format!(
+            "/** Struct {i}. */\nstruct S{i} {{\n  1: required i32 a = {i},\n  2: optional string b = \"x{i}\",\n  3: list<map<string, i64>> c,\n  4: S{j} next,\n  5: E e = E.B,\n}}\n",
+            j = (i + 1) % 5000
+        ));
+    }
+    text.push_str("enum E { A, B, C }\nservice Svc {\n");
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "  S{i} call{i}(1: S{i} req, 2: i32 n) throws (1: X x),\n"
+        ));
+    }
+    text.push_str("}\nexception X { 1: string msg }\n");
+    let loader = kit_idl::MemLoader::new().add("/big/big.thrift", text.clone());
+    // Best of 5: the machine may be busy.
+    let mut best = None;
+    let mut c = None;
+    for _ in 0..5 {
+        let start = Instant::now();
+        let r = kit_idl::compile(
+            &["/big/big.thrift".into()],
+            &kit_idl::Options::default(),
+            &loader,
+        );
+        let t = start.elapsed();
+        best = Some(best.map_or(t, |b: std::time::Duration| b.min(t)));
+        c = Some(r);
+    }
+    let (Some(t), Some(c)) = (best, c) else {
+        return;
+    };
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    println!(
+        "{:.2} MB, {} defs: {:?} ({:.1} MB/s)",
+        text.len() as f64 / 1e6,
+        c.ir.defs.len(),
+        t,
+        text.len() as f64 / 1e6 / t.as_secs_f64()
+    );
+}

@@ -43,6 +43,8 @@ struct Lowerer<'a, 'b> {
     files: &'a [LoadedFile<'b, ast::Ast>],
     ir: &'a mut ir::Ir,
     diags: &'a mut Diagnostics,
+    /// Number of definitions in the IR before this lowering started.
+    base: usize,
     scopes: Vec<Scope>,
     class: Vec<Class>,
     /// Per file, the DefId of each `ast.defs` entry.
@@ -68,22 +70,26 @@ pub(crate) fn lower(
     ir: &mut ir::Ir,
     diags: &mut Diagnostics,
 ) {
+    // Per-definition tables are indexed by `DefId`; definitions already in the IR (another
+    // language lowered first) get inert entries.
+    let base = ir.defs.len();
     let mut l = Lowerer {
         files,
         ir,
         diags,
+        base,
         scopes: Vec::with_capacity(files.len()),
-        class: Vec::new(),
+        class: vec![Class::Const; base],
         def_ids: Vec::with_capacity(files.len()),
-        alias: Vec::new(),
+        alias: vec![None; base],
         alias_true: Vec::new(),
-        fields: Vec::new(),
-        enum_values: Vec::new(),
+        fields: vec![Vec::new(); base],
+        enum_values: vec![Vec::new(); base],
         enum_by_name: HashMap::new(),
         enum_has_value: HashSet::new(),
         field_by_name: HashMap::new(),
-        consts: Vec::new(),
-        const_done: Vec::new(),
+        consts: vec![None; base],
+        const_done: vec![true; base],
     };
     l.declare();
     l.check_include_clashes();
@@ -620,7 +626,7 @@ impl Lowerer<'_, '_> {
                     self.diags.push(
                         Diagnostic::error(id_span, format!("duplicate field id {id} in {what}"))
                             .with_label("this id is already used")
-                            .with_secondary(*first, "first used here"),
+                            .with_secondary(*first, "first defined here"),
                     );
                 } else {
                     by_id.insert(id, id_span);
@@ -1410,7 +1416,7 @@ impl Lowerer<'_, '_> {
     }
 
     fn finish(&mut self, mut services: HashMap<DefId, ir::Service>) {
-        for i in 0..self.ir.defs.len() {
+        for i in self.base..self.ir.defs.len() {
             let kind = match self.class[i] {
                 Class::Struct(kind) => DefKind::Struct(ir::Struct {
                     kind,
