@@ -322,8 +322,9 @@ impl Driver<'_> {
                     }
                 }
                 None => {
-                    let mut d = Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
-                        .with_label("imported here");
+                    let mut d =
+                        Diagnostic::error(req.span, format!("file not found: `{}`", req.path))
+                            .with_label("imported here");
                     let searched = self.search_dirs(id, lang);
                     if !searched.is_empty() {
                         d = d.with_note(format!("searched: {}", searched.join(", ")));
@@ -509,7 +510,9 @@ impl Driver<'_> {
                                     format!("include cycle: {}", chain.join(" -> ")),
                                 )
                                 .with_label("this include closes the cycle")
-                                .with_note("files may not include themselves, directly or through others"),
+                                .with_note(
+                                    "files may not include themselves, directly or through others",
+                                ),
                             );
                         }
                         Mark::Done => {}

@@ -349,9 +349,15 @@ pub enum ConstValue {
     List(Vec<ConstValue>),
     Map(Vec<(ConstValue, ConstValue)>),
     /// A value of enum `def`.
-    Enum { def: DefId, value: i32 },
+    Enum {
+        def: DefId,
+        value: i32,
+    },
     /// A struct-valued constant: `(field id, value)` in source order.
-    Struct { def: DefId, fields: Vec<(i32, ConstValue)> },
+    Struct {
+        def: DefId,
+        fields: Vec<(i32, ConstValue)>,
+    },
 }
 
 #[derive(Clone, Debug, Serialize)]

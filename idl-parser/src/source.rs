@@ -132,13 +132,12 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceMap {
             .files
             .get(id.0 as usize)
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
-        let start = *f
-            .line_starts
-            .get(line_index)
-            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+        let start = *f.line_starts.get(line_index).ok_or(
+            codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
                 max: f.line_starts.len() - 1,
-            })?;
+            },
+        )?;
         let end = f
             .line_starts
             .get(line_index + 1)
