@@ -19,6 +19,7 @@ pub(crate) fn parse(file: FileId, src: &str, diags: &mut Diagnostics) -> Option<
         Ok(mut pairs) => pairs.next()?,
         Err(e) => {
             diags.push(syntax_error(file, src, &e));
+            recover(file, src, error_pos(src, &e), diags);
             return None;
         }
     };
@@ -683,12 +684,106 @@ fn is_keyword(r: Rule) -> bool {
 }
 
 /// One readable diagnostic for a pest failure.
-fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
-    let pos = match e.location {
+/// Most syntax errors reported for one file.
+const MAX_SYNTAX_ERRORS: usize = 20;
+
+fn error_pos(src: &str, e: &pest::error::Error<Rule>) -> usize {
+    match e.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     }
-    .min(src.len());
+    .min(src.len())
+}
+
+/// Finds further syntax errors after the first: blanks the top-level definition around the
+/// last error (keeping every offset and newline, so positions stay true) and parses again, as
+/// long as each new error lies past the previous one.
+fn recover(file: FileId, src: &str, mut last: usize, diags: &mut Diagnostics) {
+    let mut text = src.as_bytes().to_vec();
+    for _ in 1..MAX_SYNTAX_ERRORS {
+        let Some((start, end)) = definition_around(&text, last) else {
+            return;
+        };
+        for b in &mut text[start..end] {
+            if *b != b'\n' {
+                *b = b' ';
+            }
+        }
+        // Only ASCII bytes bound the blanked range and all inside became spaces: still UTF-8.
+        let Ok(t) = std::str::from_utf8(&text) else {
+            return;
+        };
+        let e = match ThriftParser::parse(Rule::document, t) {
+            Ok(_) => return,
+            Err(e) => e,
+        };
+        let pos = error_pos(t, &e);
+        if pos <= last || pos >= t.len() {
+            return;
+        }
+        diags.push(syntax_error(file, t, &e));
+        last = pos;
+    }
+}
+
+/// The top-level definition holding byte `pos`: from the start of the line where it began
+/// (the last line starting at nesting depth 0 with a word) to the end of its outermost
+/// `{...}`, or to the end of its line when it has no body.
+fn definition_around(b: &[u8], pos: usize) -> Option<(usize, usize)> {
+    if pos >= b.len() {
+        return None;
+    }
+    let src = std::str::from_utf8(b).ok()?;
+    let mut depth = 0i64;
+    let mut start = 0;
+    let mut end = None;
+    let mut at_line_start = true;
+    let mut line_start = 0;
+    crate::scan::scan(src, true, |piece| {
+        let (i, c) = match piece {
+            crate::scan::Piece::Code(i, c) => (i, c),
+            crate::scan::Piece::Comment { .. } => return true,
+        };
+        if i < pos {
+            match c {
+                b'\n' => {
+                    at_line_start = true;
+                    line_start = i + 1;
+                }
+                b'{' | b'(' | b'[' => depth += 1,
+                b'}' | b')' | b']' => depth -= 1,
+                c if at_line_start && depth <= 0 && c.is_ascii_alphabetic() => start = line_start,
+                _ => {}
+            }
+            if !c.is_ascii_whitespace() {
+                at_line_start = false;
+            }
+            return true;
+        }
+        // At or past the error: close what is open, then stop at the end of the line.
+        match c {
+            b'{' | b'(' | b'[' => depth += 1,
+            b'}' | b')' | b']' => {
+                depth -= 1;
+                if depth <= 0 {
+                    end = Some(i + 1);
+                    return false;
+                }
+            }
+            b'\n' if depth <= 0 => {
+                end = Some(i);
+                return false;
+            }
+            _ => {}
+        }
+        true
+    });
+    let end = end.unwrap_or(b.len()).max(pos + 1).min(b.len());
+    Some((start.min(pos), end))
+}
+
+fn syntax_error(file: FileId, src: &str, e: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = error_pos(src, e);
     let (found, len) = found_at(src, pos);
     let mut expected: Vec<&'static str> = Vec::new();
     if let pest::error::ErrorVariant::ParsingError { positives, .. } = &e.variant {
