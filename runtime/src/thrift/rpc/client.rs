@@ -1,5 +1,6 @@
-//! The client: [`Channel`] (a pooled connection to one endpoint, a `tower::Service`) and
-//! [`ClientCore`] (what generated clients wrap: protocol, seq ids, headers).
+//! The client: [`Channel`] (calls to one endpoint over pooled or multiplexed connections, a
+//! `tower::Service`) and [`ClientCore`] (what generated clients wrap: protocol, seq ids,
+//! headers).
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -7,13 +8,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::TcpStream;
 use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
+use super::mux::MuxConn;
+use super::net::{self, ReadHalf, WriteHalf};
 use super::{
-    decode_reply, encode_frame, encode_message, read_ident, BoxError, BoxFuture, Error,
+    decode_reply, encode_frame, encode_message, read_ident, BoxError, BoxFuture, Error, Frame,
     FrameReader, Headers, ProtocolKind, Request, Response, TransportKind, DEFAULT_MAX_FRAME_SIZE,
 };
 use crate::thrift::{ApplicationException, ApplicationExceptionKind, MessageType, ThriftStruct};
@@ -26,6 +27,9 @@ pub struct ChannelBuilder {
     max_frame_size: usize,
     pool_size: usize,
     connect_timeout: Option<Duration>,
+    multiplex: Option<bool>,
+    max_in_flight: usize,
+    connections: usize,
 }
 
 impl ChannelBuilder {
@@ -39,7 +43,8 @@ impl ChannelBuilder {
         self.max_frame_size = n;
         self
     }
-    /// Idle connections kept for reuse (default 8; 0 = a connection per call).
+    /// Idle connections kept for reuse when not multiplexing (default 8; 0 = a connection
+    /// per call).
     pub fn pool_size(mut self, n: usize) -> Self {
         self.pool_size = n;
         self
@@ -49,41 +54,106 @@ impl ChannelBuilder {
         self.connect_timeout = t;
         self
     }
-    /// The channel (connects lazily, on the first call).
+    /// Multiplex calls: many in flight at once on each connection, replies matched by the
+    /// header seq id. Only the header transports carry a seq id the client can assign per
+    /// connection, so this is on by default for [`TransportKind::Header`] and
+    /// [`TransportKind::THeader`] and ignored for framed and buffered (whose calls each hold
+    /// a pooled connection until their reply). `false` turns it off; the peer must answer
+    /// every call of a header transport with the request's header seq id (kit, Kitex, Volo
+    /// and Apache's THeader servers do), in any order.
+    pub fn multiplex(mut self, on: bool) -> Self {
+        self.multiplex = Some(on);
+        self
+    }
+    /// Calls in flight at once on one multiplexed connection (default 1024); more wait.
+    pub fn max_in_flight_per_connection(mut self, n: usize) -> Self {
+        self.max_in_flight = n.max(1);
+        self
+    }
+    /// Multiplexed connections opened to the endpoint (default 1); a new one opens only when
+    /// every open one is at its in-flight limit.
+    pub fn connections(mut self, n: usize) -> Self {
+        self.connections = n.max(1);
+        self
+    }
+    /// The channel (connects lazily, on the first call or `poll_ready`).
     pub fn build(self) -> Channel {
+        let multiplex = matches!(
+            self.transport,
+            TransportKind::Header | TransportKind::THeader
+        ) && self.multiplex != Some(false);
         Channel {
             inner: Arc::new(Inner {
+                multiplex,
                 cfg: self,
                 pool: Mutex::new(Vec::new()),
+                muxes: Mutex::new(Vec::new()),
+                connecting: tokio::sync::Mutex::new(()),
             }),
+            warming: None,
         }
     }
 }
 
-/// Calls to one endpoint over a bounded pool of connections, each used by one call at a time.
-/// A connection that fails, or whose call is dropped (e.g. by a timeout layer), is discarded.
+/// Calls to one endpoint.
 ///
-/// Per-call timeouts, concurrency limits and retries are `tower` layers around it:
-/// `ServiceBuilder::new().timeout(d).service(channel)`.
-#[derive(Debug, Clone)]
+/// * Framed and buffered transports: a bounded pool of connections, each used by one call at
+///   a time. A connection that fails, or whose call is dropped (e.g. by a timeout layer), is
+///   discarded.
+/// * Header transports (TTHeader, THeader): multiplexed connections (see
+///   [`ChannelBuilder::multiplex`]): calls share a connection, replies are matched by seq id,
+///   a broken connection fails all its pending calls and is replaced on the next call.
+///
+/// `poll_ready` makes sure a connection can be had (connecting if there is none), so a
+/// [`crate::balance::Balance`] in front of several channels skips endpoints that refuse
+/// connections. Per-call timeouts, concurrency limits and retries are `tower` layers around
+/// it: `ServiceBuilder::new().timeout(d).service(channel)`.
 pub struct Channel {
     inner: Arc<Inner>,
+    /// `poll_ready`'s connection attempt (`Sync` so the channel stays `Sync`).
+    warming: Option<Warming>,
+}
+
+type Warming =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), Error>> + Send + Sync>>;
+
+impl Clone for Channel {
+    fn clone(&self) -> Self {
+        Channel {
+            inner: self.inner.clone(),
+            warming: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Channel")
+            .field("addr", &self.inner.cfg.addr)
+            .field("transport", &self.inner.cfg.transport)
+            .field("multiplex", &self.inner.multiplex)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
 struct Inner {
     cfg: ChannelBuilder,
+    multiplex: bool,
     pool: Mutex<Vec<Conn>>,
+    muxes: Mutex<Vec<Arc<MuxConn>>>,
+    /// Serialises opening multiplexed connections (no connection storms).
+    connecting: tokio::sync::Mutex<()>,
 }
 
 #[derive(Debug)]
 struct Conn {
-    reader: FrameReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: FrameReader<ReadHalf>,
+    writer: WriteHalf,
 }
 
 impl Channel {
-    /// A builder for `addr` (`host:port`).
+    /// A builder for `addr`: `host:port`, or `unix:/path` for a Unix-domain socket.
     pub fn builder(addr: impl Into<String>) -> ChannelBuilder {
         ChannelBuilder {
             addr: addr.into(),
@@ -91,12 +161,25 @@ impl Channel {
             max_frame_size: DEFAULT_MAX_FRAME_SIZE,
             pool_size: 8,
             connect_timeout: Some(Duration::from_secs(5)),
+            multiplex: None,
+            max_in_flight: 1024,
+            connections: 1,
         }
     }
 
     /// A channel with default settings.
     pub fn new(addr: impl Into<String>, transport: TransportKind) -> Channel {
         Self::builder(addr).transport(transport).build()
+    }
+
+    /// The endpoint's address.
+    pub fn addr(&self) -> &str {
+        &self.inner.cfg.addr
+    }
+
+    /// `true` when calls are multiplexed (see [`ChannelBuilder::multiplex`]).
+    pub fn is_multiplexed(&self) -> bool {
+        self.inner.multiplex
     }
 }
 
@@ -115,23 +198,94 @@ impl Inner {
         }
     }
 
-    async fn connect(&self) -> Result<Conn, Error> {
-        let c = TcpStream::connect(&self.cfg.addr);
-        let stream = match self.cfg.connect_timeout {
+    async fn open(&self) -> Result<(ReadHalf, WriteHalf), Error> {
+        let c = net::connect(&self.cfg.addr);
+        Ok(match self.cfg.connect_timeout {
             Some(t) => tokio::time::timeout(t, c)
                 .await
                 .map_err(|_| Error::Timeout)??,
             None => c.await?,
-        };
-        let _ = stream.set_nodelay(true);
-        let (rd, wr) = stream.into_split();
+        })
+    }
+
+    async fn connect(&self) -> Result<Conn, Error> {
+        let (rd, wr) = self.open().await?;
         Ok(Conn {
             reader: FrameReader::new(rd, Some(self.cfg.transport), self.cfg.max_frame_size),
             writer: wr,
         })
     }
 
+    /// A live multiplexed connection with room, if one is open (or if no other may open).
+    fn pick_mux(&self) -> Option<Arc<MuxConn>> {
+        let mut conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
+        conns.retain(|c| !c.is_broken());
+        let best = conns.iter().max_by_key(|c| c.available())?;
+        if best.available() == 0 && conns.len() < self.cfg.connections {
+            return None;
+        }
+        Some(best.clone())
+    }
+
+    async fn mux(&self) -> Result<Arc<MuxConn>, Error> {
+        if let Some(c) = self.pick_mux() {
+            return Ok(c);
+        }
+        let _one = self.connecting.lock().await;
+        if let Some(c) = self.pick_mux() {
+            return Ok(c);
+        }
+        let (rd, wr) = self.open().await?;
+        let c = Arc::new(MuxConn::start(
+            rd,
+            wr,
+            self.cfg.transport,
+            self.cfg.max_frame_size,
+            self.cfg.max_in_flight,
+        ));
+        self.muxes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(c.clone());
+        Ok(c)
+    }
+
+    /// Makes sure a connection can be had: opens one if none is open.
+    async fn warm(&self) -> Result<(), Error> {
+        if self.multiplex {
+            return self.mux().await.map(drop);
+        }
+        let conn = self.connect().await?;
+        self.put(conn);
+        Ok(())
+    }
+
+    fn has_connection(&self) -> bool {
+        if self.multiplex {
+            let conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
+            conns.iter().any(|c| !c.is_broken())
+        } else {
+            self.cfg.pool_size == 0
+                || !self
+                    .pool
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .is_empty()
+        }
+    }
+
+    async fn call_mux(&self, req: Request) -> Result<Option<Response>, Error> {
+        let conn = self.mux().await?;
+        match conn.call(&req).await? {
+            None => Ok(None),
+            Some((seq, f)) => reply(seq, f).map(Some),
+        }
+    }
+
     async fn call(&self, req: Request) -> Result<Option<Response>, Error> {
+        if self.multiplex {
+            return self.call_mux(req).await;
+        }
         let frame = encode_frame(
             self.cfg.transport,
             req.protocol,
@@ -165,20 +319,27 @@ impl Inner {
                 Ok(None) => return Err(Error::Closed),
                 Err(e) => return Err(e),
             };
-            let ident = read_ident(f.protocol, f.body.clone())?;
-            if ident.seq_id != req.seq_id {
-                return Err(Error::Application(ApplicationException::new(
-                    ApplicationExceptionKind::BAD_SEQUENCE_ID,
-                    format!("reply seq id {} for call {}", ident.seq_id, req.seq_id),
-                )));
-            }
+            let r = reply(req.seq_id, f)?;
             self.put(conn);
-            return Ok(Some(Response {
-                body: f.body,
-                headers: f.headers,
-            }));
+            return Ok(Some(r));
         }
     }
+}
+
+/// Checks that `f` answers the call sent with message seq id `seq` and makes it a
+/// [`Response`].
+fn reply(seq: i32, f: Frame) -> Result<Response, Error> {
+    let ident = read_ident(f.protocol, f.body.clone())?;
+    if ident.seq_id != seq {
+        return Err(Error::Application(ApplicationException::new(
+            ApplicationExceptionKind::BAD_SEQUENCE_ID,
+            format!("reply seq id {} for call {seq}", ident.seq_id),
+        )));
+    }
+    Ok(Response {
+        body: f.body,
+        headers: f.headers,
+    })
 }
 
 impl Service<Request> for Channel {
@@ -186,8 +347,20 @@ impl Service<Request> for Channel {
     type Error = Error;
     type Future = BoxFuture<Result<Option<Response>, Error>>;
 
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        if self.warming.is_none() {
+            if self.inner.has_connection() {
+                return Poll::Ready(Ok(()));
+            }
+            let inner = self.inner.clone();
+            self.warming = Some(Box::pin(async move { inner.warm().await }));
+        }
+        let Some(w) = self.warming.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let r = std::task::ready!(w.as_mut().poll(cx));
+        self.warming = None;
+        Poll::Ready(r)
     }
 
     fn call(&mut self, req: Request) -> Self::Future {

@@ -33,10 +33,13 @@ use crate::ByteStr;
 
 mod client;
 mod frame;
+mod mux;
+mod net;
 mod server;
 
 pub use client::{CallService, Channel, ChannelBuilder, ClientCore};
 pub use frame::{encode_frame, Frame, FrameReader};
+pub use net::{Listener, PeerAddr, UNIX_PREFIX};
 pub use server::{request_headers, Server, ServerHandle};
 
 /// Re-exported for generated code and users: `tower::Service`, layers, `ServiceExt`.

@@ -2,7 +2,6 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -11,12 +10,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 use tower::{Service, ServiceExt};
 use tracing::Instrument;
 
+use super::net::{Listener, PeerAddr, ReadHalf, WriteHalf};
 use super::{
     encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, TraceParent,
     DEFAULT_MAX_FRAME_SIZE,
@@ -84,14 +83,16 @@ impl Server {
         self
     }
 
-    /// Serves `service` on `listener` until [`ServerHandle::shutdown`].
-    pub fn serve<S>(self, listener: TcpListener, service: S) -> ServerHandle
+    /// Serves `service` on `listener` (a `tokio::net::TcpListener`, a
+    /// `tokio::net::UnixListener`, or a [`Listener`]) until [`ServerHandle::shutdown`].
+    pub fn serve<S>(self, listener: impl Into<Listener>, service: S) -> ServerHandle
     where
         S: Service<Request, Response = Option<Response>> + Clone + Send + 'static,
         S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        let local_addr = listener.local_addr().ok();
+        let listener = listener.into();
+        let local_addr = listener.local_addr();
         let (tx, rx) = watch::channel(false);
         let cfg = Arc::new(self);
         let join = tokio::spawn(accept_loop(cfg, listener, service, rx));
@@ -106,15 +107,25 @@ impl Server {
 /// A running server.
 #[derive(Debug)]
 pub struct ServerHandle {
-    local_addr: Option<SocketAddr>,
+    local_addr: Option<PeerAddr>,
     shutdown: watch::Sender<bool>,
     join: tokio::task::JoinHandle<()>,
 }
 
 impl ServerHandle {
-    /// The address it listens on.
-    pub fn local_addr(&self) -> SocketAddr {
-        self.local_addr.expect("listener has a local address")
+    /// The TCP address it listens on.
+    ///
+    /// # Panics
+    /// When serving a Unix-domain socket (use [`ServerHandle::listen_addr`]).
+    pub fn local_addr(&self) -> std::net::SocketAddr {
+        match &self.local_addr {
+            Some(PeerAddr::Tcp(a)) => *a,
+            _ => panic!("not a TCP listener; use ServerHandle::listen_addr"),
+        }
+    }
+    /// The address it listens on, TCP or Unix-domain (`None` if the OS would not say).
+    pub fn listen_addr(&self) -> Option<&PeerAddr> {
+        self.local_addr.as_ref()
     }
     /// Stops accepting and reading new calls, finishes in-flight calls (sending their
     /// replies), closes every connection, and returns when all is done.
@@ -130,7 +141,7 @@ impl ServerHandle {
 
 async fn accept_loop<S>(
     cfg: Arc<Server>,
-    listener: TcpListener,
+    listener: Listener,
     service: S,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -146,10 +157,10 @@ async fn accept_loop<S>(
             _ = stopped(&mut shutdown) => break,
             Some(_) = conns.join_next(), if !conns.is_empty() => {}
             r = listener.accept() => match r {
-                Ok((stream, peer)) => {
+                Ok((rd, wr, peer)) => {
                     let Ok(permit) = slots.clone().try_acquire_owned() else {
                         tracing::warn!(%peer, "thrift server: connection limit reached, closing");
-                        drop(stream);
+                        drop((rd, wr));
                         continue;
                     };
                     let svc = service.clone();
@@ -157,7 +168,7 @@ async fn accept_loop<S>(
                     let rx = conn_shutdown.clone();
                     conns.spawn(async move {
                         let _permit = permit;
-                        connection(cfg, stream, peer, svc, rx).await;
+                        connection(cfg, rd, wr, peer, svc, rx).await;
                     });
                 }
                 Err(e) => {
@@ -174,8 +185,9 @@ async fn accept_loop<S>(
 
 async fn connection<S>(
     cfg: Arc<Server>,
-    stream: TcpStream,
-    peer: SocketAddr,
+    rd: ReadHalf,
+    mut wr: WriteHalf,
+    peer: PeerAddr,
     service: S,
     mut shutdown: watch::Receiver<bool>,
 ) where
@@ -183,8 +195,7 @@ async fn connection<S>(
     S::Error: Into<BoxError>,
     S::Future: Send + 'static,
 {
-    let _ = stream.set_nodelay(true);
-    let (rd, mut wr) = stream.into_split();
+    let peer = Arc::new(peer);
     let mut reader = FrameReader::new(rd, None, cfg.max_frame_size);
     let (tx, mut rx) = mpsc::channel::<Bytes>(cfg.max_in_flight_per_connection);
     let write_timeout = cfg.write_timeout;
@@ -236,9 +247,10 @@ async fn connection<S>(
         };
         let svc = service.clone();
         let tx = tx.clone();
+        let peer = peer.clone();
         handlers.spawn(async move {
             let _permit = permit;
-            let span = server_span(&req, peer);
+            let span = server_span(&req, &peer);
             let (protocol, oneway) = (req.protocol, req.is_oneway());
             let Some(resp) = handle(svc, req).instrument(span).await else {
                 return;
@@ -268,7 +280,7 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     }
 }
 
-fn server_span(req: &Request, peer: SocketAddr) -> tracing::Span {
+fn server_span(req: &Request, peer: &PeerAddr) -> tracing::Span {
     let span = tracing::info_span!(
         "thrift.server",
         rpc.method = %req.method,
