@@ -14,6 +14,7 @@
 //!   [`protobuf::UnknownFields`].
 //! * [`Enum`] — implemented by generated open enums (`struct Color(i32)`).
 //! * [`grpc`] — gRPC client and server over HTTP/2 for generated service stubs.
+//! * [`balance`] — endpoint discovery (static, DNS) and load balancing for both clients.
 //!
 //! Decoding never copies string or binary payloads, checks every length
 //! against the remaining input before slicing or allocating, and bounds
@@ -60,6 +61,7 @@
 
 pub use bytes;
 
+pub mod balance;
 pub mod error;
 pub mod grpc;
 pub mod protobuf;

@@ -78,20 +78,85 @@ impl Default for ClientConfig {
     }
 }
 
-/// A client connection: cheap to clone; clones multiplex calls on one HTTP/2 connection.
-#[derive(Clone)]
+/// A client channel to one endpoint: cheap to clone; clones multiplex calls on one HTTP/2
+/// connection. When that connection dies (peer gone, GOAWAY, keep-alive timeout), the next
+/// call (or `poll_ready`) opens a new one: a dead connection never fails the channel for good.
+/// `poll_ready` connects if there is no live connection, so a [`crate::balance::Balance`] in
+/// front of several channels skips endpoints that refuse connections.
 pub struct Channel {
-    send: h2::client::SendRequest<Bytes>,
+    shared: Arc<Shared>,
+    warming: Option<Warming>,
+}
+
+type Warming = std::pin::Pin<
+    Box<
+        dyn std::future::Future<Output = Result<h2::client::SendRequest<Bytes>, Status>>
+            + Send
+            + Sync,
+    >,
+>;
+
+struct Shared {
+    addr: String,
     authority: Arc<str>,
     cfg: Arc<ClientConfig>,
+    live: std::sync::Mutex<Option<Live>>,
+    /// One connection attempt at a time.
+    connecting: tokio::sync::Mutex<()>,
+}
+
+#[derive(Clone)]
+struct Live {
+    send: h2::client::SendRequest<Bytes>,
+    dead: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Clone for Channel {
+    fn clone(&self) -> Self {
+        Channel {
+            shared: self.shared.clone(),
+            warming: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Channel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Channel")
-            .field("authority", &self.authority)
+            .field("authority", &self.shared.authority)
             .finish_non_exhaustive()
     }
+}
+
+async fn open(addr: &str, cfg: &ClientConfig) -> io::Result<Live> {
+    let sock = tokio::net::TcpStream::connect(addr).await?;
+    let _ = sock.set_nodelay(true);
+    let (send, mut conn) = h2::client::Builder::new()
+        .initial_window_size(1024 * 1024)
+        .initial_connection_window_size(4 * 1024 * 1024)
+        .max_send_buffer_size(1024 * 1024)
+        .handshake::<_, Bytes>(sock)
+        .await
+        .map_err(io::Error::other)?;
+    let ping_dead = Arc::new(tokio::sync::Notify::new());
+    if let (Some((interval, timeout)), Some(pp)) = (cfg.keepalive, conn.ping_pong()) {
+        tokio::spawn(super::server::keepalive(
+            pp,
+            interval,
+            timeout,
+            ping_dead.clone(),
+        ));
+    }
+    let dead = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let d = dead.clone();
+    tokio::spawn(async move {
+        tokio::select! {
+            r = conn => if let Err(e) = r { tracing::debug!("h2 client connection: {e}") },
+            _ = ping_dead.notified() => tracing::debug!("keep-alive ping timed out"),
+        }
+        d.store(true, std::sync::atomic::Ordering::Release);
+    });
+    Ok(Live { send, dead })
 }
 
 impl Channel {
@@ -100,42 +165,70 @@ impl Channel {
         Channel::connect_with(addr, ClientConfig::default()).await
     }
 
-    /// Connects with `cfg`. The connection is driven by a spawned task.
+    /// Connects with `cfg` now (failing if the endpoint cannot be reached). The connection is
+    /// driven by a spawned task and replaced when it dies.
     pub async fn connect_with(addr: SocketAddr, cfg: ClientConfig) -> io::Result<Channel> {
-        let sock = tokio::net::TcpStream::connect(addr).await?;
-        let _ = sock.set_nodelay(true);
-        let (send, mut conn) = h2::client::Builder::new()
-            .initial_window_size(1024 * 1024)
-            .initial_connection_window_size(4 * 1024 * 1024)
-            .max_send_buffer_size(1024 * 1024)
-            .handshake::<_, Bytes>(sock)
-            .await
-            .map_err(io::Error::other)?;
-        let dead = Arc::new(tokio::sync::Notify::new());
-        if let (Some((interval, timeout)), Some(pp)) = (cfg.keepalive, conn.ping_pong()) {
-            tokio::spawn(super::server::keepalive(
-                pp,
-                interval,
-                timeout,
-                dead.clone(),
-            ));
+        let ch = Channel::lazy(addr.to_string(), cfg);
+        let live = open(&ch.shared.addr, &ch.shared.cfg).await?;
+        *ch.shared.live.lock().unwrap_or_else(|e| e.into_inner()) = Some(live);
+        Ok(ch)
+    }
+
+    /// A channel to `addr` (`host:port`) that connects on its first call or `poll_ready`.
+    pub fn lazy(addr: impl Into<String>, cfg: ClientConfig) -> Channel {
+        let addr = addr.into();
+        Channel {
+            shared: Arc::new(Shared {
+                authority: addr.as_str().into(),
+                addr,
+                cfg: Arc::new(cfg),
+                live: std::sync::Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(()),
+            }),
+            warming: None,
         }
-        tokio::spawn(async move {
-            tokio::select! {
-                r = conn => if let Err(e) = r { tracing::debug!("h2 client connection: {e}") },
-                _ = dead.notified() => tracing::debug!("keep-alive ping timed out"),
-            }
-        });
-        Ok(Channel {
-            send,
-            authority: addr.to_string().into(),
-            cfg: Arc::new(cfg),
-        })
+    }
+
+    fn current(&self) -> Option<h2::client::SendRequest<Bytes>> {
+        let live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.as_ref()
+            .filter(|l| !l.dead.load(std::sync::atomic::Ordering::Acquire))
+            .map(|l| l.send.clone())
+    }
+
+    /// Forgets the current connection (it failed); the next call opens a new one.
+    fn discard(&self) {
+        let mut live = self.shared.live.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(l) = live.as_ref() {
+            l.dead.store(true, std::sync::atomic::Ordering::Release);
+        }
+        *live = None;
+    }
+
+    /// A sender on a live connection, connecting if there is none.
+    async fn sender(shared: Arc<Shared>) -> Result<h2::client::SendRequest<Bytes>, Status> {
+        let ch = Channel {
+            shared,
+            warming: None,
+        };
+        if let Some(s) = ch.current() {
+            return Ok(s);
+        }
+        let _one = ch.shared.connecting.lock().await;
+        if let Some(s) = ch.current() {
+            return Ok(s);
+        }
+        let live = open(&ch.shared.addr, &ch.shared.cfg)
+            .await
+            .map_err(|e| Status::unavailable(format!("connecting to {}: {e}", ch.shared.addr)))?;
+        let send = live.send.clone();
+        *ch.shared.live.lock().unwrap_or_else(|e| e.into_inner()) = Some(live);
+        Ok(send)
     }
 
     /// The settings.
     pub fn config(&self) -> &ClientConfig {
-        &self.cfg
+        &self.shared.cfg
     }
 
     async fn call_inner(self, call: ClientCall) -> Result<ClientReply, Status> {
@@ -149,12 +242,12 @@ impl Channel {
         tokio::pin!(sleep);
         let mut req = http::Request::builder()
             .method(http::Method::POST)
-            .uri(format!("http://{}{}", self.authority, call.path))
+            .uri(format!("http://{}{}", self.shared.authority, call.path))
             .header("content-type", "application/grpc")
             .header("te", "trailers")
             .header("grpc-accept-encoding", "gzip, identity")
-            .header("user-agent", self.cfg.user_agent.as_str());
-        if self.cfg.gzip {
+            .header("user-agent", self.shared.cfg.user_agent.as_str());
+        if self.shared.cfg.gzip {
             req = req.header("grpc-encoding", "gzip");
         }
         if let Some(d) = deadline {
@@ -170,21 +263,43 @@ impl Channel {
             .body(())
             .map_err(|e| Status::internal(format!("request: {e}")))?;
         call.metadata.merge_into(req.headers_mut());
-        let mut send_req = self.send.clone();
-        let ready = tokio::select! {
-            r = std::future::poll_fn(|cx| send_req.poll_ready(cx)) => r,
-            _ = &mut sleep => return Err(Status::deadline_exceeded("deadline exceeded")),
+        // A connection that turns out dead before the request is sent is replaced once:
+        // nothing was sent on it, so trying a fresh one is safe.
+        let mut attempt = 0;
+        let mut send_req = loop {
+            attempt += 1;
+            let got = tokio::select! {
+                s = Channel::sender(self.shared.clone()) => s,
+                _ = &mut sleep => return Err(Status::deadline_exceeded("deadline exceeded")),
+            };
+            let mut send_req = got?;
+            let ready = tokio::select! {
+                r = std::future::poll_fn(|cx| send_req.poll_ready(cx)) => r,
+                _ = &mut sleep => return Err(Status::deadline_exceeded("deadline exceeded")),
+            };
+            match ready {
+                Ok(()) => break send_req,
+                Err(e) => {
+                    self.discard();
+                    if attempt >= 2 {
+                        return Err(Status::unavailable(format!("connection: {e}")));
+                    }
+                }
+            }
         };
-        ready.map_err(|e| Status::unavailable(format!("connection: {e}")))?;
-        let (resp, mut stream) = send_req
-            .send_request(req, false)
-            .map_err(|e| Status::unavailable(format!("connection: {e}")))?;
-        let enc = if self.cfg.gzip {
+        let (resp, mut stream) = match send_req.send_request(req, false) {
+            Ok(x) => x,
+            Err(e) => {
+                self.discard();
+                return Err(Status::unavailable(format!("connection: {e}")));
+            }
+        };
+        let enc = if self.shared.cfg.gzip {
             Encoding::Gzip
         } else {
             Encoding::Identity
         };
-        let max_send = self.cfg.max_send_message_size;
+        let max_send = self.shared.cfg.max_send_message_size;
         let mut body = call.body;
         let (err_tx, mut err_rx) = tokio::sync::oneshot::channel::<Status>();
         // Dropped with the response stream: an abandoned call resets its stream even while the
@@ -284,7 +399,7 @@ impl Channel {
             metadata,
             body: RawStreaming::new(
                 body,
-                self.cfg.max_recv_message_size,
+                self.shared.cfg.max_recv_message_size,
                 encoding,
                 Side::Client,
                 deadline,
@@ -298,8 +413,19 @@ impl Service<ClientCall> for Channel {
     type Response = ClientReply;
     type Error = Status;
     type Future = BoxFuture<Result<ClientReply, Status>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Status>> {
-        Poll::Ready(Ok(()))
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Status>> {
+        if self.warming.is_none() {
+            if self.current().is_some() {
+                return Poll::Ready(Ok(()));
+            }
+            self.warming = Some(Box::pin(Channel::sender(self.shared.clone())));
+        }
+        let Some(w) = self.warming.as_mut() else {
+            return Poll::Ready(Ok(()));
+        };
+        let r = std::task::ready!(w.as_mut().poll(cx));
+        self.warming = None;
+        Poll::Ready(r.map(drop))
     }
     fn call(&mut self, call: ClientCall) -> Self::Future {
         let traceparent = call.metadata.get("traceparent").unwrap_or("").to_string();

@@ -209,6 +209,12 @@ impl fmt::Display for Status {
 
 impl std::error::Error for Status {}
 
+impl From<crate::balance::NoEndpoints> for Status {
+    fn from(e: crate::balance::NoEndpoints) -> Self {
+        Status::new(Code::Unavailable, e.to_string())
+    }
+}
+
 /// Percent-encodes a `grpc-message`: bytes outside printable ASCII (0x20..=0x7E) and `%`.
 pub fn percent_encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

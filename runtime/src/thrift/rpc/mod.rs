@@ -297,6 +297,12 @@ impl From<io::Error> for Error {
     }
 }
 
+impl From<crate::balance::NoEndpoints> for Error {
+    fn from(e: crate::balance::NoEndpoints) -> Self {
+        Error::Other(Box::new(e))
+    }
+}
+
 impl From<DecodeError> for Error {
     fn from(e: DecodeError) -> Self {
         Error::Decode(e)
