@@ -15,6 +15,7 @@
 //! * [`Enum`] — implemented by generated open enums (`struct Color(i32)`).
 //! * [`grpc`] — gRPC client and server over HTTP/2 for generated service stubs.
 //! * [`balance`] — endpoint discovery (static, DNS) and load balancing for both clients.
+//! * [`trace`] — W3C trace context: parsing, server-side context, client propagation.
 //!
 //! Decoding never copies string or binary payloads, checks every length
 //! against the remaining input before slicing or allocating, and bounds
@@ -68,6 +69,7 @@ pub mod protobuf;
 pub mod sink;
 mod str;
 pub mod thrift;
+pub mod trace;
 pub mod varint;
 
 pub use crate::error::{DecodeError, DecodeErrorKind, ResultExt};

@@ -453,14 +453,21 @@ async fn handle<S: GrpcHandler>(
 ) {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
-    let traceparent = parts
-        .headers
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    let span = tracing::info_span!("grpc.server", method = %path, %traceparent, peer = %addr);
-    async move {
+    let header = |k: &str| parts.headers.get(k).and_then(|v| v.to_str().ok());
+    let ctx = crate::trace::TraceContext::incoming(
+        header(crate::trace::TRACEPARENT),
+        header(crate::trace::TRACESTATE),
+    );
+    let span = tracing::info_span!(
+        "grpc.server",
+        method = %path,
+        peer = %addr,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+        parent_span_id = tracing::field::Empty,
+    );
+    ctx.record(&span);
+    crate::trace::scope(ctx, async move {
         if parts.method != http::Method::POST {
             return plain_http(&mut respond, 405);
         }
@@ -578,7 +585,7 @@ async fn handle<S: GrpcHandler>(
         let mut trailers = http::HeaderMap::new();
         status.write_trailers(&mut trailers);
         let _ = send.send_trailers(trailers);
-    }
+    })
     .instrument(span)
     .await
 }

@@ -17,7 +17,8 @@
 //! Both sides are [`tower::Service`]s of [`Request`] → `Option<`[`Response`]`>` (`None` for
 //! oneway calls), so `tower` middleware (timeout, concurrency limit, retry…) applies unchanged.
 //! A `tracing` span is entered per call on both sides; a W3C `traceparent` carried in TTHeader
-//! is recorded in the server span (`trace_id`, `parent_span_id`).
+//! is recorded in the server span (`trace_id`, `span_id`, `parent_span_id`) and handlers see
+//! it as [`crate::trace::current`]; [`crate::trace::TraceLayer`] propagates it on calls.
 
 use std::fmt;
 use std::io;
@@ -37,6 +38,8 @@ mod mux;
 mod net;
 mod server;
 
+/// W3C `traceparent` parsing (shared with gRPC; see [`crate::trace`]).
+pub use crate::trace::TraceParent;
 pub use client::{CallService, Channel, ChannelBuilder, ClientCore};
 pub use frame::{encode_frame, Frame, FrameReader};
 pub use net::{Listener, PeerAddr, UNIX_PREFIX};
@@ -405,68 +408,9 @@ pub fn decode_reply<T: ThriftStruct>(
     }
 }
 
-/// A W3C `traceparent` (`00-<trace id>-<parent id>-<flags>`), parsed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TraceParent {
-    /// 32 lowercase hex digits.
-    pub trace_id: String,
-    /// 16 lowercase hex digits.
-    pub parent_id: String,
-    /// Trace flags (bit 0: sampled).
-    pub flags: u8,
-}
-
-impl TraceParent {
-    /// Parses version-00 `traceparent` values; `None` when malformed or all-zero.
-    pub fn parse(s: &str) -> Option<TraceParent> {
-        let mut parts = s.trim().split('-');
-        let (v, t, p, f) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        let hex = |x: &str, n: usize| {
-            x.len() == n && x.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-        };
-        if !hex(v, 2) || v == "ff" || !hex(t, 32) || !hex(p, 16) || !hex(f, 2) {
-            return None;
-        }
-        if t.bytes().all(|b| b == b'0') || p.bytes().all(|b| b == b'0') {
-            return None;
-        }
-        if v == "00" && parts.next().is_some() {
-            return None;
-        }
-        Some(TraceParent {
-            trace_id: t.to_string(),
-            parent_id: p.to_string(),
-            flags: u8::from_str_radix(f, 16).ok()?,
-        })
-    }
-}
-
-impl fmt::Display for TraceParent {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "00-{}-{}-{:02x}",
-            self.trace_id, self.parent_id, self.flags
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn traceparent_parse() {
-        let s = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        let t = TraceParent::parse(s).unwrap();
-        assert_eq!(t.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-        assert_eq!(t.to_string(), s);
-        assert!(TraceParent::parse("00-0000-00f067aa0ba902b7-01").is_none());
-        assert!(
-            TraceParent::parse("00-00000000000000000000000000000000-00f067aa0ba902b7-01").is_none()
-        );
-        assert!(TraceParent::parse("garbage").is_none());
-    }
 
     #[test]
     fn reply_round_trip() {

@@ -17,10 +17,10 @@ use tracing::Instrument;
 
 use super::net::{Listener, PeerAddr, ReadHalf, WriteHalf};
 use super::{
-    encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, TraceParent,
-    DEFAULT_MAX_FRAME_SIZE,
+    encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, DEFAULT_MAX_FRAME_SIZE,
 };
 use crate::thrift::{ApplicationException, ApplicationExceptionKind, MessageType};
+use crate::trace::{TraceContext, TRACEPARENT, TRACESTATE};
 
 /// Server configuration; [`Server::serve`] starts it.
 #[derive(Debug, Clone)]
@@ -250,9 +250,12 @@ async fn connection<S>(
         let peer = peer.clone();
         handlers.spawn(async move {
             let _permit = permit;
-            let span = server_span(&req, &peer);
+            let ctx =
+                TraceContext::incoming(req.headers.get(TRACEPARENT), req.headers.get(TRACESTATE));
+            let span = server_span(&req, &peer, &ctx);
             let (protocol, oneway) = (req.protocol, req.is_oneway());
-            let Some(resp) = handle(svc, req).instrument(span).await else {
+            let call = crate::trace::scope(ctx, handle(svc, req));
+            let Some(resp) = call.instrument(span).await else {
                 return;
             };
             if oneway {
@@ -280,19 +283,17 @@ async fn stopped(rx: &mut watch::Receiver<bool>) {
     }
 }
 
-fn server_span(req: &Request, peer: &PeerAddr) -> tracing::Span {
+fn server_span(req: &Request, peer: &PeerAddr, ctx: &TraceContext) -> tracing::Span {
     let span = tracing::info_span!(
         "thrift.server",
         rpc.method = %req.method,
         rpc.seq_id = req.seq_id,
         net.peer = %peer,
         trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
         parent_span_id = tracing::field::Empty,
     );
-    if let Some(tp) = req.headers.get("traceparent").and_then(TraceParent::parse) {
-        span.record("trace_id", tp.trace_id.as_str());
-        span.record("parent_span_id", tp.parent_id.as_str());
-    }
+    ctx.record(&span);
     span
 }
 
