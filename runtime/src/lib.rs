@@ -16,6 +16,7 @@
 //! * [`grpc`] — gRPC client and server over HTTP/2 for generated service stubs.
 //! * [`balance`] — endpoint discovery (static, DNS) and load balancing for both clients.
 //! * [`trace`] — W3C trace context: parsing, server-side context, client propagation.
+//! * [`metrics`] — a `tower` layer reporting every call to a pluggable [`metrics::Metrics`].
 //!
 //! Decoding never copies string or binary payloads, checks every length
 //! against the remaining input before slicing or allocating, and bounds
@@ -65,6 +66,7 @@ pub use bytes;
 pub mod balance;
 pub mod error;
 pub mod grpc;
+pub mod metrics;
 pub mod protobuf;
 pub mod sink;
 mod str;
