@@ -438,6 +438,15 @@ fn trailers_only(respond: &mut h2::server::SendResponse<Bytes>, status: &Status)
     let _ = respond.send_response(resp, true);
 }
 
+/// A trailers-only error response with a non-200 HTTP status (grpc-go's early abort).
+fn early_abort(respond: &mut h2::server::SendResponse<Bytes>, code: u16, status: &Status) {
+    let Ok(mut resp) = grpc_headers().status(code).body(()) else {
+        return;
+    };
+    status.write_trailers(resp.headers_mut());
+    let _ = respond.send_response(resp, true);
+}
+
 fn plain_http(respond: &mut h2::server::SendResponse<Bytes>, code: u16) {
     if let Ok(resp) = http::Response::builder().status(code).body(()) {
         let _ = respond.send_response(resp, true);
@@ -492,11 +501,22 @@ async fn handle<S: GrpcHandler>(
                 }
             },
         };
-        let deadline = parts
-            .headers
-            .get("grpc-timeout")
-            .and_then(|v| parse_timeout(v.as_bytes()))
-            .map(|d| Instant::now() + d);
+        // As grpc-go does: a malformed `grpc-timeout` fails the call with INTERNAL (HTTP 400)
+        // rather than running it without a deadline.
+        let deadline = match parts.headers.get("grpc-timeout") {
+            None => None,
+            Some(v) => match parse_timeout(v.as_bytes()) {
+                // Beyond what the clock can represent: no deadline.
+                Some(d) => Instant::now().checked_add(d),
+                None => {
+                    let s = Status::internal(format!(
+                        "malformed grpc-timeout: {:?}",
+                        String::from_utf8_lossy(v.as_bytes())
+                    ));
+                    return early_abort(&mut respond, 400, &s);
+                }
+            },
+        };
         let send_gzip = cfg.gzip && codec::accepts_gzip(parts.headers.get("grpc-accept-encoding"));
         let call = ServerCall {
             path,

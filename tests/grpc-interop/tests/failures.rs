@@ -257,6 +257,39 @@ async fn raw_status(resp: h2::client::ResponseFuture) -> (u16, Option<String>) {
 }
 
 #[tokio::test]
+async fn malformed_grpc_timeout_fails_the_call_with_internal() {
+    let s = Running::start(Server::new()).await;
+    let mut h = raw(s.addr).await;
+    for bad in ["abc", "1x", "123456789S", "S", "-1S"] {
+        let req = grpc_request(
+            "/grpc.testing.TestService/EmptyCall",
+            &[("grpc-timeout", bad)],
+        );
+        let (resp, mut stream) = h.send_request(req, false).unwrap();
+        stream
+            .send_data(Bytes::from_static(b"\x00\x00\x00\x00\x00"), true)
+            .unwrap();
+        let resp = tokio::time::timeout(Duration::from_secs(10), resp)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 400, "{bad}");
+        let hd = resp.headers();
+        assert_eq!(hd.get("grpc-status").unwrap(), "13", "{bad}");
+        let msg = hd.get("grpc-message").unwrap().to_str().unwrap();
+        assert!(msg.starts_with("malformed grpc-timeout"), "{msg}");
+        h = h.ready().await.unwrap();
+    }
+    // A well-formed timeout still works.
+    let ch = Channel::connect(s.addr).await.unwrap();
+    let c = TestServiceClient::new(ch);
+    let mut r = Request::new(Empty::default());
+    r.set_timeout(Duration::from_secs(5));
+    c.empty_call(r).await.unwrap();
+    s.stop().await;
+}
+
+#[tokio::test]
 async fn malformed_grpc_streams_get_error_statuses() {
     let s = Running::start(Server::new()).await;
     let mut h = raw(s.addr).await;
