@@ -4,9 +4,11 @@
 //!   [`ServerCall`] (path, metadata, deadline, raw message stream) to [`ServerReply`]. Generated
 //!   `{Service}Server<H>` types are such handlers; combine several with [`Router`] (e.g. with
 //!   [`health::HealthServer`]).
-//! * Client: a [`Channel`] is one HTTP/2 connection, cloned freely; it is a `tower` service from
-//!   [`ClientCall`] to [`ClientReply`], and generated `{Service}Client<C = Channel>` types call
-//!   through any such service, so middleware applies on both sides.
+//! * Client: a [`Channel`] is one HTTP/2 connection to one endpoint, cloned freely and
+//!   replaced by a new connection when it dies; it is a `tower` service from [`ClientCall`] to
+//!   [`ClientReply`], and generated `{Service}Client<C = Channel>` types call through any such
+//!   service, so middleware applies on both sides ([`crate::balance::Balance`] over several
+//!   endpoints, [`crate::trace::TraceLayer`], [`crate::metrics::MetricsLayer`]).
 //! * Typed layer: [`Request`], [`Response`], [`Streaming`] (incoming messages), [`BoxStream`]
 //!   (outgoing streams, e.g. from [`channel`]), [`Status`]/[`Code`], [`Metadata`].
 //!
@@ -15,7 +17,9 @@
 //! gzip (`grpc-encoding`/`grpc-accept-encoding`), receive size limits (4 MiB by default;
 //! larger → `RESOURCE_EXHAUSTED` before buffering), h2 flow control as back-pressure (a stream
 //! is read only as fast as the handler consumes it; sends wait for window), HTTP/2 keep-alive
-//! pings, graceful shutdown with GOAWAY, and a `tracing` span per call carrying `traceparent`.
+//! pings, graceful shutdown with GOAWAY, and a `tracing` span per call recording the W3C trace
+//! context (see [`crate::trace`]). A malformed `grpc-timeout` fails the call with `INTERNAL`,
+//! as in grpc-go.
 
 pub mod client;
 mod codec;

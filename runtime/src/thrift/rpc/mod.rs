@@ -11,8 +11,12 @@
 //! * **Server** ([`Server`]): accept loop, pipelined requests per connection (each answered by
 //!   its seq id), frame-size limit, idle/read timeouts, connection limit, graceful shutdown that
 //!   finishes in-flight calls, handler panics answered with an `ApplicationException`.
-//! * **Client** ([`Channel`]): a bounded connection pool per endpoint; broken connections are
-//!   dropped.
+//! * **Client** ([`Channel`]): per endpoint, a bounded connection pool (framed, buffered) or
+//!   multiplexed connections (TTHeader, THeader: many calls in flight per connection, replies
+//!   matched by seq id, in-flight bounded); broken connections are dropped and never handed
+//!   out again. Several endpoints: [`crate::balance::Balance`] over a static list or DNS.
+//! * **Sockets**: TCP, or Unix-domain sockets (`unix:/path` addresses, a
+//!   `tokio::net::UnixListener` for [`Server::serve`]).
 //!
 //! Both sides are [`tower::Service`]s of [`Request`] → `Option<`[`Response`]`>` (`None` for
 //! oneway calls), so `tower` middleware (timeout, concurrency limit, retry…) applies unchanged.
