@@ -270,3 +270,22 @@ async fn unix_domain_sockets() {
     h.shutdown().await;
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_server_is_reached_on_a_new_connection() {
+    let (h, _) = serve(Server::new()).await;
+    let addr = h.local_addr();
+    let ch = Channel::builder(addr.to_string())
+        .transport(TransportKind::Header)
+        .build();
+    let c = ClientCore::new(ch, ProtocolKind::Binary);
+    assert_eq!(&*call(&c, "one".into(), 0).await.unwrap().message, "one");
+    h.shutdown().await;
+    let l = TcpListener::bind(addr).await.unwrap();
+    let h = Server::new().serve(l, Echo::default());
+    for i in 0..3 {
+        let m = format!("again{i}");
+        assert_eq!(&*call(&c, m.clone(), 0).await.unwrap().message, m.as_str());
+    }
+    h.shutdown().await;
+}

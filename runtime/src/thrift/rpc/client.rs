@@ -275,10 +275,18 @@ impl Inner {
     }
 
     async fn call_mux(&self, req: Request) -> Result<Option<Response>, Error> {
-        let conn = self.mux().await?;
-        match conn.call(&req).await? {
-            None => Ok(None),
-            Some((seq, f)) => reply(seq, f).map(Some),
+        let mut retried = false;
+        loop {
+            let conn = self.mux().await?;
+            let mut sent = false;
+            match conn.call(&req, &mut sent).await {
+                Ok(None) => return Ok(None),
+                Ok(Some((seq, f))) => return reply(seq, f).map(Some),
+                // The connection broke before the call went out (e.g. the server closed it
+                // while idle): the peer never saw it, so one try on a new connection is safe.
+                Err(_) if !sent && !retried && conn.is_broken() => retried = true,
+                Err(e) => return Err(e),
+            }
         }
     }
 

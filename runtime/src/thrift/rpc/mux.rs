@@ -210,8 +210,14 @@ impl MuxConn {
     }
 
     /// Sends `req` and waits for its reply frame (`None` for oneway calls, once written),
-    /// returned with the seq id the call went out with.
-    pub(crate) async fn call(&self, req: &Request) -> Result<Option<(i32, Frame)>, Error> {
+    /// returned with the seq id the call went out with. `sent` is set once the request is
+    /// handed to the writer: an error while it is still `false` means the peer cannot have
+    /// seen the call.
+    pub(crate) async fn call(
+        &self,
+        req: &Request,
+        sent: &mut bool,
+    ) -> Result<Option<(i32, Frame)>, Error> {
         let _permit = self.permit().await?;
         if req.is_oneway() {
             let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
@@ -228,6 +234,7 @@ impl MuxConn {
                 .send((frame, Some(ack)))
                 .await
                 .map_err(|_| Error::Closed)?;
+            *sent = true;
             return match done.await {
                 Ok(r) => r.map(|()| None),
                 Err(_) => Err(Error::Closed),
@@ -263,6 +270,7 @@ impl MuxConn {
         if self.tx.send((frame, None)).await.is_err() {
             return Err(Error::Closed);
         }
+        *sent = true;
         let reply = match rx.await {
             Ok(r) => r,
             // The sender was dropped without a reply: the connection went away.
