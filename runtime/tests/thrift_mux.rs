@@ -289,3 +289,54 @@ async fn a_restarted_server_is_reached_on_a_new_connection() {
     }
     h.shutdown().await;
 }
+
+/// Not a test: side-by-side throughput of a multiplexed TTHeader channel and a pooled framed
+/// channel, 100 concurrent callers, 1 KiB payloads, kit server on loopback. Run with
+/// `cargo test --release -p kit-runtime --test thrift_mux -- --ignored --nocapture mux_vs_pool`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn mux_vs_pool() {
+    let (h, _) = serve(Server::new()).await;
+    let payload = "x".repeat(1024);
+    for (name, t) in [
+        ("framed, pooled", TransportKind::Framed),
+        ("header, multiplexed", TransportKind::Header),
+        ("framed, pooled", TransportKind::Framed),
+        ("header, multiplexed", TransportKind::Header),
+    ] {
+        let ch = Channel::builder(h.local_addr().to_string())
+            .transport(t)
+            .pool_size(100)
+            .build();
+        let c = ClientCore::new(ch, ProtocolKind::Binary);
+        let per_task = 2000;
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..100 {
+            let (c, p) = (c.clone(), payload.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut lat = Vec::with_capacity(per_task);
+                for _ in 0..per_task {
+                    let t0 = Instant::now();
+                    call(&c, p.clone(), 0).await.unwrap();
+                    lat.push(t0.elapsed());
+                }
+                lat
+            }));
+        }
+        let mut lat = Vec::new();
+        for t in tasks {
+            lat.extend(t.await.unwrap());
+        }
+        let secs = start.elapsed().as_secs_f64();
+        lat.sort();
+        let q = |f: f64| lat[((lat.len() as f64 * f) as usize).min(lat.len() - 1)];
+        println!(
+            "{name}: {:.0} calls/s, p50 {:?}, p99 {:?}",
+            lat.len() as f64 / secs,
+            q(0.5),
+            q(0.99)
+        );
+    }
+    h.shutdown().await;
+}
