@@ -310,7 +310,6 @@ pub struct Traced<S>(pub S);
 impl<S, Req> tower::Service<Req> for Traced<S>
 where
     S: tower::Service<Req>,
-    S::Future: Send + 'static,
     Req: Carrier,
 {
     type Response = S::Response;
