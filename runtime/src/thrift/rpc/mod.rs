@@ -40,6 +40,7 @@ mod client;
 mod frame;
 mod mux;
 mod net;
+mod retry;
 mod server;
 
 /// W3C `traceparent` parsing (shared with gRPC; see [`crate::trace`]).
@@ -47,6 +48,7 @@ pub use crate::trace::TraceParent;
 pub use client::{CallService, Channel, ChannelBuilder, ClientCore};
 pub use frame::{encode_frame, Frame, FrameReader};
 pub use net::{Listener, PeerAddr, UNIX_PREFIX};
+pub use retry::{RetryPolicy, RetryableError};
 pub use server::{request_headers, Server, ServerHandle};
 
 /// Re-exported for generated code and users: `tower::Service`, layers, `ServiceExt`.
