@@ -205,16 +205,17 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         btree_maps: false,
         handler: None,
     };
-    let Some(out) = gen::compile_and_generate(&settings, term)? else {
-        return Ok(false);
-    };
-    let stubs = scaffold::services(&out.ir, &kit_codegen::Options::default(), MOUNT);
+    // The same IDL compiled again: its warnings were shown above.
     let quiet = Term {
         color: term.color,
         quiet: true,
         verbose: false,
         tty: false,
     };
+    let Some(out) = gen::compile_and_generate(&settings, &quiet)? else {
+        return Ok(false);
+    };
+    let stubs = scaffold::services(&out.ir, &kit_codegen::Options::default(), MOUNT);
     gen::write_generated(&settings.out, &out.files, &quiet)?;
 
     // 4. Render the templates.
@@ -343,8 +344,9 @@ fn render(
         "tower": TOWER_VERSION,
         "idl": idl,
         "services": services,
-        // Thrift serves one service per listener: the first one of the input files.
-        "service": services[0],
+        // Thrift serves one service per listener: the one with the most methods (a service
+        // that `extends` others carries their methods too), the first of those on a tie.
+        "service": services[served(stubs)],
     });
     OUTPUTS
         .iter()
@@ -354,6 +356,17 @@ fn render(
                 .map_err(|e| fail(format!("template {t}: {e}")))
         })
         .collect()
+}
+
+/// Index of the Thrift service the server serves.
+fn served(stubs: &[ServiceStubs]) -> usize {
+    let mut best = 0;
+    for (i, s) in stubs.iter().enumerate() {
+        if s.methods.len() > stubs[best].methods.len() {
+            best = i;
+        }
+    }
+    best
 }
 
 #[cfg(test)]

@@ -209,8 +209,12 @@ fn thrift_method(
     let call = (args_default && result_default).then(|| {
         let args = m.args.iter().map(|_| quote!(Default::default()));
         let label = format!("{} -> {{r:?}}", m.name);
-        if m.oneway {
-            let label = format!("{} (oneway) sent", m.name);
+        if m.oneway || m.result.is_none() {
+            let label = if m.oneway {
+                format!("{} (oneway) sent", m.name)
+            } else {
+                format!("{} -> ok", m.name)
+            };
             format!(
                 "{}\n",
                 quote!(client.#fname(#(#args),*).await?; println!(#label);)
