@@ -86,7 +86,11 @@ pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generate
     let options = Options {
         include_dirs: s.include.clone(),
     };
+    // Large runs say what they are doing before the write's progress bar takes over.
+    let status = Status::new(s.files.len(), term);
+    status.show(&format!("compiling {} IDL files", s.files.len()));
     let c = compile(&s.files, &options, &OsLoader);
+    status.clear();
     let mut err = std::io::stderr().lock();
     let shown: Vec<_> = c
         .diagnostics
@@ -105,7 +109,13 @@ pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generate
     let opts = kit_codegen::Options {
         btree_maps: s.btree_maps,
     };
-    match kit_codegen::generate(&c.ir, &opts) {
+    status.show(&format!(
+        "generating Rust for {} IDL files",
+        c.ir.files.len()
+    ));
+    let generated = kit_codegen::generate(&c.ir, &opts);
+    status.clear();
+    match generated {
         Ok(files) => Ok(Some(Generated { ir: c.ir, files })),
         Err(diags) => {
             err.write_all(kit_idl::diag::render(&diags, &c.sources, term.color).as_bytes())?;
@@ -153,6 +163,30 @@ pub fn write_generated(
         }
     }
     Ok(changes)
+}
+
+/// A one-line status on standard error for runs over more than [`PROGRESS_MIN_FILES`] files,
+/// under the same conditions as [`Progress`].
+struct Status(bool);
+
+impl Status {
+    fn new(files: usize, term: &Term) -> Status {
+        Status(term.tty && !term.quiet && files > PROGRESS_MIN_FILES)
+    }
+
+    fn show(&self, what: &str) {
+        if self.0 {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K  {what}...");
+            let _ = err.flush();
+        }
+    }
+
+    fn clear(&self) {
+        if self.0 {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
 }
 
 /// A one-line progress bar on standard error, drawn only on a terminal, never with `-q`, and

@@ -181,7 +181,12 @@ fn main() -> ExitCode {
         color,
         quiet: cli.global.quiet,
         verbose: cli.global.verbose,
-        tty: stderr_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        // Progress output (carriage returns, erase-line escapes) only on a terminal, and not
+        // when the user asked for plain output.
+        tty: stderr_tty
+            && !matches!(cli.global.color, ColorChoice::Never)
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb"),
     };
     let result = match cli.command {
         Command::Check(args) => check::run(&args, &term).map_err(Failure::Io),
