@@ -357,3 +357,29 @@ pub fn diff(path: &str, old: &str, new: &str, color: bool) -> String {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(tty: bool, quiet: bool) -> Term {
+        Term {
+            color: false,
+            quiet,
+            verbose: false,
+            tty,
+        }
+    }
+
+    #[test]
+    fn progress_only_for_large_runs_on_a_terminal_without_quiet() {
+        let many = PROGRESS_MIN_FILES + 1;
+        assert!(Progress::new(many, &term(true, false)).shown);
+        assert!(!Progress::new(PROGRESS_MIN_FILES, &term(true, false)).shown);
+        assert!(!Progress::new(many, &term(false, false)).shown);
+        assert!(!Progress::new(many, &term(true, true)).shown);
+        assert!(Status::new(many, &term(true, false)).0);
+        assert!(!Status::new(many, &term(true, true)).0);
+        assert!(!Status::new(3, &term(true, false)).0);
+    }
+}
