@@ -6,6 +6,10 @@
 //! include = ["idl"]           # include roots (-I), relative to kit.toml
 //! out = "src/gen"             # output directory, relative to kit.toml
 //! btree_maps = false          # BTreeMap instead of HashMap
+//!
+//! [scaffold]                  # written by `kit new`
+//! handler = "src/handler.rs"  # `kit gen` adds stubs for new methods here
+//! mount = "crate::gen"        # where `out` is mounted in the crate
 //! ```
 //!
 //! Command-line flags override the file, setting by setting.
@@ -21,6 +25,22 @@ pub const FILE_NAME: &str = "kit.toml";
 pub struct KitToml {
     #[serde(default)]
     pub gen: GenSection,
+    pub scaffold: Option<ScaffoldSection>,
+}
+
+/// `[scaffold]`: the handler `kit gen` keeps in step with the IDL.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScaffoldSection {
+    /// The file holding the `impl <Service> for <Handler>` blocks, relative to kit.toml.
+    pub handler: PathBuf,
+    /// The Rust path of the generated tree's root module in the crate.
+    #[serde(default = "default_mount")]
+    pub mount: String,
+}
+
+fn default_mount() -> String {
+    "crate::gen".to_string()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +59,7 @@ pub struct GenSection {
 pub struct Config {
     pub path: PathBuf,
     pub gen: GenSection,
+    pub scaffold: Option<ScaffoldSection>,
 }
 
 /// The nearest `kit.toml` in `start` or its ancestors.
@@ -60,8 +81,13 @@ pub fn load(path: &Path) -> Result<Config, String> {
         *p = base.join(&*p);
     }
     gen.out = gen.out.map(|o| base.join(o));
+    let scaffold = parsed.scaffold.map(|mut s| {
+        s.handler = base.join(&s.handler);
+        s
+    });
     Ok(Config {
         path: path.to_path_buf(),
         gen,
+        scaffold,
     })
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use kit_codegen::write::{plan, write_tree, Change, ChangeKind};
+use kit_codegen::write::{apply, plan, Change, ChangeKind};
 use kit_codegen::GeneratedFile;
 use kit_idl::{compile, Options, OsLoader};
 
@@ -11,12 +11,23 @@ use std::path::{Path, PathBuf};
 use crate::{config, Failure, GenArgs, Term};
 
 /// What to generate: the flags, with kit.toml filling in what they leave out.
-struct Settings {
-    files: Vec<PathBuf>,
-    include: Vec<PathBuf>,
-    out: PathBuf,
-    btree_maps: bool,
+pub struct Settings {
+    pub files: Vec<PathBuf>,
+    pub include: Vec<PathBuf>,
+    pub out: PathBuf,
+    pub btree_maps: bool,
+    /// kit.toml's `[scaffold]`: the handler to keep in step with the IDL.
+    pub handler: Option<crate::config::ScaffoldSection>,
 }
+
+/// The result of a successful generation.
+pub struct Generated {
+    pub ir: kit_idl::ir::Ir,
+    pub files: Vec<GeneratedFile>,
+}
+
+/// Above this many changed files, a progress bar shows the writing (on a terminal).
+const PROGRESS_MIN_FILES: usize = 300;
 
 fn settings(args: &GenArgs) -> Result<Settings, Failure> {
     let path = match &args.config {
@@ -55,21 +66,31 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
             "no output directory: pass -o OUT, or set [gen] out in kit.toml".to_string(),
         ));
     };
+    let btree_maps = args.btree_maps || gen.is_some_and(|g| g.btree_maps);
+    // The handler is kept in step only when kit.toml decides what is generated.
+    let handler = match cfg {
+        Some(c) if args.files.is_empty() && args.out.is_none() => c.scaffold,
+        _ => None,
+    };
     Ok(Settings {
         files,
         include,
         out,
-        btree_maps: args.btree_maps || gen.is_some_and(|g| g.btree_maps),
+        btree_maps,
+        handler,
     })
 }
 
-/// Returns `Ok(true)` on success.
-pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
-    let s = settings(args)?;
+/// Compiles and generates; prints diagnostics. `Ok(None)` when the IDL has errors.
+pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generated>, Failure> {
     let options = Options {
         include_dirs: s.include.clone(),
     };
+    // Large runs say what they are doing before the write's progress bar takes over.
+    let status = Status::new(s.files.len(), term);
+    status.show(&format!("compiling {} IDL files", s.files.len()));
     let c = compile(&s.files, &options, &OsLoader);
+    status.clear();
     let mut err = std::io::stderr().lock();
     let shown: Vec<_> = c
         .diagnostics
@@ -83,24 +104,45 @@ pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
     }
     if c.has_errors() {
         writeln!(err, "error: nothing generated: the IDL has errors")?;
-        return Ok(false);
+        return Ok(None);
     }
     let opts = kit_codegen::Options {
         btree_maps: s.btree_maps,
     };
-    let files = match kit_codegen::generate(&c.ir, &opts) {
-        Ok(files) => files,
+    status.show(&format!(
+        "generating Rust for {} IDL files",
+        c.ir.files.len()
+    ));
+    let generated = kit_codegen::generate(&c.ir, &opts);
+    status.clear();
+    match generated {
+        Ok(files) => Ok(Some(Generated { ir: c.ir, files })),
         Err(diags) => {
             err.write_all(kit_idl::diag::render(&diags, &c.sources, term.color).as_bytes())?;
             writeln!(err, "error: nothing generated")?;
-            return Ok(false);
+            Ok(None)
         }
-    };
-    if args.check {
-        return Ok(check(&s.out, &files, term)?);
     }
-    let changes = write_tree(&s.out, &files)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("writing {}: {e}", s.out.display())))?;
+}
+
+/// Writes `files` under `out` (only what changed), with a progress bar for large trees on a
+/// terminal; prints a summary unless quiet.
+pub fn write_generated(
+    out: &Path,
+    files: &[GeneratedFile],
+    term: &Term,
+) -> Result<Vec<Change>, Failure> {
+    let at = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", out.display()))
+    };
+    let changes = plan(out, files).map_err(at)?;
+    let mut bar = Progress::new(changes.len(), term);
+    for chunk in changes.chunks(64) {
+        apply(out, chunk).map_err(at)?;
+        bar.advance(chunk.len());
+    }
+    bar.finish();
+    let mut err = std::io::stderr().lock();
     if !term.quiet {
         let count = |k| changes.iter().filter(|c| c.kind == k).count();
         writeln!(
@@ -108,7 +150,7 @@ pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
             "generated {} file{} in {}: {} added, {} changed, {} removed, {} unchanged",
             files.len(),
             if files.len() == 1 { "" } else { "s" },
-            s.out.display(),
+            out.display(),
             count(ChangeKind::Added),
             count(ChangeKind::Modified),
             count(ChangeKind::Removed),
@@ -120,7 +162,120 @@ pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
             writeln!(err, "  {:?} {}", c.kind, c.path)?;
         }
     }
+    Ok(changes)
+}
+
+/// A one-line status on standard error for runs over more than [`PROGRESS_MIN_FILES`] files,
+/// under the same conditions as [`Progress`].
+struct Status(bool);
+
+impl Status {
+    fn new(files: usize, term: &Term) -> Status {
+        Status(term.tty && !term.quiet && files > PROGRESS_MIN_FILES)
+    }
+
+    fn show(&self, what: &str) {
+        if self.0 {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[2K  {what}...");
+            let _ = err.flush();
+        }
+    }
+
+    fn clear(&self) {
+        if self.0 {
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+}
+
+/// A one-line progress bar on standard error, drawn only on a terminal, never with `-q`, and
+/// only for more than [`PROGRESS_MIN_FILES`] files.
+struct Progress {
+    total: usize,
+    done: usize,
+    shown: bool,
+}
+
+impl Progress {
+    fn new(total: usize, term: &Term) -> Progress {
+        Progress {
+            total,
+            done: 0,
+            shown: term.tty && !term.quiet && total > PROGRESS_MIN_FILES,
+        }
+    }
+
+    fn advance(&mut self, n: usize) {
+        self.done += n;
+        if !self.shown {
+            return;
+        }
+        const WIDTH: usize = 40;
+        let filled = self.done * WIDTH / self.total.max(1);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(
+            err,
+            "\r  writing [{}{}] {}/{} files",
+            "=".repeat(filled),
+            " ".repeat(WIDTH - filled),
+            self.done,
+            self.total
+        );
+        let _ = err.flush();
+    }
+
+    fn finish(&mut self) {
+        if self.shown {
+            // Clear the line so the summary starts clean.
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        }
+    }
+}
+
+/// Returns `Ok(true)` on success.
+pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
+    let s = settings(args)?;
+    let Some(generated) = compile_and_generate(&s, term)? else {
+        return Ok(false);
+    };
+    let handler = match &s.handler {
+        Some(h) => Some(handler_plan(h, &generated.ir, &s)?),
+        None => None,
+    };
+    if args.check {
+        let ok = check(&s.out, &generated.files, term)?;
+        if let Some(h) = &handler {
+            h.report_pending(term)?;
+        }
+        return Ok(ok);
+    }
+    write_generated(&s.out, &generated.files, term)?;
+    if let Some(h) = handler {
+        h.apply(term)?;
+    }
     Ok(true)
+}
+
+fn handler_plan(
+    h: &crate::config::ScaffoldSection,
+    ir: &kit_idl::ir::Ir,
+    s: &Settings,
+) -> Result<crate::stubs::HandlerPlan, Failure> {
+    let services = kit_codegen::scaffold::services(
+        ir,
+        &kit_codegen::Options {
+            btree_maps: s.btree_maps,
+        },
+        &h.mount,
+    );
+    let text = std::fs::read_to_string(&h.handler).map_err(|e| {
+        Failure::Config(format!(
+            "cannot read the handler {} ([scaffold] handler in kit.toml): {e}",
+            h.handler.display()
+        ))
+    })?;
+    Ok(crate::stubs::plan(&h.handler, &text, &services))
 }
 
 /// `kit gen --check`: compares in memory, never writes.
@@ -166,7 +321,16 @@ fn check(out_dir: &Path, files: &[GeneratedFile], term: &Term) -> std::io::Resul
 fn unified_diff(out_dir: &Path, c: &Change, color: bool) -> String {
     let old = c.old.as_deref().unwrap_or("");
     let new = c.new.as_deref().unwrap_or("");
-    let path = out_dir.join(&c.path).display().to_string();
+    diff(
+        &out_dir.join(&c.path).display().to_string(),
+        old,
+        new,
+        color,
+    )
+}
+
+/// A unified diff of `old` → `new`, coloured when `color`.
+pub fn diff(path: &str, old: &str, new: &str, color: bool) -> String {
     let diff = similar::TextDiff::from_lines(old, new);
     let text = diff
         .unified_diff()
@@ -192,4 +356,30 @@ fn unified_diff(out_dir: &Path, c: &Change, color: bool) -> String {
             format!("\x1b[{code}m{l}\x1b[0m\n")
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(tty: bool, quiet: bool) -> Term {
+        Term {
+            color: false,
+            quiet,
+            verbose: false,
+            tty,
+        }
+    }
+
+    #[test]
+    fn progress_only_for_large_runs_on_a_terminal_without_quiet() {
+        let many = PROGRESS_MIN_FILES + 1;
+        assert!(Progress::new(many, &term(true, false)).shown);
+        assert!(!Progress::new(PROGRESS_MIN_FILES, &term(true, false)).shown);
+        assert!(!Progress::new(many, &term(false, false)).shown);
+        assert!(!Progress::new(many, &term(true, true)).shown);
+        assert!(Status::new(many, &term(true, false)).0);
+        assert!(!Status::new(many, &term(true, true)).0);
+        assert!(!Status::new(3, &term(true, false)).0);
+    }
 }

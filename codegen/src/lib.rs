@@ -12,6 +12,7 @@ mod grpc_service;
 pub mod ident;
 pub mod layout;
 mod proto_codec;
+pub mod scaffold;
 mod thrift_codec;
 mod thrift_service;
 mod types;
