@@ -30,6 +30,8 @@ def fmt(v, unit):
         return f"{v:.1f}"
     if unit.startswith("allocs"):
         return f"{v:.1f}"
+    if unit.startswith("bytes"):
+        return f"{v:.0f}"
     return f"{v:.0f}" if abs(v) >= 100 else f"{v:.2f}"
 
 
