@@ -112,3 +112,47 @@ fn main() {
         std::process::exit(1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tsv(name: &str, text: &str) -> String {
+        let path =
+            std::env::temp_dir().join(format!("qps-chart-{}-{name}.tsv", std::process::id()));
+        std::fs::write(&path, text).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+
+    #[test]
+    fn reads_the_sample_sorted_by_concurrency() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/sample.tsv");
+        let s = read(path).unwrap();
+        assert_eq!(s.len(), 4);
+        for points in s.values() {
+            let c: Vec<u32> = points.iter().map(|p| p.0).collect();
+            assert_eq!(c, [1, 10, 100, 400]);
+        }
+    }
+
+    #[test]
+    fn columns_found_by_name_and_bad_rows_rejected() {
+        let p = tsv("order", "qps\tsystem\tconcurrency\n5\tb\t10\n7\ta\t1\n");
+        let s = read(&p).unwrap();
+        assert_eq!(s["a"], [(1, 7.0)]);
+        assert_eq!(s["b"], [(10, 5.0)]);
+        assert!(read(&tsv("bad", "system\tconcurrency\tqps\nx\t0\t5\n")).is_err());
+        assert!(read(&tsv("nan", "system\tconcurrency\tqps\nx\t1\tNaN\n")).is_err());
+        assert!(read(&tsv("nocol", "system\tqps\nx\t5\n")).is_err());
+        assert!(read(&tsv("empty", "system\tconcurrency\tqps\n")).is_err());
+    }
+
+    #[test]
+    fn draws_an_svg() {
+        let s = read(concat!(env!("CARGO_MANIFEST_DIR"), "/sample.tsv")).unwrap();
+        let out = std::env::temp_dir().join(format!("qps-chart-{}.svg", std::process::id()));
+        draw(&s, out.to_str().unwrap(), "t").unwrap();
+        let svg = std::fs::read_to_string(&out).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains("kit thrift") && svg.contains("tonic"));
+    }
+}
