@@ -91,7 +91,11 @@ impl pb::Echo for GrpcEcho {
 
 pub async fn grpc_server(addr: SocketAddr) {
     let listener = tokio::net::TcpListener::bind(addr).await.expect("bind");
+    // No response compression: kit's server gzips replies by default for clients that accept
+    // gzip — kit's own client advertises it — while tonic and volo-grpc send uncompressed
+    // unless told otherwise; the comparison is of the same work.
     kit_runtime::grpc::Server::new()
+        .gzip(false)
         .serve(listener, pb::EchoServer::new(GrpcEcho))
         .await
         .expect("serve");

@@ -88,6 +88,9 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     );
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    // What else was running matters on a shared 2-core machine: record the load averages
+    // before and after, next to the figures.
+    let load_before = loadavg();
     let mut runs = Vec::new();
     let mut step = 0usize;
     for round in 0..plan.rounds {
@@ -119,7 +122,37 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
             )?);
         }
     }
+    let env = format!(
+        "pinned (server CPU 0, client CPU 1): {}\nrounds: {}\nwarmup_s: {}\nmeasure_s: {}\nloadavg_before: {}\nloadavg_after: {}\ncpu: {}\n",
+        plan.pin,
+        plan.rounds,
+        plan.warmup,
+        plan.measure,
+        load_before,
+        loadavg(),
+        cpu_model()
+    );
+    eprint!("{env}");
+    write(out, "rpc_env.txt", &env)?;
     write_outputs(out, &runs, &plan)
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_default()
 }
 
 fn one(
