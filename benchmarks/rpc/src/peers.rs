@@ -102,6 +102,8 @@ impl vg::Echo for VoloGrpcEcho {
         }))
     }
 
+    // `Result<_, volo_grpc::Status>` items are what the generated trait asks for.
+    #[allow(clippy::result_large_err)]
     async fn stream_echo(
         &self,
         req: volo_grpc::Request<vg::StreamRequest>,

@@ -4,6 +4,7 @@
 //!   Volo handler set backward (`RPC_BACKWARD_…` on the reply);
 //! * Volo client → kit server: the kit handler reads the values the Volo client put in its
 //!   `METAINFO`, and the Volo client finds the kit server's backward value in its `METAINFO`.
+//!
 //! Plus declared exceptions and many concurrent calls each way.
 
 use kit_runtime::thrift::rpc::{Channel, ProtocolKind, TransportKind};
