@@ -386,10 +386,21 @@ fn parse_header(frame: Bytes, flavor: Flavor) -> Result<Frame, Error> {
             (i, _) => return Err(bad(&format!("unknown info id {i}"))),
         }
     }
+    let mut body = frame.slice(payload_at..);
+    // Kitex's and Volo's default client codec is TTHeader over *framed*: the payload keeps
+    // its own 4-byte length. Strip it when it is exactly that (the length of the rest,
+    // followed by a binary or compact message), as their servers do.
+    if flavor == Flavor::Kitex && body.len() >= 6 {
+        let inner = u32::from_be_bytes([body[0], body[1], body[2], body[3]]) as usize;
+        let msg_start = (body[4] == 0x80 && body[5] == 0x01) || body[4] == 0x82;
+        if msg_start && inner == body.len() - 4 {
+            body = body.slice(4..);
+        }
+    }
     Ok(Frame {
         transport: flavor.transport(),
         protocol,
-        body: frame.slice(payload_at..),
+        body,
         headers,
         header_seq_id: seq,
         header_flags: flags,
@@ -513,6 +524,29 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[tokio::test]
+    async fn ttheader_with_a_framed_payload_is_read() {
+        // Volo/Kitex `ttheader_framed`: TTHeader whose payload carries its own length.
+        let mut h = Headers::new();
+        h.insert("RPC_PERSIST_k", "v");
+        for p in [ProtocolKind::Binary, ProtocolKind::Compact] {
+            let m = msg(p);
+            let mut framed = (m.len() as u32).to_be_bytes().to_vec();
+            framed.extend_from_slice(&m);
+            let wire = encode_frame(TransportKind::Header, p, 0, &h, &framed).unwrap();
+            for known in [None, Some(TransportKind::Header)] {
+                let frames = read_all(wire.to_vec(), known).await;
+                assert_eq!(frames.len(), 1);
+                assert_eq!(frames[0].body, m, "{p:?}");
+                assert_eq!(frames[0].headers, h);
+            }
+        }
+        // A payload that merely starts like a length is left alone.
+        let m = msg(ProtocolKind::Binary);
+        let wire = encode_frame(TransportKind::Header, ProtocolKind::Binary, 1, &h, &m).unwrap();
+        assert_eq!(read_all(wire.to_vec(), None).await[0].body, m);
     }
 
     #[tokio::test]

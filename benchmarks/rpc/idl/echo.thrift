@@ -1,0 +1,17 @@
+// The RPC benchmark's echo service, shared by kit and Volo (and by the Volo interop test).
+namespace rs echo
+
+struct EchoRequest {
+  1: required binary payload,
+}
+
+struct EchoResponse {
+  1: required binary payload,
+}
+
+service Echo {
+  /** Returns the payload it is given. */
+  // (The argument is not named `req`: kit's generated dispatch names its own local `req`
+  // and an argument of that name shadows it — a kit codegen bug, reported.)
+  EchoResponse echo(1: EchoRequest request),
+}
