@@ -11,10 +11,10 @@ use crate::ident;
 use crate::layout::ModPath;
 use crate::types::{id, path};
 
-/// `::kit_runtime::thrift::<item>`.
+/// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
 fn rt(item: &str) -> TokenStream {
-    let p = path(&format!("kit_runtime::thrift::{item}"));
-    quote!(::#p)
+    let p = path(&format!("__rt::thrift::{item}"));
+    quote!(#p)
 }
 
 /// How generated code reaches a value it writes.
@@ -173,7 +173,7 @@ impl Context<'_> {
             }
         };
         if boxed {
-            quote!(#read.map(::std::boxed::Box::new))
+            quote!(#read.map(__rt::Box::new))
         } else {
             read
         }
@@ -199,15 +199,18 @@ impl Context<'_> {
             let raw = &f.name;
             let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
             if self.field_is_option(def.id, f) {
-                read = quote!(#read.map(::std::option::Option::Some));
+                read = quote!(#read.map(__rt::Some));
             }
             let set_flag = if f.presence == kit_idl::ir::Presence::Required {
-                let flag = format_ident!("has_{}", ident::field_name(&f.name).trim_start_matches("r#"));
+                let flag = format_ident!(
+                    "has_{}",
+                    ident::field_name(&f.name).trim_start_matches("r#")
+                );
                 required_flags.push(quote!(let mut #flag = false;));
-                let err = quote!(::kit_runtime::DecodeError);
+                let err = quote!(__rt::DecodeError);
                 required_checks.push(quote! {
                     if !#flag {
-                        return ::std::result::Result::Err(#err::missing_field(#raw).with_field(#sname, #raw));
+                        return __rt::Err(#err::missing_field(#raw).with_field(#sname, #raw));
                     }
                 });
                 quote!(#flag = true;)
@@ -216,7 +219,7 @@ impl Context<'_> {
             };
             quote! {
                 (#fid, #tt) => {
-                    out.#fname = ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?;
+                    out.#fname = __rt::in_field(#read, #sname, #raw)?;
                     #set_flag
                 }
             }
@@ -234,9 +237,9 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
-                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
+                fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #[allow(unused_mut)]
-                    let mut out = <#name as ::std::default::Default>::default();
+                    let mut out = <#name as __rt::Default>::default();
                     #(#required_flags)*
                     r.read_struct_begin()?;
                     loop {
@@ -250,7 +253,7 @@ impl Context<'_> {
                     }
                     r.read_struct_end()?;
                     #(#required_checks)*
-                    ::std::result::Result::Ok(out)
+                    __rt::Ok(out)
                 }
             }
         }
@@ -263,7 +266,7 @@ impl Context<'_> {
         if self.field_is_option(owner, f) {
             let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
-                if let ::std::option::Option::Some(v) = &self.#fname {
+                if let __rt::Some(v) = &self.#fname {
                     w.write_field_begin(#tt, #fid);
                     #body;
                     w.write_field_end();
@@ -304,8 +307,8 @@ impl Context<'_> {
             let read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
             quote! {
                 (#fid, #tt) => {
-                    out = ::std::option::Option::Some(#name::#v(
-                        ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?,
+                    out = __rt::Some(#name::#v(
+                        __rt::in_field(#read, #sname, #raw)?,
                     ));
                 }
             }
@@ -323,8 +326,8 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
-                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
-                    let mut out = ::std::option::Option::None;
+                fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
+                    let mut out = __rt::None;
                     r.read_struct_begin()?;
                     loop {
                         let f = r.read_field_begin()?;
@@ -336,7 +339,7 @@ impl Context<'_> {
                         r.read_field_end()?;
                     }
                     r.read_struct_end()?;
-                    out.ok_or_else(|| ::kit_runtime::DecodeError::invalid_data(#msg))
+                    out.ok_or_else(|| __rt::DecodeError::invalid_data(#msg))
                 }
             }
         }

@@ -258,18 +258,18 @@ impl Context<'_> {
             trait_fns.push(quote! {
                 #mdoc
                 #[allow(clippy::too_many_arguments)]
-                fn #fname(&self, #(#params),*) -> impl ::std::future::Future<
-                    Output = ::std::result::Result<#ok_ty, #err>,
-                > + ::std::marker::Send;
+                fn #fname(&self, #(#params),*) -> impl __rt::Future<
+                    Output = __rt::Result<#ok_ty, #err>,
+                > + __rt::Send;
             });
 
             // Server dispatch arm.
             let decode = quote! {
                 let args: #args_ty = match req.decode_args() {
-                    ::std::result::Result::Ok(a) => a,
-                    ::std::result::Result::Err(e) => {
+                    __rt::Ok(a) => a,
+                    __rt::Err(e) => {
                         let e = #app::new(#app_kind::PROTOCOL_ERROR, ::std::string::ToString::to_string(&e));
-                        return ::std::option::Option::Some(req.exception(&e));
+                        return __rt::Some(req.exception(&e));
                     }
                 };
                 let #args_ty { #(#names),* } = args;
@@ -279,29 +279,29 @@ impl Context<'_> {
                     #raw => {
                         #decode
                         let _ = h.#fname(#(#names),*).await;
-                        ::std::option::Option::None
+                        __rt::None
                     }
                 });
             } else {
                 let has_success = m.result.is_some();
-                let none = quote!(::std::option::Option::None);
+                let none = quote!(__rt::None);
                 let exc_fields: Vec<_> = exc.iter().map(|(_, f, _, _)| f.clone()).collect();
                 let ok_body = {
-                    let s = has_success.then(|| quote!(success: ::std::option::Option::Some(v),));
+                    let s = has_success.then(|| quote!(success: __rt::Some(v),));
                     let fs = exc_fields.iter().map(|f| quote!(#f: #none,));
                     let bind = if has_success { quote!(v) } else { quote!(()) };
-                    quote!(::std::result::Result::Ok(#bind) => #res_ty { #s #(#fs)* },)
+                    quote!(__rt::Ok(#bind) => #res_ty { #s #(#fs)* },)
                 };
                 let exc_arms = exc.iter().map(|(v, f, _, _)| {
                     let s = has_success.then(|| quote!(success: #none,));
                     let fs = exc_fields.iter().map(|g| {
                         if g == f {
-                            quote!(#g: ::std::option::Option::Some(e),)
+                            quote!(#g: __rt::Some(e),)
                         } else {
                             quote!(#g: #none,)
                         }
                     });
-                    quote!(::std::result::Result::Err(#err::#v(e)) => #res_ty { #s #(#fs)* },)
+                    quote!(__rt::Err(#err::#v(e)) => #res_ty { #s #(#fs)* },)
                 });
                 arms.push(quote! {
                     #raw => {
@@ -309,15 +309,15 @@ impl Context<'_> {
                         let out = match h.#fname(#(#names),*).await {
                             #ok_body
                             #(#exc_arms)*
-                            ::std::result::Result::Err(#err::Application(e)) => {
-                                return ::std::option::Option::Some(req.exception(&e));
+                            __rt::Err(#err::Application(e)) => {
+                                return __rt::Some(req.exception(&e));
                             }
-                            ::std::result::Result::Err(#err::Transport(e)) => {
+                            __rt::Err(#err::Transport(e)) => {
                                 let e = #app::new(#app_kind::INTERNAL_ERROR, ::std::string::ToString::to_string(&e));
-                                return ::std::option::Option::Some(req.exception(&e));
+                                return __rt::Some(req.exception(&e));
                             }
                         };
-                        ::std::option::Option::Some(req.reply(&out))
+                        __rt::Some(req.reply(&out))
                     }
                 });
             }
@@ -328,34 +328,34 @@ impl Context<'_> {
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
-                    pub async fn #fname(&self, #(#params),*) -> ::std::result::Result<(), #err> {
+                    pub async fn #fname(&self, #(#params),*) -> __rt::Result<(), #err> {
                         #build
                         self.core.oneway(#raw, &args).await?;
-                        ::std::result::Result::Ok(())
+                        __rt::Ok(())
                     }
                 });
             } else {
                 let checks = exc.iter().map(|(v, f, _, _)| {
                     quote! {
-                        if let ::std::option::Option::Some(e) = r.#f {
-                            return ::std::result::Result::Err(#err::#v(e));
+                        if let __rt::Some(e) = r.#f {
+                            return __rt::Err(#err::#v(e));
                         }
                     }
                 });
                 let (first, last) = if m.result.is_some() {
                     (
                         quote! {
-                            if let ::std::option::Option::Some(v) = r.success {
-                                return ::std::result::Result::Ok(v);
+                            if let __rt::Some(v) = r.success {
+                                return __rt::Ok(v);
                             }
                         },
                         {
                             let msg = format!("{raw}: reply carried no result");
-                            quote!(::std::result::Result::Err(#err::Application(#app::new(#app_kind::MISSING_RESULT, #msg))))
+                            quote!(__rt::Err(#err::Application(#app::new(#app_kind::MISSING_RESULT, #msg))))
                         },
                     )
                 } else {
-                    (quote!(), quote!(::std::result::Result::Ok(())))
+                    (quote!(), quote!(__rt::Ok(())))
                 };
                 let bind = if exc.is_empty() && m.result.is_none() {
                     quote!(_r)
@@ -365,7 +365,7 @@ impl Context<'_> {
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
-                    pub async fn #fname(&self, #(#params),*) -> ::std::result::Result<#ok_ty, #err> {
+                    pub async fn #fname(&self, #(#params),*) -> __rt::Result<#ok_ty, #err> {
                         #build
                         let #bind: #res_ty = self.core.call(#raw, &args).await?;
                         #first
@@ -382,7 +382,7 @@ impl Context<'_> {
         let client_doc = format!(" Typed client of `{}` over any `tower` stack ending in a transport (see `kit_runtime::thrift::rpc::Channel`).", def.name);
         out.extend(quote! {
             #svc_doc
-            pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+            pub trait #trait_name: __rt::Send + __rt::Sync + 'static {
                 #(#trait_fns)*
             }
 
@@ -412,9 +412,9 @@ impl Context<'_> {
                         _ => {
                             let e = #app::new(#app_kind::UNKNOWN_METHOD, ::std::format!("unknown method `{}`", req.method));
                             if req.is_oneway() {
-                                ::std::option::Option::None
+                                __rt::None
                             } else {
-                                ::std::option::Option::Some(req.exception(&e))
+                                __rt::Some(req.exception(&e))
                             }
                         }
                     }
@@ -423,13 +423,13 @@ impl Context<'_> {
             impl<H: #trait_name> #rpc::tower::Service<#rpc::Request> for #server<H> {
                 type Response = ::std::option::Option<#rpc::Response>;
                 type Error = ::std::convert::Infallible;
-                type Future = #rpc::BoxFuture<::std::result::Result<Self::Response, Self::Error>>;
-                fn poll_ready(&mut self, _cx: &mut ::std::task::Context<'_>) -> ::std::task::Poll<::std::result::Result<(), Self::Error>> {
-                    ::std::task::Poll::Ready(::std::result::Result::Ok(()))
+                type Future = #rpc::BoxFuture<__rt::Result<Self::Response, Self::Error>>;
+                fn poll_ready(&mut self, _cx: &mut ::std::task::Context<'_>) -> ::std::task::Poll<__rt::Result<(), Self::Error>> {
+                    ::std::task::Poll::Ready(__rt::Ok(()))
                 }
                 fn call(&mut self, req: #rpc::Request) -> Self::Future {
                     let h = ::std::sync::Arc::clone(&self.handler);
-                    ::std::boxed::Box::pin(async move { ::std::result::Result::Ok(Self::dispatch(h, req).await) })
+                    __rt::Box::pin(async move { __rt::Ok(Self::dispatch(h, req).await) })
                 }
             }
 
