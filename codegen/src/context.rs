@@ -17,6 +17,11 @@ pub struct Context<'a> {
     scc: Vec<u32>,
     /// Per def: its values can derive `Eq` and `Hash`.
     hashable: Vec<bool>,
+    /// Defs `0..user_defs` come from the IDL; the rest are the synthetic args/result structs
+    /// of Thrift services (see [`crate::thrift_service::with_service_structs`]).
+    pub user_defs: usize,
+    /// Per Thrift service: the (args, result) structs of its methods, `extends` flattened.
+    pub service_structs: std::collections::HashMap<DefId, Vec<(DefId, DefId)>>,
 }
 
 impl<'a> Context<'a> {
@@ -30,6 +35,8 @@ impl<'a> Context<'a> {
             options,
             scc,
             hashable,
+            user_defs: ir.defs.len(),
+            service_structs: Default::default(),
         }
     }
 

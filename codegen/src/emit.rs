@@ -22,7 +22,8 @@ use crate::Options;
 /// Modules are generated, formatted and dropped one at a time, on all cores; the result does
 /// not depend on the number of threads.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    let cx = Context::new(ir, options);
+    let extended = crate::thrift_service::with_service_structs(ir);
+    let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
     let children = children_of(plan.keys());
     let none = Vec::new();
@@ -81,7 +82,8 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
 /// a build script (see [`crate::Builder`]).
 pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<Diagnostic>> {
-    let cx = Context::new(ir, options);
+    let extended = crate::thrift_service::with_service_structs(ir);
+    let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
     let children = children_of(plan.keys());
     fn nest(
@@ -106,6 +108,24 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
     }
     let all = || nest(&cx, &mut Vec::new(), &children, &plan);
     Ok(file("kit_gen.rs", all(), all))
+}
+
+/// The one [`Context`] of a run: over `ir`, or over its copy with the Thrift services'
+/// args/result structs added.
+fn context<'a>(
+    ir: &'a Ir,
+    extended: Option<&'a (Ir, std::collections::HashMap<DefId, Vec<(DefId, DefId)>>)>,
+    options: &'a Options,
+) -> Context<'a> {
+    match extended {
+        None => Context::new(ir, options),
+        Some((full, structs)) => {
+            let mut cx = Context::new(full, options);
+            cx.user_defs = ir.defs.len();
+            cx.service_structs = structs.clone();
+            cx
+        }
+    }
 }
 
 /// The child modules of every module, in order (the keys come sorted).
@@ -186,7 +206,8 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
     // Per module: Rust names taken, and where each IDL name was defined.
     type Taken<'a> = (Collisions, Vec<(&'a str, kit_idl::source::Span)>);
     let mut names: BTreeMap<&ModPath, Taken> = BTreeMap::new();
-    for def in &ir.defs {
+    // The services' synthetic args/result structs are generated with their service.
+    for def in &ir.defs[..cx.user_defs] {
         let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),

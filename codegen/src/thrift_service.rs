@@ -6,6 +6,8 @@
 //! `extends` is flattened: a service's trait, server and client carry its ancestors' methods
 //! first, so one handler type serves the whole chain.
 
+use std::collections::HashMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -49,51 +51,44 @@ fn synthetic(
     }
 }
 
-impl Context<'_> {
-    /// Methods of `def` and its `extends` ancestors, ancestors first.
-    fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
-        let mut chain = Vec::new();
-        let mut cur = Some(def);
-        while let Some(d) = cur {
-            if chain.len() >= 64 || chain.iter().any(|c: &&Def| c.id == d.id) {
-                break;
-            }
-            chain.push(d);
-            cur = match &d.kind {
-                DefKind::Service(s) => s.extends.map(|e| ir.def(e)),
-                _ => None,
-            };
+/// A union, through aliases.
+fn is_union(ir: &Ir, ty: &kit_idl::ir::Type) -> bool {
+    let mut ty = ty;
+    for _ in 0..64 {
+        match ty {
+            kit_idl::ir::Type::Ref(d) => match &ir.def(*d).kind {
+                DefKind::Alias(t) => ty = t,
+                DefKind::Struct(s) => return s.kind == StructKind::Union,
+                _ => return false,
+            },
+            _ => return false,
         }
-        chain
-            .iter()
-            .rev()
-            .filter_map(|d| match &d.kind {
-                DefKind::Service(s) => Some(s.methods.iter()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
     }
+    false
+}
 
-    fn is_union(&self, ty: &kit_idl::ir::Type) -> bool {
-        matches!(self.resolve(ty), kit_idl::ir::Type::Ref(d)
-            if matches!(&self.ir.def(*d).kind, DefKind::Struct(s) if s.kind == StructKind::Union))
+/// Adds the `*Args`/`*Result` structs of every Thrift service's methods (`extends` flattened)
+/// to a copy of `ir`, once for the whole tree, so one [`Context`] (naming, boxing, defaults,
+/// `ThriftStruct`) serves them like any struct. Returns the copy and, per service, the
+/// (args, result) ids in method order; `None` when there is no Thrift service.
+pub fn with_service_structs(ir: &Ir) -> Option<(Ir, HashMap<DefId, Vec<(DefId, DefId)>>)> {
+    let services: Vec<&Def> = ir
+        .defs
+        .iter()
+        .filter(|d| {
+            matches!(d.kind, DefKind::Service(_)) && ir.file(d.file).language == Language::Thrift
+        })
+        .collect();
+    if services.is_empty() {
+        return None;
     }
-
-    /// Everything generated for a Thrift service; nothing for other definitions.
-    pub fn gen_thrift_service(&self, def: &Def) -> TokenStream {
-        if !matches!(def.kind, DefKind::Service(_))
-            || self.ir.file(def.file).language != Language::Thrift
-        {
-            return quote!();
-        }
-        let methods = Self::service_methods(self.ir, def);
-        // Args/result structs as synthetic IR structs in the service's file, so the struct
-        // generators (naming, boxing, defaults, ThriftStruct) apply unchanged.
-        let mut ir = self.ir.clone();
+    let mut added = Vec::new();
+    let mut map = HashMap::new();
+    let mut next = ir.defs.len() as u32;
+    for def in services {
         let mut ids = Vec::new();
-        for m in &methods {
-            let a = DefId(ir.defs.len() as u32);
+        for m in Context::service_methods(ir, def) {
+            let a = DefId(next);
             // Unions have no `Default`, which the struct reader needs: a union argument is
             // an `Option` (as absent on the wire it would be anyway).
             let args = m
@@ -101,14 +96,14 @@ impl Context<'_> {
                 .iter()
                 .cloned()
                 .map(|mut f| {
-                    if self.is_union(&f.ty) && f.presence != Presence::Required {
+                    if is_union(ir, &f.ty) && f.presence != Presence::Required {
                         f.presence = Presence::Optional;
                         f.default = None;
                     }
                     f
                 })
                 .collect();
-            ir.defs.push(synthetic(
+            added.push(synthetic(
                 def.file,
                 a,
                 format!("{}_{}_args", def.name, m.name),
@@ -136,19 +131,63 @@ impl Context<'_> {
                 f.default = None;
                 fields.push(f);
             }
-            let r = DefId(ir.defs.len() as u32);
-            ir.defs.push(synthetic(
+            let r = DefId(next + 1);
+            added.push(synthetic(
                 def.file,
                 r,
                 format!("{}_{}_result", def.name, m.name),
                 fields,
                 def,
             ));
+            next += 2;
             ids.push((a, r));
         }
-        let cx = Context::new(&ir, self.options);
+        map.insert(def.id, ids);
+    }
+    let mut ir = ir.clone();
+    ir.defs.extend(added);
+    Some((ir, map))
+}
+
+impl Context<'_> {
+    /// Methods of `def` and its `extends` ancestors, ancestors first.
+    fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
+        let mut chain = Vec::new();
+        let mut cur = Some(def);
+        while let Some(d) = cur {
+            if chain.len() >= 64 || chain.iter().any(|c: &&Def| c.id == d.id) {
+                break;
+            }
+            chain.push(d);
+            cur = match &d.kind {
+                DefKind::Service(s) => s.extends.map(|e| ir.def(e)),
+                _ => None,
+            };
+        }
+        chain
+            .iter()
+            .rev()
+            .filter_map(|d| match &d.kind {
+                DefKind::Service(s) => Some(s.methods.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Everything generated for a Thrift service; nothing for other definitions.
+    pub fn gen_thrift_service(&self, def: &Def) -> TokenStream {
+        if !matches!(def.kind, DefKind::Service(_))
+            || self.ir.file(def.file).language != Language::Thrift
+        {
+            return quote!();
+        }
+        let methods = Self::service_methods(self.ir, def);
+        let none = Vec::new();
+        let ids = self.service_structs.get(&def.id).unwrap_or(&none);
+        let (cx, ir) = (self, self.ir);
         let mut out = TokenStream::new();
-        for (a, r) in &ids {
+        for (a, r) in ids {
             for d in [a, r] {
                 let d = ir.def(*d);
                 let s = cx.gen_def(d);
@@ -170,7 +209,7 @@ impl Context<'_> {
         let mut trait_fns = Vec::new();
         let mut arms = Vec::new();
         let mut client_fns = Vec::new();
-        for (m, (a, r)) in methods.iter().zip(&ids) {
+        for (m, (a, r)) in methods.iter().zip(ids) {
             let fname = id(&ident::field_name(&m.name));
             let raw = &m.name;
             let err = id(&format!("{svc}{}Error", ident::type_name(&m.name)));
