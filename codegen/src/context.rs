@@ -23,7 +23,7 @@ pub struct Context<'a> {
     /// Per def: a value can be made by `Default` (see [`Context::is_defaultable`]).
     defaultable: Vec<bool>,
     /// Per Thrift service: the (args, result) structs of its methods, `extends` flattened.
-    pub service_structs: std::collections::HashMap<DefId, Vec<(DefId, DefId)>>,
+    pub service_structs: crate::thrift_service::ServiceStructs,
 }
 
 impl<'a> Context<'a> {

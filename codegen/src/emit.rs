@@ -114,7 +114,7 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
 /// args/result structs added.
 fn context<'a>(
     ir: &'a Ir,
-    extended: Option<&'a (Ir, std::collections::HashMap<DefId, Vec<(DefId, DefId)>>)>,
+    extended: Option<&'a (Ir, crate::thrift_service::ServiceStructs)>,
     options: &'a Options,
 ) -> Context<'a> {
     match extended {

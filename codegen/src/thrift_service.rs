@@ -51,6 +51,9 @@ fn synthetic(
     }
 }
 
+/// Per Thrift service: the (args, result) struct ids of its methods, in method order.
+pub type ServiceStructs = HashMap<DefId, Vec<(DefId, DefId)>>;
+
 /// A union, through aliases.
 fn is_union(ir: &Ir, ty: &kit_idl::ir::Type) -> bool {
     let mut ty = ty;
@@ -71,7 +74,7 @@ fn is_union(ir: &Ir, ty: &kit_idl::ir::Type) -> bool {
 /// to a copy of `ir`, once for the whole tree, so one [`Context`] (naming, boxing, defaults,
 /// `ThriftStruct`) serves them like any struct. Returns the copy and, per service, the
 /// (args, result) ids in method order; `None` when there is no Thrift service.
-pub fn with_service_structs(ir: &Ir) -> Option<(Ir, HashMap<DefId, Vec<(DefId, DefId)>>)> {
+pub fn with_service_structs(ir: &Ir) -> Option<(Ir, ServiceStructs)> {
     let services: Vec<&Def> = ir
         .defs
         .iter()
