@@ -161,7 +161,7 @@ impl Context<'_> {
         let sname = &def.name;
         let raw = &f.name;
         let group = f.proto.as_ref().is_some_and(|p| p.group);
-        let in_field = |merge: TokenStream| quote!(__rt::in_field(#merge, #sname, #raw));
+        let in_field = |merge: TokenStream| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
         match &f.ty {
             Type::Map(k, v) => {
                 let (kl, ke, km) = self.map_part(k, quote!(k), false);
@@ -218,9 +218,9 @@ impl Context<'_> {
                 if self.field_is_option(def.id, f) {
                     let a = self.arg(ty, quote!(v), boxed);
                     let target = if boxed {
-                        quote!(&mut **self.#fname.get_or_insert_with(__rt::default))
+                        quote!(&mut **self.#fname.get_or_insert_with(__rt::Default::default))
                     } else {
-                        quote!(self.#fname.get_or_insert_with(__rt::default))
+                        quote!(self.#fname.get_or_insert_with(__rt::Default::default))
                     };
                     let merge = in_field(quote!(#m::merge(wt, #group_tag #target, buf #depth)));
                     (
@@ -328,23 +328,23 @@ impl Context<'_> {
                 let ty = self.rust_type(from, &f.ty);
                 (
                     quote!(&mut **v),
-                    quote!(let mut v: __rt::Box<#ty> = __rt::default();),
+                    quote!(let mut v: __rt::Box<#ty> = __rt::Default::default();),
                     quote!(&mut *v),
                 )
             } else {
                 (
                     quote!(v),
-                    quote!(let mut v = __rt::default();),
+                    quote!(let mut v = __rt::Default::default();),
                     quote!(&mut v),
                 )
             };
             merge_arms.push(quote! {
                 #tag => {
                     if let __rt::Some(#enum_path::#v(v)) = &mut self.#fname {
-                        __rt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
+                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
                     } else {
                         #fresh
-                        __rt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
+                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
                         self.#fname = __rt::Some(#enum_path::#v(v));
                         __rt::Ok(())
                     }

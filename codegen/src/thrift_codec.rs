@@ -219,7 +219,7 @@ impl Context<'_> {
             };
             quote! {
                 (#fid, #tt) => {
-                    out.#fname = __rt::in_field(#read, #sname, #raw)?;
+                    out.#fname = __rt::ResultExt::in_field(#read, #sname, #raw)?;
                     #set_flag
                 }
             }
@@ -311,7 +311,7 @@ impl Context<'_> {
                 inits.push(quote!(let mut #l = __rt::None;));
                 arms.push(quote! {
                     (#fid, #tt) => {
-                        #l = __rt::Some(__rt::in_field(#read, #sname, #raw)?);
+                        #l = __rt::Some(__rt::ResultExt::in_field(#read, #sname, #raw)?);
                         #flag
                     }
                 });
@@ -329,12 +329,12 @@ impl Context<'_> {
                         }
                         value
                     }
-                    _ => quote!(__rt::default()),
+                    _ => quote!(__rt::Default::default()),
                 };
                 inits.push(quote!(let mut #l = #init;));
                 arms.push(quote! {
                     (#fid, #tt) => {
-                        #l = __rt::in_field(#read, #sname, #raw)?;
+                        #l = __rt::ResultExt::in_field(#read, #sname, #raw)?;
                         #flag
                     }
                 });
@@ -424,7 +424,7 @@ impl Context<'_> {
             quote! {
                 (#fid, #tt) => {
                     out = __rt::Some(#name::#v(
-                        __rt::in_field(#read, #sname, #raw)?,
+                        __rt::ResultExt::in_field(#read, #sname, #raw)?,
                     ));
                 }
             }

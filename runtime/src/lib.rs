@@ -89,22 +89,6 @@ pub mod __rt {
     pub use ::std::marker::{Send, Sync};
     pub use ::std::option::Option::{self, None, Some};
     pub use ::std::result::Result::{self, Err, Ok};
-
-    /// [`ResultExt::in_field`] as a function.
-    #[inline(always)]
-    pub fn in_field<T>(
-        r: Result<T, DecodeError>,
-        strukt: &'static str,
-        field: &'static str,
-    ) -> Result<T, DecodeError> {
-        ResultExt::in_field(r, strukt, field)
-    }
-
-    /// `Default::default()`, as a function value too.
-    #[inline(always)]
-    pub fn default<T: Default>() -> T {
-        T::default()
-    }
 }
 
 /// Implemented by generated *open* enums.
