@@ -17,6 +17,13 @@ pub struct Context<'a> {
     scc: Vec<u32>,
     /// Per def: its values can derive `Eq` and `Hash`.
     hashable: Vec<bool>,
+    /// Defs `0..user_defs` come from the IDL; the rest are the synthetic args/result structs
+    /// of Thrift services (see [`crate::thrift_service::with_service_structs`]).
+    pub user_defs: usize,
+    /// Per def: a value can be made by `Default` (see [`Context::is_defaultable`]).
+    defaultable: Vec<bool>,
+    /// Per Thrift service: the (args, result) structs of its methods, `extends` flattened.
+    pub service_structs: crate::thrift_service::ServiceStructs,
 }
 
 impl<'a> Context<'a> {
@@ -24,13 +31,33 @@ impl<'a> Context<'a> {
         let layout = Layout::new(ir);
         let scc = containment_sccs(ir);
         let hashable = hashability(ir);
-        Context {
+        let mut cx = Context {
             ir,
             layout,
             options,
             scc,
             hashable,
-        }
+            user_defs: ir.defs.len(),
+            defaultable: Vec::new(),
+            service_structs: Default::default(),
+        };
+        cx.defaultable = defaultability(&cx);
+        cx
+    }
+
+    /// Values of def `id` can be made by `Default`: not a Thrift union (no member is a natural
+    /// default), nor a struct holding one by value (a required union field, directly or through
+    /// other structs). Such structs derive no `Default` and their reader collects fields in
+    /// locals.
+    pub fn is_defaultable(&self, id: DefId) -> bool {
+        self.defaultable[id.0 as usize]
+    }
+
+    /// A field of `owner` that is stored by value and has a type without `Default`.
+    pub fn field_blocks_default(&self, owner: DefId, f: &kit_idl::ir::Field) -> bool {
+        !self.field_is_option(owner, f)
+            && !self.in_real_oneof(owner, f)
+            && matches!(self.resolve(&f.ty), Type::Ref(d) if !self.defaultable[d.0 as usize])
     }
 
     /// Follows aliases to the type they stand for.
@@ -69,6 +96,39 @@ impl<'a> Context<'a> {
     pub fn def_hashable(&self, id: DefId) -> bool {
         self.hashable[id.0 as usize]
     }
+}
+
+/// Greatest fixpoint: every def is defaultable except unions and structs that hold a
+/// non-defaultable value by value.
+fn defaultability(cx: &Context) -> Vec<bool> {
+    let ir = cx.ir;
+    let mut ok: Vec<bool> = ir
+        .defs
+        .iter()
+        .map(|d| !matches!(&d.kind, DefKind::Struct(s) if s.kind == kit_idl::ir::StructKind::Union))
+        .collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for d in &ir.defs {
+            let DefKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            if !ok[d.id.0 as usize] {
+                continue;
+            }
+            let blocked = s.fields.iter().any(|f| {
+                !cx.field_is_option(d.id, f)
+                    && !cx.in_real_oneof(d.id, f)
+                    && matches!(cx.resolve(&f.ty), Type::Ref(t) if !ok[t.0 as usize])
+            });
+            if blocked {
+                ok[d.id.0 as usize] = false;
+                changed = true;
+            }
+        }
+    }
+    ok
 }
 
 fn is_struct(ir: &Ir, id: DefId) -> bool {

@@ -22,16 +22,21 @@ use crate::Options;
 /// Modules are generated, formatted and dropped one at a time, on all cores; the result does
 /// not depend on the number of threads.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
-    let cx = Context::new(ir, options);
+    let extended = crate::thrift_service::with_service_structs(ir);
+    let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
     let children = children_of(plan.keys());
     let none = Vec::new();
     let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
     let module_file = |k: &ModPath, items: &[Item]| {
-        let mut tokens = mod_decls(children.get(k).unwrap_or(&none));
-        for item in items {
-            tokens.extend(item_tokens(&cx, *item));
-        }
+        let tokens = || {
+            let mut tokens = mod_decls(children.get(k).unwrap_or(&none));
+            tokens.extend(rt_use(&cx, items));
+            for item in items {
+                tokens.extend(item_tokens(&cx, *item));
+            }
+            tokens
+        };
         let path = format!(
             "{}.rs",
             k.iter()
@@ -39,7 +44,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
                 .collect::<Vec<_>>()
                 .join("/")
         );
-        file(&path, tokens)
+        file(&path, tokens(), tokens)
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -68,10 +73,8 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     });
     done.sort_unstable_by_key(|(i, _)| *i);
     let mut files = Vec::with_capacity(done.len() + 1);
-    files.push(file(
-        "mod.rs",
-        mod_decls(children.get(&Vec::new()).unwrap_or(&none)),
-    ));
+    let root = || mod_decls(children.get(&Vec::new()).unwrap_or(&none));
+    files.push(file("mod.rs", root(), root));
     files.extend(done.into_iter().map(|(_, f)| f));
     Ok(files)
 }
@@ -79,7 +82,8 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
 /// a build script (see [`crate::Builder`]).
 pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<Diagnostic>> {
-    let cx = Context::new(ir, options);
+    let extended = crate::thrift_service::with_service_structs(ir);
+    let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
     let children = children_of(plan.keys());
     fn nest(
@@ -88,8 +92,9 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         children: &BTreeMap<ModPath, Vec<String>>,
         plan: &BTreeMap<ModPath, Vec<Item>>,
     ) -> TokenStream {
-        let mut out = TokenStream::new();
-        for item in plan.get(prefix).map(Vec::as_slice).unwrap_or_default() {
+        let items = plan.get(prefix).map(Vec::as_slice).unwrap_or_default();
+        let mut out = rt_use(cx, items);
+        for item in items {
             out.extend(item_tokens(cx, *item));
         }
         for child in children.get(prefix).cloned().unwrap_or_default() {
@@ -101,10 +106,26 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         }
         out
     }
-    Ok(file(
-        "kit_gen.rs",
-        nest(&cx, &mut Vec::new(), &children, &plan),
-    ))
+    let all = || nest(&cx, &mut Vec::new(), &children, &plan);
+    Ok(file("kit_gen.rs", all(), all))
+}
+
+/// The one [`Context`] of a run: over `ir`, or over its copy with the Thrift services'
+/// args/result structs added.
+fn context<'a>(
+    ir: &'a Ir,
+    extended: Option<&'a (Ir, crate::thrift_service::ServiceStructs)>,
+    options: &'a Options,
+) -> Context<'a> {
+    match extended {
+        None => Context::new(ir, options),
+        Some((full, structs)) => {
+            let mut cx = Context::new(full, options);
+            cx.user_defs = ir.defs.len();
+            cx.service_structs = structs.clone();
+            cx
+        }
+    }
 }
 
 /// The child modules of every module, in order (the keys come sorted).
@@ -128,6 +149,25 @@ enum Item {
     Def(DefId),
     /// The oneof enums of a message, in the message's nested module.
     Oneofs(DefId),
+}
+
+/// `use ::kit_runtime::__rt;` when the module's items refer to it (the codec impls of structs
+/// and the service stubs do; enums, consts and aliases don't), so it is never unused.
+fn rt_use(cx: &Context, items: &[Item]) -> TokenStream {
+    let uses = items.iter().any(|item| match item {
+        Item::Def(id) => matches!(
+            cx.ir.def(*id).kind,
+            DefKind::Struct(_) | DefKind::Service(_)
+        ),
+        Item::Oneofs(_) => false,
+    });
+    if uses {
+        quote!(
+            use ::kit_runtime::__rt;
+        )
+    } else {
+        TokenStream::new()
+    }
 }
 
 fn item_tokens(cx: &Context, item: Item) -> TokenStream {
@@ -166,7 +206,8 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
     // Per module: Rust names taken, and where each IDL name was defined.
     type Taken<'a> = (Collisions, Vec<(&'a str, kit_idl::source::Span)>);
     let mut names: BTreeMap<&ModPath, Taken> = BTreeMap::new();
-    for def in &ir.defs {
+    // The services' synthetic args/result structs are generated with their service.
+    for def in &ir.defs[..cx.user_defs] {
         let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
@@ -305,11 +346,14 @@ fn mod_decls(children: &[String]) -> TokenStream {
     quote!(#(pub mod #mods;)*)
 }
 
-fn file(path: &str, tokens: TokenStream) -> GeneratedFile {
-    let body = match syn::parse2::<syn::File>(tokens.clone()) {
+fn file(path: &str, tokens: TokenStream, render: impl FnOnce() -> TokenStream) -> GeneratedFile {
+    // Parsing takes the tokens by value: a clone here would be a deep copy of the whole
+    // stream (proc_macro2 copies shared token vectors on iteration). On the error path the
+    // tokens are gone; `render` builds them again.
+    let body = match syn::parse2::<syn::File>(tokens) {
         Ok(f) => prettyplease::unparse(&f),
         // A bug in kit, not in the IDL: keep the tokens so the compiler points at the problem.
-        Err(e) => format!("compile_error!({:?});\n{tokens}\n", e.to_string()),
+        Err(e) => format!("compile_error!({:?});\n{}\n", e.to_string(), render()),
     };
     GeneratedFile {
         path: path.to_string(),

@@ -21,7 +21,7 @@ impl Context<'_> {
             return TokenStream::new();
         }
         let from = self.layout.def_module(def.id).clone();
-        let rt = quote!(::kit_runtime::grpc);
+        let rt = quote!(__rt::grpc);
         let trait_name = id(&ident::type_name(&def.name));
         let server = format_ident!(
             "{}Server",
@@ -57,17 +57,17 @@ impl Context<'_> {
                 fn #fn_name(
                     &self,
                     request: #rt::Request<#req_ty>,
-                ) -> impl ::std::future::Future<
-                    Output = ::std::result::Result<#rt::Response<#resp_ty>, #rt::Status>,
-                > + ::std::marker::Send {
+                ) -> impl __rt::Future<
+                    Output = __rt::Result<#rt::Response<#resp_ty>, #rt::Status>,
+                > + __rt::Send {
                     async move {
                         let _ = request;
-                        ::std::result::Result::Err(#rt::Status::unimplemented(#path))
+                        __rt::Err(#rt::Status::unimplemented(#path))
                     }
                 }
             });
             arms.push(quote! {
-                #path => ::std::boxed::Box::pin(#rt::server::#helper(call, move |r| async move {
+                #path => __rt::Box::pin(#rt::server::#helper(call, move |r| async move {
                     h.#fn_name(r).await
                 })),
             });
@@ -82,9 +82,9 @@ impl Context<'_> {
                     pub async fn #fn_name<S>(
                         &self,
                         request: #rt::Request<S>,
-                    ) -> ::std::result::Result<#rt::Response<#resp>, #rt::Status>
+                    ) -> __rt::Result<#rt::Response<#resp>, #rt::Status>
                     where
-                        S: #rt::Stream<Item = #input> + ::std::marker::Send + 'static,
+                        S: #rt::Stream<Item = #input> + __rt::Send + 'static,
                     {
                         #rt::client::#helper(&self.inner, #path, request).await
                     }
@@ -100,7 +100,7 @@ impl Context<'_> {
                     pub async fn #fn_name(
                         &self,
                         request: #rt::Request<#input>,
-                    ) -> ::std::result::Result<#rt::Response<#resp>, #rt::Status> {
+                    ) -> __rt::Result<#rt::Response<#resp>, #rt::Status> {
                         #rt::client::#helper(&self.inner, #path, request).await
                     }
                 }
@@ -120,7 +120,7 @@ impl Context<'_> {
         };
         quote! {
             #doc
-            pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+            pub trait #trait_name: __rt::Send + __rt::Sync + 'static {
                 #(#trait_methods)*
             }
 
@@ -154,13 +154,13 @@ impl Context<'_> {
             impl<H: #trait_name> #rt::Service<#rt::ServerCall> for #server<H> {
                 type Response = #rt::ServerReply;
                 type Error = #rt::Status;
-                type Future = #rt::BoxFuture<::std::result::Result<#rt::ServerReply, #rt::Status>>;
+                type Future = #rt::BoxFuture<__rt::Result<#rt::ServerReply, #rt::Status>>;
 
                 fn poll_ready(
                     &mut self,
                     _cx: &mut ::std::task::Context<'_>,
-                ) -> ::std::task::Poll<::std::result::Result<(), #rt::Status>> {
-                    ::std::task::Poll::Ready(::std::result::Result::Ok(()))
+                ) -> ::std::task::Poll<__rt::Result<(), #rt::Status>> {
+                    ::std::task::Poll::Ready(__rt::Ok(()))
                 }
 
                 fn call(&mut self, call: #rt::ServerCall) -> Self::Future {
@@ -177,7 +177,7 @@ impl Context<'_> {
             impl<C> #client<C>
             where
                 C: #rt::client::GrpcClient,
-                C::Future: ::std::marker::Send,
+                C::Future: __rt::Send,
             {
                 /// Calls through `inner`.
                 pub fn new(inner: C) -> Self {

@@ -23,7 +23,7 @@ enum Kind {
 
 fn field_mod(name: &str) -> TokenStream {
     let m = format_ident!("{}", name);
-    quote!(::kit_runtime::protobuf::field::#m)
+    quote!(__rt::pb::#m)
 }
 
 impl Context<'_> {
@@ -130,24 +130,24 @@ impl Context<'_> {
             }
         };
         quote! {
-            impl ::kit_runtime::protobuf::Message for #name {
+            impl __rt::Message for #name {
                 #[allow(unused_mut)]
                 fn encoded_len(&self) -> usize {
                     let mut n = 0;
                     #(#lens)*
                     n + self.unknown_fields.encoded_len()
                 }
-                fn encode_raw(&self, buf: &mut ::kit_runtime::bytes::BytesMut) {
+                fn encode_raw(&self, buf: &mut __rt::BytesMut) {
                     #(#encs)*
                     self.unknown_fields.encode(buf);
                 }
                 fn merge_field(
                     &mut self,
                     tag: u32,
-                    wt: ::kit_runtime::protobuf::WireType,
-                    buf: &mut ::kit_runtime::bytes::Bytes,
+                    wt: __rt::WireType,
+                    buf: &mut __rt::Bytes,
                     depth: u32,
-                ) -> ::std::result::Result<(), ::kit_runtime::DecodeError> {
+                ) -> __rt::Result<(), __rt::DecodeError> {
                     #body
                 }
             }
@@ -161,8 +161,7 @@ impl Context<'_> {
         let sname = &def.name;
         let raw = &f.name;
         let group = f.proto.as_ref().is_some_and(|p| p.group);
-        let in_field =
-            |merge: TokenStream| quote!(::kit_runtime::ResultExt::in_field(#merge, #sname, #raw));
+        let in_field = |merge: TokenStream| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
         match &f.ty {
             Type::Map(k, v) => {
                 let (kl, ke, km) = self.map_part(k, quote!(k), false);
@@ -175,7 +174,7 @@ impl Context<'_> {
                     quote!(#tag => {
                         let (k, v) = #merge?;
                         self.#fname.insert(k, v);
-                        ::std::result::Result::Ok(())
+                        __rt::Ok(())
                     }),
                 )
             }
@@ -219,14 +218,14 @@ impl Context<'_> {
                 if self.field_is_option(def.id, f) {
                     let a = self.arg(ty, quote!(v), boxed);
                     let target = if boxed {
-                        quote!(&mut **self.#fname.get_or_insert_with(::std::default::Default::default))
+                        quote!(&mut **self.#fname.get_or_insert_with(__rt::Default::default))
                     } else {
-                        quote!(self.#fname.get_or_insert_with(::std::default::Default::default))
+                        quote!(self.#fname.get_or_insert_with(__rt::Default::default))
                     };
                     let merge = in_field(quote!(#m::merge(wt, #group_tag #target, buf #depth)));
                     (
-                        quote!(if let ::std::option::Option::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
-                        quote!(if let ::std::option::Option::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
+                        quote!(if let __rt::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
+                        quote!(if let __rt::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
                         quote!(#tag => #merge,),
                     )
                 } else {
@@ -315,12 +314,12 @@ impl Context<'_> {
             writes.push((
                 f.id as i64,
                 quote! {
-                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &self.#fname {
+                    if let __rt::Some(#enum_path::#v(v)) = &self.#fname {
                         n += #m::encoded_len(#tag, #a);
                     }
                 },
                 quote! {
-                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &self.#fname {
+                    if let __rt::Some(#enum_path::#v(v)) = &self.#fname {
                         #m::encode(#tag, #a, buf);
                     }
                 },
@@ -329,25 +328,25 @@ impl Context<'_> {
                 let ty = self.rust_type(from, &f.ty);
                 (
                     quote!(&mut **v),
-                    quote!(let mut v: ::std::boxed::Box<#ty> = ::std::default::Default::default();),
+                    quote!(let mut v: __rt::Box<#ty> = __rt::Default::default();),
                     quote!(&mut *v),
                 )
             } else {
                 (
                     quote!(v),
-                    quote!(let mut v = ::std::default::Default::default();),
+                    quote!(let mut v = __rt::Default::default();),
                     quote!(&mut v),
                 )
             };
             merge_arms.push(quote! {
                 #tag => {
-                    if let ::std::option::Option::Some(#enum_path::#v(v)) = &mut self.#fname {
-                        ::kit_runtime::ResultExt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
+                    if let __rt::Some(#enum_path::#v(v)) = &mut self.#fname {
+                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
                     } else {
                         #fresh
-                        ::kit_runtime::ResultExt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
-                        self.#fname = ::std::option::Option::Some(#enum_path::#v(v));
-                        ::std::result::Result::Ok(())
+                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
+                        self.#fname = __rt::Some(#enum_path::#v(v));
+                        __rt::Ok(())
                     }
                 }
             });

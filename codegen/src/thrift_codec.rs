@@ -11,10 +11,10 @@ use crate::ident;
 use crate::layout::ModPath;
 use crate::types::{id, path};
 
-/// `::kit_runtime::thrift::<item>`.
+/// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
 fn rt(item: &str) -> TokenStream {
-    let p = path(&format!("kit_runtime::thrift::{item}"));
-    quote!(::#p)
+    let p = path(&format!("__rt::thrift::{item}"));
+    quote!(#p)
 }
 
 /// How generated code reaches a value it writes.
@@ -173,7 +173,7 @@ impl Context<'_> {
             }
         };
         if boxed {
-            quote!(#read.map(::std::boxed::Box::new))
+            quote!(#read.map(__rt::Box::new))
         } else {
             read
         }
@@ -199,15 +199,18 @@ impl Context<'_> {
             let raw = &f.name;
             let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
             if self.field_is_option(def.id, f) {
-                read = quote!(#read.map(::std::option::Option::Some));
+                read = quote!(#read.map(__rt::Some));
             }
             let set_flag = if f.presence == kit_idl::ir::Presence::Required {
-                let flag = format_ident!("has_{}", ident::field_name(&f.name).trim_start_matches("r#"));
+                let flag = format_ident!(
+                    "has_{}",
+                    ident::field_name(&f.name).trim_start_matches("r#")
+                );
                 required_flags.push(quote!(let mut #flag = false;));
-                let err = quote!(::kit_runtime::DecodeError);
+                let err = quote!(__rt::DecodeError);
                 required_checks.push(quote! {
                     if !#flag {
-                        return ::std::result::Result::Err(#err::missing_field(#raw).with_field(#sname, #raw));
+                        return __rt::Err(#err::missing_field(#raw).with_field(#sname, #raw));
                     }
                 });
                 quote!(#flag = true;)
@@ -216,12 +219,21 @@ impl Context<'_> {
             };
             quote! {
                 (#fid, #tt) => {
-                    out.#fname = ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?;
+                    out.#fname = __rt::ResultExt::in_field(#read, #sname, #raw)?;
                     #set_flag
                 }
             }
         });
         let arms: Vec<TokenStream> = arms.collect();
+        if !self.is_defaultable(def.id) {
+            return self.gen_thrift_impl_locals(
+                def,
+                s,
+                writes.collect(),
+                required_flags,
+                required_checks,
+            );
+        }
         let ts = rt("ThriftStruct");
         let w_trait = rt("Writer");
         let r_trait = rt("Reader");
@@ -234,9 +246,9 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
-                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
+                fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #[allow(unused_mut)]
-                    let mut out = <#name as ::std::default::Default>::default();
+                    let mut out = <#name as __rt::Default>::default();
                     #(#required_flags)*
                     r.read_struct_begin()?;
                     loop {
@@ -250,7 +262,114 @@ impl Context<'_> {
                     }
                     r.read_struct_end()?;
                     #(#required_checks)*
-                    ::std::result::Result::Ok(out)
+                    __rt::Ok(out)
+                }
+            }
+        }
+    }
+
+    /// `ThriftStruct` for a struct without `Default` (it holds a union by value): the reader
+    /// collects every field in a local, starting from its default (the IDL's, else
+    /// `Default::default()`); fields without a default start as `None` and are missing if
+    /// still `None` at the end, whatever their requiredness (no value could stand in).
+    fn gen_thrift_impl_locals(
+        &self,
+        def: &Def,
+        s: &Struct,
+        writes: Vec<TokenStream>,
+        required_flags: Vec<TokenStream>,
+        required_checks: Vec<TokenStream>,
+    ) -> TokenStream {
+        let from = self.layout.def_module(def.id);
+        let name = id(self.layout.def_name(def.id));
+        let sname = &def.name;
+        let local =
+            |f: &Field| format_ident!("f_{}", ident::field_name(&f.name).trim_start_matches("r#"));
+        let mut inits = Vec::new();
+        let mut arms = Vec::new();
+        let mut takes = Vec::new();
+        let mut fields = Vec::new();
+        for f in &s.fields {
+            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+            let tt = self.ttype(&f.ty);
+            let fname = id(&ident::field_name(&f.name));
+            let l = local(f);
+            let raw = &f.name;
+            let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+            let option = self.field_is_option(def.id, f);
+            if option {
+                read = quote!(#read.map(__rt::Some));
+            }
+            let flag = (f.presence == kit_idl::ir::Presence::Required).then(|| {
+                let flag = format_ident!(
+                    "has_{}",
+                    ident::field_name(&f.name).trim_start_matches("r#")
+                );
+                quote!(#flag = true;)
+            });
+            if self.field_blocks_default(def.id, f) {
+                inits.push(quote!(let mut #l = __rt::None;));
+                arms.push(quote! {
+                    (#fid, #tt) => {
+                        #l = __rt::Some(__rt::ResultExt::in_field(#read, #sname, #raw)?);
+                        #flag
+                    }
+                });
+                takes.push(quote! {
+                    let __rt::Some(#l) = #l else {
+                        return __rt::Err(__rt::DecodeError::missing_field(#raw).with_field(#sname, #raw));
+                    };
+                });
+            } else {
+                let init = match (&f.default, option) {
+                    (Some(v), false) => {
+                        let mut value = self.const_value(from, &f.ty, v);
+                        if self.needs_box(def.id, &f.ty) {
+                            value = quote!(__rt::Box::new(#value));
+                        }
+                        value
+                    }
+                    _ => quote!(__rt::Default::default()),
+                };
+                inits.push(quote!(let mut #l = #init;));
+                arms.push(quote! {
+                    (#fid, #tt) => {
+                        #l = __rt::ResultExt::in_field(#read, #sname, #raw)?;
+                        #flag
+                    }
+                });
+            }
+            fields.push(quote!(#fname: #l,));
+        }
+        let ts = rt("ThriftStruct");
+        let w_trait = rt("Writer");
+        let r_trait = rt("Reader");
+        let tt = rt("TType");
+        quote! {
+            impl #ts for #name {
+                fn write<W: #w_trait>(&self, w: &mut W) {
+                    w.write_struct_begin();
+                    #(#writes)*
+                    w.write_field_stop();
+                    w.write_struct_end();
+                }
+                fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
+                    #(#inits)*
+                    #(#required_flags)*
+                    r.read_struct_begin()?;
+                    loop {
+                        let f = r.read_field_begin()?;
+                        match (f.id, f.ttype) {
+                            (_, #tt::Stop) => break,
+                            #(#arms)*
+                            (_, t) => r.skip(t)?,
+                        }
+                        r.read_field_end()?;
+                    }
+                    r.read_struct_end()?;
+                    #(#required_checks)*
+                    #(#takes)*
+                    __rt::Ok(#name { #(#fields)* })
                 }
             }
         }
@@ -263,7 +382,7 @@ impl Context<'_> {
         if self.field_is_option(owner, f) {
             let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
-                if let ::std::option::Option::Some(v) = &self.#fname {
+                if let __rt::Some(v) = &self.#fname {
                     w.write_field_begin(#tt, #fid);
                     #body;
                     w.write_field_end();
@@ -304,8 +423,8 @@ impl Context<'_> {
             let read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
             quote! {
                 (#fid, #tt) => {
-                    out = ::std::option::Option::Some(#name::#v(
-                        ::kit_runtime::ResultExt::in_field(#read, #sname, #raw)?,
+                    out = __rt::Some(#name::#v(
+                        __rt::ResultExt::in_field(#read, #sname, #raw)?,
                     ));
                 }
             }
@@ -323,8 +442,8 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
-                fn read<R: #r_trait>(r: &mut R) -> ::std::result::Result<Self, ::kit_runtime::DecodeError> {
-                    let mut out = ::std::option::Option::None;
+                fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
+                    let mut out = __rt::None;
                     r.read_struct_begin()?;
                     loop {
                         let f = r.read_field_begin()?;
@@ -336,7 +455,7 @@ impl Context<'_> {
                         r.read_field_end()?;
                     }
                     r.read_struct_end()?;
-                    out.ok_or_else(|| ::kit_runtime::DecodeError::invalid_data(#msg))
+                    out.ok_or_else(|| __rt::DecodeError::invalid_data(#msg))
                 }
             }
         }

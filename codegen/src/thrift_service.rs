@@ -6,6 +6,8 @@
 //! `extends` is flattened: a service's trait, server and client carry its ancestors' methods
 //! first, so one handler type serves the whole chain.
 
+use std::collections::HashMap;
+
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -49,51 +51,47 @@ fn synthetic(
     }
 }
 
-impl Context<'_> {
-    /// Methods of `def` and its `extends` ancestors, ancestors first.
-    fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
-        let mut chain = Vec::new();
-        let mut cur = Some(def);
-        while let Some(d) = cur {
-            if chain.len() >= 64 || chain.iter().any(|c: &&Def| c.id == d.id) {
-                break;
-            }
-            chain.push(d);
-            cur = match &d.kind {
-                DefKind::Service(s) => s.extends.map(|e| ir.def(e)),
-                _ => None,
-            };
-        }
-        chain
-            .iter()
-            .rev()
-            .filter_map(|d| match &d.kind {
-                DefKind::Service(s) => Some(s.methods.iter()),
-                _ => None,
-            })
-            .flatten()
-            .collect()
-    }
+/// Per Thrift service: the (args, result) struct ids of its methods, in method order.
+pub type ServiceStructs = HashMap<DefId, Vec<(DefId, DefId)>>;
 
-    fn is_union(&self, ty: &kit_idl::ir::Type) -> bool {
-        matches!(self.resolve(ty), kit_idl::ir::Type::Ref(d)
-            if matches!(&self.ir.def(*d).kind, DefKind::Struct(s) if s.kind == StructKind::Union))
-    }
-
-    /// Everything generated for a Thrift service; nothing for other definitions.
-    pub fn gen_thrift_service(&self, def: &Def) -> TokenStream {
-        if !matches!(def.kind, DefKind::Service(_))
-            || self.ir.file(def.file).language != Language::Thrift
-        {
-            return quote!();
+/// A union, through aliases.
+fn is_union(ir: &Ir, ty: &kit_idl::ir::Type) -> bool {
+    let mut ty = ty;
+    for _ in 0..64 {
+        match ty {
+            kit_idl::ir::Type::Ref(d) => match &ir.def(*d).kind {
+                DefKind::Alias(t) => ty = t,
+                DefKind::Struct(s) => return s.kind == StructKind::Union,
+                _ => return false,
+            },
+            _ => return false,
         }
-        let methods = Self::service_methods(self.ir, def);
-        // Args/result structs as synthetic IR structs in the service's file, so the struct
-        // generators (naming, boxing, defaults, ThriftStruct) apply unchanged.
-        let mut ir = self.ir.clone();
+    }
+    false
+}
+
+/// Adds the `*Args`/`*Result` structs of every Thrift service's methods (`extends` flattened)
+/// to a copy of `ir`, once for the whole tree, so one [`Context`] (naming, boxing, defaults,
+/// `ThriftStruct`) serves them like any struct. Returns the copy and, per service, the
+/// (args, result) ids in method order; `None` when there is no Thrift service.
+pub fn with_service_structs(ir: &Ir) -> Option<(Ir, ServiceStructs)> {
+    let services: Vec<&Def> = ir
+        .defs
+        .iter()
+        .filter(|d| {
+            matches!(d.kind, DefKind::Service(_)) && ir.file(d.file).language == Language::Thrift
+        })
+        .collect();
+    if services.is_empty() {
+        return None;
+    }
+    let mut added = Vec::new();
+    let mut map = HashMap::new();
+    let mut next = ir.defs.len() as u32;
+    for def in services {
         let mut ids = Vec::new();
-        for m in &methods {
-            let a = DefId(ir.defs.len() as u32);
+        for m in Context::service_methods(ir, def) {
+            let a = DefId(next);
             // Unions have no `Default`, which the struct reader needs: a union argument is
             // an `Option` (as absent on the wire it would be anyway).
             let args = m
@@ -101,14 +99,14 @@ impl Context<'_> {
                 .iter()
                 .cloned()
                 .map(|mut f| {
-                    if self.is_union(&f.ty) && f.presence != Presence::Required {
+                    if is_union(ir, &f.ty) && f.presence != Presence::Required {
                         f.presence = Presence::Optional;
                         f.default = None;
                     }
                     f
                 })
                 .collect();
-            ir.defs.push(synthetic(
+            added.push(synthetic(
                 def.file,
                 a,
                 format!("{}_{}_args", def.name, m.name),
@@ -136,19 +134,63 @@ impl Context<'_> {
                 f.default = None;
                 fields.push(f);
             }
-            let r = DefId(ir.defs.len() as u32);
-            ir.defs.push(synthetic(
+            let r = DefId(next + 1);
+            added.push(synthetic(
                 def.file,
                 r,
                 format!("{}_{}_result", def.name, m.name),
                 fields,
                 def,
             ));
+            next += 2;
             ids.push((a, r));
         }
-        let cx = Context::new(&ir, self.options);
+        map.insert(def.id, ids);
+    }
+    let mut ir = ir.clone();
+    ir.defs.extend(added);
+    Some((ir, map))
+}
+
+impl Context<'_> {
+    /// Methods of `def` and its `extends` ancestors, ancestors first.
+    fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
+        let mut chain = Vec::new();
+        let mut cur = Some(def);
+        while let Some(d) = cur {
+            if chain.len() >= 64 || chain.iter().any(|c: &&Def| c.id == d.id) {
+                break;
+            }
+            chain.push(d);
+            cur = match &d.kind {
+                DefKind::Service(s) => s.extends.map(|e| ir.def(e)),
+                _ => None,
+            };
+        }
+        chain
+            .iter()
+            .rev()
+            .filter_map(|d| match &d.kind {
+                DefKind::Service(s) => Some(s.methods.iter()),
+                _ => None,
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// Everything generated for a Thrift service; nothing for other definitions.
+    pub fn gen_thrift_service(&self, def: &Def) -> TokenStream {
+        if !matches!(def.kind, DefKind::Service(_))
+            || self.ir.file(def.file).language != Language::Thrift
+        {
+            return quote!();
+        }
+        let methods = Self::service_methods(self.ir, def);
+        let none = Vec::new();
+        let ids = self.service_structs.get(&def.id).unwrap_or(&none);
+        let (cx, ir) = (self, self.ir);
         let mut out = TokenStream::new();
-        for (a, r) in &ids {
+        for (a, r) in ids {
             for d in [a, r] {
                 let d = ir.def(*d);
                 let s = cx.gen_def(d);
@@ -170,7 +212,7 @@ impl Context<'_> {
         let mut trait_fns = Vec::new();
         let mut arms = Vec::new();
         let mut client_fns = Vec::new();
-        for (m, (a, r)) in methods.iter().zip(&ids) {
+        for (m, (a, r)) in methods.iter().zip(ids) {
             let fname = id(&ident::field_name(&m.name));
             let raw = &m.name;
             let err = id(&format!("{svc}{}Error", ident::type_name(&m.name)));
@@ -258,18 +300,18 @@ impl Context<'_> {
             trait_fns.push(quote! {
                 #mdoc
                 #[allow(clippy::too_many_arguments)]
-                fn #fname(&self, #(#params),*) -> impl ::std::future::Future<
-                    Output = ::std::result::Result<#ok_ty, #err>,
-                > + ::std::marker::Send;
+                fn #fname(&self, #(#params),*) -> impl __rt::Future<
+                    Output = __rt::Result<#ok_ty, #err>,
+                > + __rt::Send;
             });
 
             // Server dispatch arm.
             let decode = quote! {
                 let args: #args_ty = match req.decode_args() {
-                    ::std::result::Result::Ok(a) => a,
-                    ::std::result::Result::Err(e) => {
+                    __rt::Ok(a) => a,
+                    __rt::Err(e) => {
                         let e = #app::new(#app_kind::PROTOCOL_ERROR, ::std::string::ToString::to_string(&e));
-                        return ::std::option::Option::Some(req.exception(&e));
+                        return __rt::Some(req.exception(&e));
                     }
                 };
                 let #args_ty { #(#names),* } = args;
@@ -279,29 +321,29 @@ impl Context<'_> {
                     #raw => {
                         #decode
                         let _ = h.#fname(#(#names),*).await;
-                        ::std::option::Option::None
+                        __rt::None
                     }
                 });
             } else {
                 let has_success = m.result.is_some();
-                let none = quote!(::std::option::Option::None);
+                let none = quote!(__rt::None);
                 let exc_fields: Vec<_> = exc.iter().map(|(_, f, _, _)| f.clone()).collect();
                 let ok_body = {
-                    let s = has_success.then(|| quote!(success: ::std::option::Option::Some(v),));
+                    let s = has_success.then(|| quote!(success: __rt::Some(v),));
                     let fs = exc_fields.iter().map(|f| quote!(#f: #none,));
                     let bind = if has_success { quote!(v) } else { quote!(()) };
-                    quote!(::std::result::Result::Ok(#bind) => #res_ty { #s #(#fs)* },)
+                    quote!(__rt::Ok(#bind) => #res_ty { #s #(#fs)* },)
                 };
                 let exc_arms = exc.iter().map(|(v, f, _, _)| {
                     let s = has_success.then(|| quote!(success: #none,));
                     let fs = exc_fields.iter().map(|g| {
                         if g == f {
-                            quote!(#g: ::std::option::Option::Some(e),)
+                            quote!(#g: __rt::Some(e),)
                         } else {
                             quote!(#g: #none,)
                         }
                     });
-                    quote!(::std::result::Result::Err(#err::#v(e)) => #res_ty { #s #(#fs)* },)
+                    quote!(__rt::Err(#err::#v(e)) => #res_ty { #s #(#fs)* },)
                 });
                 arms.push(quote! {
                     #raw => {
@@ -309,15 +351,15 @@ impl Context<'_> {
                         let out = match h.#fname(#(#names),*).await {
                             #ok_body
                             #(#exc_arms)*
-                            ::std::result::Result::Err(#err::Application(e)) => {
-                                return ::std::option::Option::Some(req.exception(&e));
+                            __rt::Err(#err::Application(e)) => {
+                                return __rt::Some(req.exception(&e));
                             }
-                            ::std::result::Result::Err(#err::Transport(e)) => {
+                            __rt::Err(#err::Transport(e)) => {
                                 let e = #app::new(#app_kind::INTERNAL_ERROR, ::std::string::ToString::to_string(&e));
-                                return ::std::option::Option::Some(req.exception(&e));
+                                return __rt::Some(req.exception(&e));
                             }
                         };
-                        ::std::option::Option::Some(req.reply(&out))
+                        __rt::Some(req.reply(&out))
                     }
                 });
             }
@@ -328,34 +370,34 @@ impl Context<'_> {
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
-                    pub async fn #fname(&self, #(#params),*) -> ::std::result::Result<(), #err> {
+                    pub async fn #fname(&self, #(#params),*) -> __rt::Result<(), #err> {
                         #build
                         self.core.oneway(#raw, &args).await?;
-                        ::std::result::Result::Ok(())
+                        __rt::Ok(())
                     }
                 });
             } else {
                 let checks = exc.iter().map(|(v, f, _, _)| {
                     quote! {
-                        if let ::std::option::Option::Some(e) = r.#f {
-                            return ::std::result::Result::Err(#err::#v(e));
+                        if let __rt::Some(e) = r.#f {
+                            return __rt::Err(#err::#v(e));
                         }
                     }
                 });
                 let (first, last) = if m.result.is_some() {
                     (
                         quote! {
-                            if let ::std::option::Option::Some(v) = r.success {
-                                return ::std::result::Result::Ok(v);
+                            if let __rt::Some(v) = r.success {
+                                return __rt::Ok(v);
                             }
                         },
                         {
                             let msg = format!("{raw}: reply carried no result");
-                            quote!(::std::result::Result::Err(#err::Application(#app::new(#app_kind::MISSING_RESULT, #msg))))
+                            quote!(__rt::Err(#err::Application(#app::new(#app_kind::MISSING_RESULT, #msg))))
                         },
                     )
                 } else {
-                    (quote!(), quote!(::std::result::Result::Ok(())))
+                    (quote!(), quote!(__rt::Ok(())))
                 };
                 let bind = if exc.is_empty() && m.result.is_none() {
                     quote!(_r)
@@ -365,7 +407,7 @@ impl Context<'_> {
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
-                    pub async fn #fname(&self, #(#params),*) -> ::std::result::Result<#ok_ty, #err> {
+                    pub async fn #fname(&self, #(#params),*) -> __rt::Result<#ok_ty, #err> {
                         #build
                         let #bind: #res_ty = self.core.call(#raw, &args).await?;
                         #first
@@ -382,7 +424,7 @@ impl Context<'_> {
         let client_doc = format!(" Typed client of `{}` over any `tower` stack ending in a transport (see `kit_runtime::thrift::rpc::Channel`).", def.name);
         out.extend(quote! {
             #svc_doc
-            pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+            pub trait #trait_name: __rt::Send + __rt::Sync + 'static {
                 #(#trait_fns)*
             }
 
@@ -412,9 +454,9 @@ impl Context<'_> {
                         _ => {
                             let e = #app::new(#app_kind::UNKNOWN_METHOD, ::std::format!("unknown method `{}`", req.method));
                             if req.is_oneway() {
-                                ::std::option::Option::None
+                                __rt::None
                             } else {
-                                ::std::option::Option::Some(req.exception(&e))
+                                __rt::Some(req.exception(&e))
                             }
                         }
                     }
@@ -423,13 +465,13 @@ impl Context<'_> {
             impl<H: #trait_name> #rpc::tower::Service<#rpc::Request> for #server<H> {
                 type Response = ::std::option::Option<#rpc::Response>;
                 type Error = ::std::convert::Infallible;
-                type Future = #rpc::BoxFuture<::std::result::Result<Self::Response, Self::Error>>;
-                fn poll_ready(&mut self, _cx: &mut ::std::task::Context<'_>) -> ::std::task::Poll<::std::result::Result<(), Self::Error>> {
-                    ::std::task::Poll::Ready(::std::result::Result::Ok(()))
+                type Future = #rpc::BoxFuture<__rt::Result<Self::Response, Self::Error>>;
+                fn poll_ready(&mut self, _cx: &mut ::std::task::Context<'_>) -> ::std::task::Poll<__rt::Result<(), Self::Error>> {
+                    ::std::task::Poll::Ready(__rt::Ok(()))
                 }
                 fn call(&mut self, req: #rpc::Request) -> Self::Future {
                     let h = ::std::sync::Arc::clone(&self.handler);
-                    ::std::boxed::Box::pin(async move { ::std::result::Result::Ok(Self::dispatch(h, req).await) })
+                    __rt::Box::pin(async move { __rt::Ok(Self::dispatch(h, req).await) })
                 }
             }
 

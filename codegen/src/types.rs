@@ -198,8 +198,9 @@ impl Context<'_> {
             .fields
             .iter()
             .any(|f| f.default.is_some() && !self.field_is_option(def.id, f));
-        let derives = self.derives(def, !has_defaults || is_proto);
-        let default_impl = if has_defaults && !is_proto {
+        let defaultable = self.is_defaultable(def.id);
+        let derives = self.derives(def, (!has_defaults || is_proto) && defaultable);
+        let default_impl = if has_defaults && !is_proto && defaultable {
             self.default_impl(def, s)
         } else {
             quote!()

@@ -51,3 +51,20 @@ fn trailing_underscore_collides_with_escaped_keyword() {
     let e = gen_errors("struct S {\n  1: i32 type,\n  2: i32 type_,\n}\n");
     assert!(e.contains("both become `r#type`"), "{e}");
 }
+
+/// Generated modules import `::kit_runtime::__rt`; no IDL name may become `__rt`.
+#[test]
+fn no_idl_name_becomes_the_runtime_alias() {
+    use kit_codegen::ident::{const_name, field_name, module_name, type_name, variant_name};
+    for n in ["__rt", "_rt", "__RT", "__Rt", "___rt__"] {
+        for r in [
+            module_name(n),
+            field_name(n),
+            type_name(n),
+            variant_name(n),
+            const_name(n),
+        ] {
+            assert_ne!(r, "__rt", "{n}");
+        }
+    }
+}

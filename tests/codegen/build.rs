@@ -7,6 +7,7 @@ fn main() {
         .file(thrift.join("ThriftTest.thrift"))
         .file(thrift.join("Recursive.thrift"))
         .file("idl/keywords.thrift")
+        .file("idl/unions.thrift")
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
 

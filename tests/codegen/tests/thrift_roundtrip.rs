@@ -199,3 +199,52 @@ fn auto_assigned_negative_ids_roundtrip() {
     // Field -1 is a string: header type 11, id 0xffff.
     assert_eq!(&v.encode_binary()[..3], &[11, 0xff, 0xff]);
 }
+
+/// Structs holding unions by value (required union arguments included) have no `Default`;
+/// their readers collect fields in locals and report a missing union as a missing field.
+#[test]
+fn unions_held_by_value() {
+    use kit_codegen_tests::unions::{CanvasDrawArgs, Placed, Scene, Shape};
+    let placed = Placed {
+        shape: Shape::Polygon(vec![1.0, 2.5]),
+        layer: 3,
+        label: Some(ByteStr::from_static("x")),
+        other: Shape::Named(ByteStr::from_static("n")),
+    };
+    let scene = Scene {
+        first: placed.clone(),
+        rest: vec![placed.clone()],
+        hint: None,
+    };
+    roundtrip(&scene);
+    let args = CanvasDrawArgs {
+        shape: Shape::Circle(1.5),
+        times: 2,
+        maybe: None,
+    };
+    roundtrip(&args);
+
+    // The IDL default applies to an absent field; an absent union is an error.
+    let mut only_shapes = kit_runtime::bytes::BytesMut::new();
+    {
+        use kit_runtime::thrift::{BinaryWriter, TType, Writer};
+        let mut w = BinaryWriter::new(&mut only_shapes);
+        w.write_struct_begin();
+        w.write_field_begin(TType::Struct, 1);
+        Shape::Circle(2.0).write(&mut w);
+        w.write_field_end();
+        w.write_field_begin(TType::Struct, 4);
+        Shape::Circle(3.0).write(&mut w);
+        w.write_field_end();
+        w.write_field_stop();
+        w.write_struct_end();
+    }
+    let p = Placed::decode_binary(only_shapes.freeze()).unwrap();
+    assert_eq!(p.layer, 3);
+    assert_eq!(p.shape, Shape::Circle(2.0));
+    assert_eq!(p.label, None);
+
+    let empty = Bytes::from_static(&[0]);
+    let e = Placed::decode_binary(empty).unwrap_err().to_string();
+    assert!(e.contains("shape"), "{e}");
+}
