@@ -76,7 +76,7 @@ async fn kit_client_against_kit_server() {
 
 #[tokio::test]
 async fn gzip_both_ways() {
-    let s = Running::start(Server::new()).await;
+    let s = Running::start(Server::new().gzip(true)).await;
     let cfg = ClientConfig {
         gzip: true,
         ..Default::default()
