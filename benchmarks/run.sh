@@ -94,10 +94,6 @@ for kind in thrift proto; do
     mkdir -p "$work/sub/$kind"
     # f0..fN is closed under includes: fi includes f((i-1)/2) and f0.
     for i in $(seq 0 $((compile_files - 1))); do cp "$work/tree/$kind/f$i.$kind" "$work/sub/$kind/"; done
-    # kit bug (main d05d06c): kit's generated Thrift server dispatch names its request `req`, and a
-    # method parameter named `req` (every method of this corpus has one) shadows it, so the code does
-    # not compile. The compile benchmark renames the parameter to `msg`, for every generator alike.
-    [[ $kind == thrift ]] && sed -i 's/^\(  S[0-9_]* call[0-9]*(1: S[0-9_]*\) req,/\1 msg,/' "$work/sub/thrift/"*.thrift
     (cd "$work/tree/$kind" && ls "f"*".$kind" | sort -V) >"$work/$kind.list"
     (cd "$work/sub/$kind" && ls "f"*".$kind" | sort -V) >"$work/$kind.sub.list"
 done

@@ -151,6 +151,11 @@ fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
         .collect()
 }
 
+/// A union or a struct holding one by value (through aliases): no `Default`.
+fn lacks_default(cx: &Context<'_>, ty: &Type) -> bool {
+    matches!(cx.resolve(ty), Type::Ref(d) if !cx.is_defaultable(*d))
+}
+
 fn is_union(cx: &Context<'_>, ty: &Type) -> bool {
     matches!(cx.resolve(ty), Type::Ref(d)
         if matches!(&cx.ir.def(*d).kind, DefKind::Struct(s) if s.kind == StructKind::Union))
@@ -178,7 +183,7 @@ fn thrift_method(
         let union = is_union(cx, &f.ty);
         if f.presence == Presence::Optional || (union && f.presence != Presence::Required) {
             t = quote!(Option<#t>);
-        } else if union {
+        } else if lacks_default(cx, &f.ty) {
             args_default = false;
         }
         params.push(quote!(#n: #t));
@@ -186,7 +191,7 @@ fn thrift_method(
     }
     let (ok_ty, body) = match &m.result {
         None => (quote!(()), quote!(Ok(()))),
-        Some(r) if is_union(cx, r) => (
+        Some(r) if lacks_default(cx, r) => (
             ty(cx, r, mount),
             quote!(Err(kit_runtime::thrift::ApplicationException::new(
                 kit_runtime::thrift::ApplicationExceptionKind::INTERNAL_ERROR,
@@ -205,7 +210,7 @@ fn thrift_method(
             }
         }
     };
-    let result_default = m.result.as_ref().is_none_or(|r| !is_union(cx, r));
+    let result_default = m.result.as_ref().is_none_or(|r| !lacks_default(cx, r));
     let call = (args_default && result_default).then(|| {
         let args = m.args.iter().map(|_| quote!(Default::default()));
         let label = format!("{} -> {{r:?}}", m.name);

@@ -307,20 +307,20 @@ impl Context<'_> {
 
             // Server dispatch arm.
             let decode = quote! {
-                let args: #args_ty = match req.decode_args() {
+                let __args: #args_ty = match __req.decode_args() {
                     __rt::Ok(a) => a,
                     __rt::Err(e) => {
                         let e = #app::new(#app_kind::PROTOCOL_ERROR, ::std::string::ToString::to_string(&e));
-                        return __rt::Some(req.exception(&e));
+                        return __rt::Some(__req.exception(&e));
                     }
                 };
-                let #args_ty { #(#names),* } = args;
+                let #args_ty { #(#names),* } = __args;
             };
             if m.oneway {
                 arms.push(quote! {
                     #raw => {
                         #decode
-                        let _ = h.#fname(#(#names),*).await;
+                        let _ = __h.#fname(#(#names),*).await;
                         __rt::None
                     }
                 });
@@ -348,38 +348,38 @@ impl Context<'_> {
                 arms.push(quote! {
                     #raw => {
                         #decode
-                        let out = match h.#fname(#(#names),*).await {
+                        let __out = match __h.#fname(#(#names),*).await {
                             #ok_body
                             #(#exc_arms)*
                             __rt::Err(#err::Application(e)) => {
-                                return __rt::Some(req.exception(&e));
+                                return __rt::Some(__req.exception(&e));
                             }
                             __rt::Err(#err::Transport(e)) => {
                                 let e = #app::new(#app_kind::INTERNAL_ERROR, ::std::string::ToString::to_string(&e));
-                                return __rt::Some(req.exception(&e));
+                                return __rt::Some(__req.exception(&e));
                             }
                         };
-                        __rt::Some(req.reply(&out))
+                        __rt::Some(__req.reply(&__out))
                     }
                 });
             }
 
             // Client method.
-            let build = quote!(let args = #args_ty { #(#names),* };);
+            let build = quote!(let __args = #args_ty { #(#names),* };);
             if m.oneway {
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
                     pub async fn #fname(&self, #(#params),*) -> __rt::Result<(), #err> {
                         #build
-                        self.core.oneway(#raw, &args).await?;
+                        self.core.oneway(#raw, &__args).await?;
                         __rt::Ok(())
                     }
                 });
             } else {
                 let checks = exc.iter().map(|(v, f, _, _)| {
                     quote! {
-                        if let __rt::Some(e) = r.#f {
+                        if let __rt::Some(e) = __r.#f {
                             return __rt::Err(#err::#v(e));
                         }
                     }
@@ -387,7 +387,7 @@ impl Context<'_> {
                 let (first, last) = if m.result.is_some() {
                     (
                         quote! {
-                            if let __rt::Some(v) = r.success {
+                            if let __rt::Some(v) = __r.success {
                                 return __rt::Ok(v);
                             }
                         },
@@ -402,14 +402,14 @@ impl Context<'_> {
                 let bind = if exc.is_empty() && m.result.is_none() {
                     quote!(_r)
                 } else {
-                    quote!(r)
+                    quote!(__r)
                 };
                 client_fns.push(quote! {
                     #mdoc
                     #[allow(clippy::too_many_arguments)]
                     pub async fn #fname(&self, #(#params),*) -> __rt::Result<#ok_ty, #err> {
                         #build
-                        let #bind: #res_ty = self.core.call(#raw, &args).await?;
+                        let #bind: #res_ty = self.core.call(#raw, &__args).await?;
                         #first
                         #(#checks)*
                         #last
@@ -448,15 +448,15 @@ impl Context<'_> {
                     #server { handler }
                 }
                 /// Handles one call; `None` for oneway calls.
-                pub async fn dispatch(h: ::std::sync::Arc<H>, req: #rpc::Request) -> ::std::option::Option<#rpc::Response> {
-                    match &*req.method {
+                pub async fn dispatch(__h: ::std::sync::Arc<H>, __req: #rpc::Request) -> ::std::option::Option<#rpc::Response> {
+                    match &*__req.method {
                         #(#arms)*
                         _ => {
-                            let e = #app::new(#app_kind::UNKNOWN_METHOD, ::std::format!("unknown method `{}`", req.method));
-                            if req.is_oneway() {
+                            let e = #app::new(#app_kind::UNKNOWN_METHOD, ::std::format!("unknown method `{}`", __req.method));
+                            if __req.is_oneway() {
                                 __rt::None
                             } else {
-                                __rt::Some(req.exception(&e))
+                                __rt::Some(__req.exception(&e))
                             }
                         }
                     }

@@ -11,7 +11,5 @@ struct EchoResponse {
 
 service Echo {
   /** Returns the payload it is given. */
-  // (The argument is not named `req`: kit's generated dispatch names its own local `req`
-  // and an argument of that name shadows it — a kit codegen bug, reported.)
   EchoResponse echo(1: EchoRequest request),
 }

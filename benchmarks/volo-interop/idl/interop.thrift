@@ -18,7 +18,6 @@ exception Oops {
 }
 
 service Interop {
-  // (Not `req`: an argument of that name shadows a local in kit's generated dispatch.)
   Pong ping(1: Ping ping),
   /** Throws Oops(code, "as asked") when code != 0, else returns. */
   Pong fail(1: i32 code) throws (1: Oops oops),

@@ -37,3 +37,14 @@ struct NoIds {
   string first,
   i32 second,
 }
+
+// Argument names that generated server dispatch and client methods also use for their own
+// locals: the generated code must keep them apart.
+exception Oops {
+  1: string why,
+}
+
+service Shadows {
+  string echo(1: string req, 2: i32 h, 3: i64 args, 4: string out, 5: i32 e, 6: i32 r, 7: i32 v, 8: i32 a) throws (1: Oops e2),
+  oneway void fire(1: string req, 2: i32 h, 3: i32 args),
+}

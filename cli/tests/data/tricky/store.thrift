@@ -5,6 +5,12 @@ union Pick {
   2: string word,
 }
 
+/** Holds a union by value: no `Default`, like the union itself. */
+struct Picked {
+  1: required Pick pick,
+  2: i32 score,
+}
+
 service Base {
   string version(),
 }
@@ -18,4 +24,5 @@ service Store extends Base {
   shared.Timestamp now(),
   binary raw(1: binary data, 2: double weight),
   oneway void forget(1: string name),
+  Picked choose(1: required Picked from, 2: string req, 3: i32 h),
 }
