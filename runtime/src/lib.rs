@@ -62,6 +62,9 @@
 #![warn(missing_docs)]
 
 pub use bytes;
+/// Re-exported for generated code built with serde derives (feature `serde`).
+#[cfg(feature = "serde")]
+pub use serde;
 
 pub mod balance;
 pub mod error;

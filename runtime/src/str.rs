@@ -160,6 +160,21 @@ impl TryFrom<Bytes> for ByteStr {
     }
 }
 
+/// Serialized as a string; deserialized from a string (copied once into a new buffer).
+#[cfg(feature = "serde")]
+impl serde::Serialize for ByteStr {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ByteStr {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(ByteStr::from)
+    }
+}
+
 impl fmt::Display for ByteStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(self.as_str(), f)
@@ -235,6 +250,17 @@ impl Ord for ByteStr {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_as_a_string() {
+        let s = super::ByteStr::from("héllo \"x\"");
+        let j = serde_json::to_string(&s).unwrap();
+        assert_eq!(j, r#""héllo \"x\"""#);
+        let back: super::ByteStr = serde_json::from_str(&j).unwrap();
+        assert_eq!(back, s);
+        assert!(serde_json::from_str::<super::ByteStr>("12").is_err());
+    }
+
     use super::*;
     use std::collections::{BTreeMap, HashMap};
 
