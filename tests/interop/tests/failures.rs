@@ -163,6 +163,7 @@ async fn connection_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_finishes_in_flight_calls() {
+    const CALLS: usize = 1_000;
     let inner = ThriftTestServer::new(Handler);
     let started = Arc::new(AtomicUsize::new(0));
     let s2 = started.clone();
@@ -175,27 +176,85 @@ async fn shutdown_finishes_in_flight_calls() {
         }
     });
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let h = Server::new().serve(l, slow);
+    // 600 calls share one multiplexed TTHeader connection: let them all in at once.
+    let h = Server::new()
+        .max_in_flight_per_connection(CALLS)
+        .serve(l, slow);
     let addr = h.local_addr().to_string();
+    // 200 framed and 200 buffered calls, one pooled connection each; 600 multiplexed.
+    let framed = Channel::builder(addr.clone())
+        .transport(TransportKind::Framed)
+        .pool_size(200)
+        .build();
+    let buffered = Channel::builder(addr.clone())
+        .transport(TransportKind::Buffered)
+        .pool_size(200)
+        .build();
+    let header = Channel::builder(addr.clone())
+        .transport(TransportKind::Header)
+        .build();
     let mut calls = Vec::new();
-    for i in 0..40 {
-        let t = [
-            TransportKind::Framed,
-            TransportKind::Buffered,
-            TransportKind::Header,
-        ][i % 3];
-        let c = ThriftTestClient::new(Channel::new(addr.clone(), t), ProtocolKind::Binary);
+    for i in 0..CALLS {
+        let ch = match i % 5 {
+            0 => framed.clone(),
+            1 => buffered.clone(),
+            _ => header.clone(),
+        };
+        let c = ThriftTestClient::new(ch, ProtocolKind::Binary);
         calls.push(tokio::spawn(async move { c.test_i32(i as i32).await }));
     }
-    while started.load(Ordering::SeqCst) < 40 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while started.load(Ordering::SeqCst) < CALLS {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "only {} of {CALLS} calls reached the server",
+            started.load(Ordering::SeqCst)
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     h.shutdown().await;
     for (i, c) in calls.into_iter().enumerate() {
-        assert_eq!(c.await.unwrap().unwrap(), i as i32);
+        assert_eq!(c.await.unwrap().unwrap(), i as i32, "call {i}");
     }
     // And it is really gone.
     assert!(TcpStream::connect(&addr).await.is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pool_recovers_when_its_server_restarts() {
+    for t in [TransportKind::Framed, TransportKind::Buffered] {
+        let h = serve(Server::new()).await;
+        let addr = h.local_addr();
+        let ch = Channel::builder(addr.to_string())
+            .transport(t)
+            .pool_size(4)
+            .build();
+        let c = ThriftTestClient::new(ch, ProtocolKind::Binary);
+        // Fill the pool with 4 idle connections.
+        let warm: Vec<_> = (0..4)
+            .map(|i| {
+                let c = c.clone();
+                tokio::spawn(async move { c.test_i32(i).await })
+            })
+            .collect();
+        for w in warm {
+            w.await.unwrap().unwrap();
+        }
+        // Restart the server on the same port: every pooled connection is now dead.
+        h.shutdown().await;
+        let l = TcpListener::bind(addr).await.unwrap();
+        let h = Server::new().serve(l, ThriftTestServer::new(Handler));
+        // Give the closes time to arrive, as they would in real life.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        for i in 0..10 {
+            let r = c.test_i32(100 + i).await;
+            assert_eq!(
+                r.unwrap_or_else(|e| panic!("{t:?}: call {i} after the restart failed: {e}")),
+                100 + i
+            );
+        }
+        h.shutdown().await;
+    }
 }
 
 #[tokio::test]
