@@ -7,6 +7,14 @@
 //! out = "src/gen"             # output directory, relative to kit.toml
 //! btree_maps = false          # BTreeMap instead of HashMap
 //!
+//! [[gen.type_attributes]]     # extra attributes on the types a path matches (repeatable)
+//! path = ".echo"              # `.`, `.pkg`, `.pkg.Type` or `Type` (see kit_codegen::Options)
+//! attr = "#[derive(PartialOrd)]"
+//!
+//! [[gen.field_attributes]]    # extra attributes on the fields a path matches (repeatable)
+//! path = "Echo.message"       # `.pkg.Type.field` or `Type.field`
+//! attr = "#[doc = \"The text to echo.\"]"
+//!
 //! [scaffold]                  # written by `kit new`
 //! handler = "src/handler.rs"  # `kit gen` adds stubs for new methods here
 //! mount = "crate::gen"        # where `out` is mounted in the crate
@@ -53,6 +61,31 @@ pub struct GenSection {
     pub out: Option<PathBuf>,
     #[serde(default)]
     pub btree_maps: bool,
+    /// `[[gen.type_attributes]]`: applied in the order written.
+    #[serde(default)]
+    pub type_attributes: Vec<AttrRule>,
+    /// `[[gen.field_attributes]]`: applied in the order written.
+    #[serde(default)]
+    pub field_attributes: Vec<AttrRule>,
+}
+
+/// One extra-attribute rule: the Rust attribute text `attr` for what the IDL path `path`
+/// matches.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttrRule {
+    pub path: String,
+    pub attr: String,
+}
+
+impl GenSection {
+    /// The attribute rules as `kit_codegen::Options` takes them.
+    pub fn rules(rules: &[AttrRule]) -> Vec<(String, String)> {
+        rules
+            .iter()
+            .map(|r| (r.path.clone(), r.attr.clone()))
+            .collect()
+    }
 }
 
 /// A loaded `kit.toml`, with its paths made relative to the current directory's view.
@@ -77,6 +110,14 @@ pub fn load(path: &Path) -> Result<Config, String> {
     let parsed: KitToml = toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new("."));
     let mut gen = parsed.gen;
+    let options = kit_codegen::Options {
+        type_attributes: GenSection::rules(&gen.type_attributes),
+        field_attributes: GenSection::rules(&gen.field_attributes),
+        ..Default::default()
+    };
+    options
+        .validate()
+        .map_err(|e| format!("{}: in [gen]: {e}", path.display()))?;
     for p in gen.idl.iter_mut().chain(gen.include.iter_mut()) {
         *p = base.join(&*p);
     }

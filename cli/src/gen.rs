@@ -16,8 +16,22 @@ pub struct Settings {
     pub include: Vec<PathBuf>,
     pub out: PathBuf,
     pub btree_maps: bool,
+    /// Extra attributes `(path, attr)` for types and fields: kit.toml's rules (there are no
+    /// flags for them).
+    pub type_attributes: Vec<(String, String)>,
+    pub field_attributes: Vec<(String, String)>,
     /// kit.toml's `[scaffold]`: the handler to keep in step with the IDL.
     pub handler: Option<crate::config::ScaffoldSection>,
+}
+
+impl Settings {
+    pub fn codegen_options(&self) -> kit_codegen::Options {
+        kit_codegen::Options {
+            btree_maps: self.btree_maps,
+            type_attributes: self.type_attributes.clone(),
+            field_attributes: self.field_attributes.clone(),
+        }
+    }
 }
 
 /// The result of a successful generation.
@@ -67,6 +81,12 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
         ));
     };
     let btree_maps = args.btree_maps || gen.is_some_and(|g| g.btree_maps);
+    let type_attributes = gen
+        .map(|g| config::GenSection::rules(&g.type_attributes))
+        .unwrap_or_default();
+    let field_attributes = gen
+        .map(|g| config::GenSection::rules(&g.field_attributes))
+        .unwrap_or_default();
     // The handler is kept in step only when kit.toml decides what is generated.
     let handler = match cfg {
         Some(c) if args.files.is_empty() && args.out.is_none() => c.scaffold,
@@ -77,6 +97,8 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
         include,
         out,
         btree_maps,
+        type_attributes,
+        field_attributes,
         handler,
     })
 }
@@ -106,9 +128,7 @@ pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generate
         writeln!(err, "error: nothing generated: the IDL has errors")?;
         return Ok(None);
     }
-    let opts = kit_codegen::Options {
-        btree_maps: s.btree_maps,
-    };
+    let opts = s.codegen_options();
     status.show(&format!(
         "generating Rust for {} IDL files",
         c.ir.files.len()
@@ -262,13 +282,7 @@ fn handler_plan(
     ir: &kit_idl::ir::Ir,
     s: &Settings,
 ) -> Result<crate::stubs::HandlerPlan, Failure> {
-    let services = kit_codegen::scaffold::services(
-        ir,
-        &kit_codegen::Options {
-            btree_maps: s.btree_maps,
-        },
-        &h.mount,
-    );
+    let services = kit_codegen::scaffold::services(ir, &s.codegen_options(), &h.mount);
     let text = std::fs::read_to_string(&h.handler).map_err(|e| {
         Failure::Config(format!(
             "cannot read the handler {} ([scaffold] handler in kit.toml): {e}",

@@ -61,6 +61,16 @@ and one dependency, `kit-runtime`.\n\n\
 Exit status: 0 success, 1 errors in the IDL or writing, 2 usage error.\n\n\
 With no FILE and no -o, kit gen reads them from kit.toml ([gen] idl, include, out,\n\
 btree_maps), found in this directory or a parent; flags override it setting by setting.\n\n\
+Extra attributes on types or fields come from kit.toml only (no flags): rules applied in\n\
+order, each an IDL path and Rust attributes. A type path is `.` (every type), `.pkg` (a\n\
+package, namespace or Thrift file), `.pkg.Type` (one type and what it nests) or `Type` (any\n\
+type of that name); a field path is `.pkg.Type.field` or `Type.field`:\n  \
+[[gen.type_attributes]]\n  \
+path = \".echo.Echo\"\n  \
+attr = \"#[derive(PartialOrd)]\"\n  \
+[[gen.field_attributes]]\n  \
+path = \"Echo.message\"\n  \
+attr = \"#[doc = \\\"The text to echo.\\\"]\"\n\n\
 Examples:\n  kit gen                        # as kit.toml says\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
     )]
     Gen(GenArgs),

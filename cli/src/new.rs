@@ -203,6 +203,8 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         include: vec![tmp_path.join("idl")],
         out: tmp_path.join("src/gen"),
         btree_maps: false,
+        type_attributes: Vec::new(),
+        field_attributes: Vec::new(),
         handler: None,
     };
     // The same IDL compiled again: its warnings were shown above.

@@ -204,3 +204,95 @@ fn bad_or_missing_kit_toml() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn kit_toml_attribute_rules_reach_the_output() {
+    let dir = scratch("kit_toml_attrs");
+    std::fs::write(
+        dir.join("idl/shop.thrift"),
+        format!("{V1}struct Other {{\n  1: i64 price,\n}}\n"),
+    )
+    .unwrap();
+    let toml = "[gen]\nidl = [\"idl/shop.thrift\"]\nout = \"src/gen\"\n\n\
+        [[gen.type_attributes]]\npath = \".shop.Item\"\nattr = \"#[derive(PartialOrd)]\"\n\n\
+        [[gen.type_attributes]]\npath = \".nothing\"\nattr = \"#[repr(C)]\"\n\n\
+        [[gen.field_attributes]]\npath = \"Item.price\"\nattr = \"#[doc = \\\" In cents.\\\"]\"\n";
+    std::fs::write(dir.join("kit.toml"), toml).unwrap();
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let code = std::fs::read_to_string(dir.join("src/gen/shop.rs")).unwrap();
+    let item = code.find("pub struct Item {").unwrap();
+    let other = code.find("pub struct Other {").unwrap();
+    let before = |at: usize| {
+        let start = code[..at].rfind("}\n").map_or(0, |i| i + 2);
+        &code[start..at]
+    };
+    assert!(before(item).contains("#[derive(PartialOrd)]"), "{code}");
+    assert!(!before(other).contains("PartialOrd"), "{code}");
+    assert!(!code.contains("repr(C)"), "{code}");
+    assert_eq!(code.matches("/// In cents.").count(), 1, "{code}");
+    let doc = code.find("/// In cents.").unwrap();
+    assert!(doc > item && doc < other, "{code}");
+    assert!(
+        code[doc..].lines().nth(1).unwrap().trim() == "pub price: i64,",
+        "{code}"
+    );
+    assert_eq!(kit(&["gen", "--check"], &dir).status.code(), Some(0));
+
+    // Without the rules, --check sees the difference.
+    std::fs::write(
+        dir.join("kit.toml"),
+        "[gen]\nidl = [\"idl/shop.thrift\"]\nout = \"src/gen\"\n",
+    )
+    .unwrap();
+    let out = kit(&["gen", "--check"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout)
+            .lines()
+            .any(|l| l.starts_with('-') && l.contains("PartialOrd")),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn bad_attribute_rules_in_kit_toml() {
+    let dir = scratch("kit_toml_attrs_bad");
+    std::fs::write(dir.join("idl/shop.thrift"), V1).unwrap();
+    let base = "[gen]\nidl = [\"idl/shop.thrift\"]\nout = \"src/gen\"\n";
+    for (rules, want) in [
+        (
+            "[[gen.type_attributes]]\npath = \".\"\nattr = \"derive(Hash)\"\n",
+            "type attribute rule 1 (path `.`): `derive(Hash)` is not a Rust attribute",
+        ),
+        (
+            "[[gen.field_attributes]]\npath = \"Item..price\"\nattr = \"#[doc = \\\"x\\\"]\"\n",
+            "field attribute rule 1 (path `Item..price`): a path is",
+        ),
+        // A misspelt key is an error, not a silently ignored rule.
+        (
+            "[[gen.type_attributes]]\npath = \".\"\nattrs = \"#[derive(Hash)]\"\n",
+            "attrs",
+        ),
+    ] {
+        std::fs::write(dir.join("kit.toml"), format!("{base}\n{rules}")).unwrap();
+        let out = kit(&["gen"], &dir);
+        assert_eq!(out.status.code(), Some(1), "{rules}");
+        let err = text(&out.stderr);
+        assert!(err.contains("kit.toml") && err.contains(want), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(!dir.join("src/gen").exists(), "nothing written");
+    }
+}
+
+#[test]
+fn help_gen() {
+    let out = kit(&["gen", "--help"], Path::new(env!("CARGO_TARGET_TMPDIR")));
+    assert_eq!(out.status.code(), Some(0));
+    let help = text(&out.stdout);
+    // kit.toml's attribute rules are documented where users look.
+    assert!(help.contains("[[gen.type_attributes]]"), "{help}");
+    assert!(help.contains("[[gen.field_attributes]]"), "{help}");
+    insta::assert_snapshot!("help_gen", help);
+}

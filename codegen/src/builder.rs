@@ -67,6 +67,23 @@ impl Builder {
         self.options.btree_maps = yes;
         self
     }
+    /// Adds `attr` (Rust attributes such as `#[derive(Hash)]`) to the types whose IDL path
+    /// matches `path` (`.`, `.pkg`, `.pkg.Type` or `Type`; see [`Options::validate`]).
+    /// Rules apply in the order added; [`Builder::generate`] fails on one that does not parse.
+    pub fn type_attribute(mut self, path: impl Into<String>, attr: impl Into<String>) -> Builder {
+        self.options
+            .type_attributes
+            .push((path.into(), attr.into()));
+        self
+    }
+    /// Adds `attr` to the fields whose IDL path matches `path` (`.pkg.Type.field`,
+    /// `Type.field`, or a type's path for all its fields; see [`Options::validate`]).
+    pub fn field_attribute(mut self, path: impl Into<String>, attr: impl Into<String>) -> Builder {
+        self.options
+            .field_attributes
+            .push((path.into(), attr.into()));
+        self
+    }
     /// Whether to print `cargo:rerun-if-changed` lines (on by default).
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Builder {
         self.emit_rerun = yes;
@@ -75,6 +92,9 @@ impl Builder {
 
     /// Compiles and writes `kit_gen.rs`; returns its path.
     pub fn generate(self) -> Result<PathBuf, BuildError> {
+        self.options
+            .validate()
+            .map_err(|e| BuildError(format!("invalid options: {e}")))?;
         let out_dir = match self
             .out_dir
             .clone()

@@ -24,6 +24,9 @@ pub struct Context<'a> {
     defaultable: Vec<bool>,
     /// Per Thrift service: the (args, result) structs of its methods, `extends` flattened.
     pub service_structs: crate::thrift_service::ServiceStructs,
+    /// The extra attribute rules of `options` (validated by `generate` before it builds a
+    /// context; a context made from invalid options has none).
+    pub attrs: crate::attrs::Rules,
 }
 
 impl<'a> Context<'a> {
@@ -40,6 +43,7 @@ impl<'a> Context<'a> {
             user_defs: ir.defs.len(),
             defaultable: Vec::new(),
             service_structs: Default::default(),
+            attrs: crate::attrs::Rules::new(options).unwrap_or_default(),
         };
         cx.defaultable = defaultability(&cx);
         cx

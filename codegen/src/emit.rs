@@ -22,6 +22,7 @@ use crate::Options;
 /// Modules are generated, formatted and dropped one at a time, on all cores; the result does
 /// not depend on the number of threads.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    check_options(options)?;
     let extended = crate::thrift_service::with_service_structs(ir);
     let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
@@ -82,6 +83,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
 /// a build script (see [`crate::Builder`]).
 pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<Diagnostic>> {
+    check_options(options)?;
     let extended = crate::thrift_service::with_service_structs(ir);
     let cx = context(ir, extended.as_ref(), options);
     let plan = plan(&cx)?;
@@ -112,6 +114,15 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
 
 /// The one [`Context`] of a run: over `ir`, or over its copy with the Thrift services'
 /// args/result structs added.
+/// Invalid attribute rules are an error with no place in the IDL.
+fn check_options(options: &Options) -> Result<(), Vec<Diagnostic>> {
+    options.validate().map_err(|e| {
+        vec![Diagnostic::error_nowhere(format!(
+            "invalid codegen options: {e}"
+        ))]
+    })
+}
+
 fn context<'a>(
     ir: &'a Ir,
     extended: Option<&'a (Ir, crate::thrift_service::ServiceStructs)>,

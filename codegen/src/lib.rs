@@ -4,6 +4,7 @@
 //! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
+mod attrs;
 mod builder;
 mod context;
 mod docs;
@@ -18,6 +19,7 @@ mod thrift_service;
 mod types;
 pub mod write;
 
+pub use attrs::OptionsError;
 pub use builder::{BuildError, Builder};
 pub use emit::{generate, generate_single};
 pub use write::GeneratedFile;
@@ -27,4 +29,30 @@ pub use write::GeneratedFile;
 pub struct Options {
     /// `BTreeMap` instead of `HashMap` for maps.
     pub btree_maps: bool,
+    /// Extra attributes for types: `(path, attribute)` rules, applied in order to every
+    /// struct, message, enum, union and oneof whose IDL path matches. `path` is `.` (every
+    /// type), `.pkg` (a Protobuf package, Thrift namespace or Thrift file stem), `.pkg.Type`
+    /// (one type, fully qualified) or `Type` / `Outer.Inner` (matched as a suffix, in any
+    /// package); `attribute` is Rust, such as `#[derive(Hash)]` or `#[repr(C)]` (several
+    /// may follow each other). The matching rules are prost-build's; see [`Options::validate`].
+    pub type_attributes: Vec<(String, String)>,
+    /// Extra attributes for fields: the same rules on field paths, `.pkg.Type.field` or
+    /// `Type.field` (a type's path matches all its fields). Applied to struct and message
+    /// fields, Thrift union members and Protobuf oneof members (`.pkg.Msg.oneof.field`).
+    pub field_attributes: Vec<(String, String)>,
+}
+
+impl Options {
+    /// Checks every attribute rule: its path is well formed and its attribute parses as Rust
+    /// outer attributes. [`generate`] checks too, and reports the first error as a diagnostic.
+    ///
+    /// Paths are matched segment by segment, as prost-build matches its paths: a definition's
+    /// path is `.package.Outer.Inner` for Protobuf; for Thrift it is `.stem.Name` (the file
+    /// name without `.thrift`) and, when the file has a `namespace rs` (or `*`),
+    /// `.namespace.Name` too. A pattern `.` matches all; a pattern with a leading dot matches
+    /// the path and everything under it (`.a.b` matches `.a.b.C`, not `.a.bc.C`); one without
+    /// matches paths ending in it (`C` and `b.C` match `.a.b.C`).
+    pub fn validate(&self) -> Result<(), OptionsError> {
+        attrs::Rules::new(self).map(|_| ())
+    }
 }

@@ -149,6 +149,25 @@ impl Context<'_> {
         }
     }
 
+    /// A definition's IDL paths for attribute rules (see [`crate::attrs`]): `.full.name`, and
+    /// for Thrift `.namespace.Name` too. None for the Thrift service structs kit adds.
+    fn idl_paths(&self, def: &Def) -> Vec<String> {
+        if def.id.0 as usize >= self.user_defs {
+            return Vec::new();
+        }
+        let mut paths = vec![format!(".{}", def.full_name)];
+        let file = self.ir.file(def.file);
+        if file.language == Language::Thrift {
+            if let Some(ns) = &file.package {
+                let p = format!(".{ns}.{}", def.name);
+                if !paths.contains(&p) {
+                    paths.push(p);
+                }
+            }
+        }
+        paths
+    }
+
     fn derives(&self, def: &Def, default: bool) -> TokenStream {
         let mut d = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
         if self.def_hashable(def.id) {
@@ -170,12 +189,15 @@ impl Context<'_> {
             m.push(ident::module_name(&def.name));
             m
         };
+        let paths = self.idl_paths(def);
+        let extra = self.attrs.for_type(&paths);
         let mut fields = Vec::new();
         for f in s.fields.iter().filter(|f| !self.in_real_oneof(def.id, f)) {
             let fname = id(&ident::field_name(&f.name));
             let fdoc = docs(&f.docs);
+            let fattrs = self.attrs.for_field(&paths, &f.name);
             let ty = self.field_type(def.id, from, f);
-            fields.push(quote!(#fdoc pub #fname: #ty,));
+            fields.push(quote!(#fdoc #fattrs pub #fname: #ty,));
         }
         for o in &s.oneofs {
             if o.synthetic {
@@ -183,12 +205,13 @@ impl Context<'_> {
             }
             let fname = id(&ident::field_name(&o.name));
             let odoc = docs(&o.docs);
+            let oattrs = self.attrs.for_field(&paths, &o.name);
             let ty = path(&format!(
                 "{}{}",
                 crate::layout::relative_module(from, &nested_mod),
                 ident::type_name(&o.name)
             ));
-            fields.push(quote!(#odoc pub #fname: ::std::option::Option<#ty>,));
+            fields.push(quote!(#odoc #oattrs pub #fname: ::std::option::Option<#ty>,));
         }
         let is_proto = s.proto.is_some() || self.ir.file(def.file).language != Language::Thrift;
         if is_proto {
@@ -228,6 +251,7 @@ impl Context<'_> {
             #doc
             #derives
             #allow
+            #extra
             pub struct #name { #(#fields)* }
             #default_impl
             #error_impl
@@ -264,19 +288,23 @@ impl Context<'_> {
         let name = id(self.layout.def_name(def.id));
         let doc = docs(&def.docs);
         let derives = self.derives(def, false);
+        let paths = self.idl_paths(def);
+        let extra = self.attrs.for_type(&paths);
         let variants = s.fields.iter().map(|f| {
             let v = id(&ident::variant_name(&f.name));
             let fdoc = docs(&f.docs);
+            let fattrs = self.attrs.for_field(&paths, &f.name);
             let mut ty = self.rust_type(from, &f.ty);
             if self.needs_box(def.id, &f.ty) {
                 ty = quote!(::std::boxed::Box<#ty>);
             }
-            quote!(#fdoc #v(#ty),)
+            quote!(#fdoc #fattrs #v(#ty),)
         });
         quote! {
             #doc
             #derives
             #[allow(clippy::large_enum_variant)]
+            #extra
             pub enum #name { #(#variants)* }
         }
     }
@@ -286,10 +314,16 @@ impl Context<'_> {
         let mut nested_mod = self.layout.def_module(def.id).clone();
         nested_mod.push(ident::module_name(&def.name));
         let mut out = TokenStream::new();
+        let def_paths = self.idl_paths(def);
         for (i, o) in s.oneofs.iter().enumerate() {
             if o.synthetic {
                 continue;
             }
+            let paths: Vec<String> = def_paths
+                .iter()
+                .map(|p| format!("{p}.{}", o.name))
+                .collect();
+            let extra = self.attrs.for_type(&paths);
             let name = id(&ident::type_name(&o.name));
             let doc = docs(&o.docs);
             let members: Vec<&Field> = s
@@ -306,16 +340,18 @@ impl Context<'_> {
             let variants = members.iter().map(|f| {
                 let v = id(&ident::variant_name(&f.name));
                 let fdoc = docs(&f.docs);
+                let fattrs = self.attrs.for_field(&paths, &f.name);
                 let mut ty = self.rust_type(&nested_mod, &f.ty);
                 if self.needs_box(def.id, &f.ty) {
                     ty = quote!(::std::boxed::Box<#ty>);
                 }
-                quote!(#fdoc #v(#ty),)
+                quote!(#fdoc #fattrs #v(#ty),)
             });
             out.extend(quote! {
                 #doc
                 #[derive(Debug, Clone, PartialEq #eq)]
                 #[allow(clippy::large_enum_variant)]
+                #extra
                 pub enum #name { #(#variants)* }
             });
         }
@@ -324,6 +360,7 @@ impl Context<'_> {
 
     fn gen_enum(&self, def: &Def, e: &Enum) -> TokenStream {
         let name = id(self.layout.def_name(def.id));
+        let extra = self.attrs.for_type(&self.idl_paths(def));
         let doc = docs(&def.docs);
         let mut seen = std::collections::HashSet::new();
         let mut names = std::collections::HashSet::new();
@@ -377,6 +414,7 @@ impl Context<'_> {
             #doc
             /// An open enum: values not listed in the IDL are kept, not rejected.
             #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord #derive_default)]
+            #extra
             pub struct #name(pub i32);
             impl #name {
                 #(#consts)*

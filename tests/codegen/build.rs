@@ -8,6 +8,14 @@ fn main() {
         .file(thrift.join("Recursive.thrift"))
         .file("idl/keywords.thrift")
         .file("idl/unions.thrift")
+        // Extra attributes (exercised in tests/attributes.rs): one type by namespace path, one by
+        // short name, a field by file-stem path.
+        .type_attribute(".thrift.test.Bonk", "#[derive(PartialOrd)]")
+        .type_attribute("Xtruct", "#[derive(PartialOrd)]")
+        .field_attribute(
+            ".ThriftTest.Bonk.message",
+            "#[doc = \" Set by a field_attribute rule in build.rs.\"]",
+        )
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
 
@@ -23,6 +31,8 @@ fn main() {
         .file(pb.join("google/protobuf/test_messages_proto2.proto"))
         .file(grpc.join("grpc/testing/test.proto"))
         .file(gapis.join("google/pubsub/v1/pubsub.proto"))
+        // A package-wide rule: every message, enum and oneof of pubsub.
+        .type_attribute(".google.pubsub.v1", "#[doc(alias = \"kit_pubsub\")]")
         .out_dir(out)
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
