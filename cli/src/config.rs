@@ -6,6 +6,7 @@
 //! include = ["idl"]           # include roots (-I), relative to kit.toml
 //! out = "src/gen"             # output directory, relative to kit.toml
 //! btree_maps = false          # BTreeMap instead of HashMap
+//! serde = false               # derive Serialize/Deserialize (kit-runtime feature "serde")
 //!
 //! [[gen.type_attributes]]     # extra attributes on the types a path matches (repeatable)
 //! path = ".echo"              # `.`, `.pkg`, `.pkg.Type` or `Type` (see kit_codegen::Options)
@@ -61,6 +62,8 @@ pub struct GenSection {
     pub out: Option<PathBuf>,
     #[serde(default)]
     pub btree_maps: bool,
+    #[serde(default)]
+    pub serde: bool,
     /// `[[gen.type_attributes]]`: applied in the order written.
     #[serde(default)]
     pub type_attributes: Vec<AttrRule>,

@@ -16,6 +16,7 @@ pub struct Settings {
     pub include: Vec<PathBuf>,
     pub out: PathBuf,
     pub btree_maps: bool,
+    pub serde: bool,
     /// Extra attributes `(path, attr)` for types and fields: kit.toml's rules (there are no
     /// flags for them).
     pub type_attributes: Vec<(String, String)>,
@@ -28,6 +29,7 @@ impl Settings {
     pub fn codegen_options(&self) -> kit_codegen::Options {
         kit_codegen::Options {
             btree_maps: self.btree_maps,
+            serde: self.serde,
             type_attributes: self.type_attributes.clone(),
             field_attributes: self.field_attributes.clone(),
         }
@@ -81,6 +83,7 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
         ));
     };
     let btree_maps = args.btree_maps || gen.is_some_and(|g| g.btree_maps);
+    let serde = args.serde || gen.is_some_and(|g| g.serde);
     let type_attributes = gen
         .map(|g| config::GenSection::rules(&g.type_attributes))
         .unwrap_or_default();
@@ -97,6 +100,7 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
         include,
         out,
         btree_maps,
+        serde,
         type_attributes,
         field_attributes,
         handler,

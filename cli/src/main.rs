@@ -60,7 +60,7 @@ run generated that the IDL no longer produces are removed. Use the tree with `mo
 and one dependency, `kit-runtime`.\n\n\
 Exit status: 0 success, 1 errors in the IDL or writing, 2 usage error.\n\n\
 With no FILE and no -o, kit gen reads them from kit.toml ([gen] idl, include, out,\n\
-btree_maps), found in this directory or a parent; flags override it setting by setting.\n\n\
+btree_maps, serde), found in this directory or a parent; flags override it setting by setting.\n\n\
 Extra attributes on types or fields come from kit.toml only (no flags): rules applied in\n\
 order, each an IDL path and Rust attributes. A type path is `.` (every type), `.pkg` (a\n\
 package, namespace or Thrift file), `.pkg.Type` (one type and what it nests) or `Type` (any\n\
@@ -120,6 +120,9 @@ pub struct GenArgs {
     /// Use `BTreeMap` instead of `HashMap` for maps.
     #[arg(long)]
     btree_maps: bool,
+    /// Derive serde's Serialize/Deserialize on generated types (needs kit-runtime's `serde` feature).
+    #[arg(long)]
+    serde: bool,
     /// Write nothing: exit 0 when OUT is current, 1 with the stale files and a diff when not.
     #[arg(long)]
     check: bool,

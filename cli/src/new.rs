@@ -203,6 +203,7 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         include: vec![tmp_path.join("idl")],
         out: tmp_path.join("src/gen"),
         btree_maps: false,
+        serde: false,
         type_attributes: Vec::new(),
         field_attributes: Vec::new(),
         handler: None,

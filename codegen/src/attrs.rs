@@ -118,6 +118,11 @@ fn parse_attrs(text: &str) -> Result<String, String> {
     Ok(quote!(#(#attrs)*).to_string())
 }
 
+/// What [`Options::serde`] puts on every type.
+const SERDE: &str =
+    "#[derive(::kit_runtime::serde::Serialize, ::kit_runtime::serde::Deserialize)] \
+                     #[serde(crate = \"::kit_runtime::serde\")]";
+
 fn parse_rules(kind: &str, rules: &[(String, String)]) -> Result<Vec<Rule>, OptionsError> {
     rules
         .iter()
@@ -139,8 +144,16 @@ fn parse_rules(kind: &str, rules: &[(String, String)]) -> Result<Vec<Rule>, Opti
 
 impl Rules {
     pub fn new(options: &Options) -> Result<Rules, OptionsError> {
+        let mut types = Vec::new();
+        if options.serde {
+            types.extend(parse_rules(
+                "serde",
+                &[(".".to_string(), SERDE.to_string())],
+            )?);
+        }
+        types.extend(parse_rules("type", &options.type_attributes)?);
         Ok(Rules {
-            types: parse_rules("type", &options.type_attributes)?,
+            types,
             fields: parse_rules("field", &options.field_attributes)?,
         })
     }

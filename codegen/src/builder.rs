@@ -67,6 +67,13 @@ impl Builder {
         self.options.btree_maps = yes;
         self
     }
+
+    /// Derives serde's `Serialize`/`Deserialize` on generated types ([`crate::Options::serde`];
+    /// the crate needs `kit-runtime` with its `serde` feature).
+    pub fn serde(mut self, yes: bool) -> Builder {
+        self.options.serde = yes;
+        self
+    }
     /// Adds `attr` (Rust attributes such as `#[derive(Hash)]`) to the types whose IDL path
     /// matches `path` (`.`, `.pkg`, `.pkg.Type` or `Type`; see [`Options::validate`]).
     /// Rules apply in the order added; [`Builder::generate`] fails on one that does not parse.

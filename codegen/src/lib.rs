@@ -29,6 +29,11 @@ pub use write::GeneratedFile;
 pub struct Options {
     /// `BTreeMap` instead of `HashMap` for maps.
     pub btree_maps: bool,
+    /// `#[derive(Serialize, Deserialize)]` on every struct, message, enum, union and oneof,
+    /// through kit-runtime's re-export (`#[serde(crate = "::kit_runtime::serde")]`), so the
+    /// crate still names only `kit-runtime` — with its `serde` feature on. Protobuf unknown
+    /// fields are skipped. Applied before the `type_attributes` rules.
+    pub serde: bool,
     /// Extra attributes for types: `(path, attribute)` rules, applied in order to every
     /// struct, message, enum, union and oneof whose IDL path matches. `path` is `.` (every
     /// type), `.pkg` (a Protobuf package, Thrift namespace or Thrift file stem), `.pkg.Type`

@@ -215,7 +215,8 @@ impl Context<'_> {
         }
         let is_proto = s.proto.is_some() || self.ir.file(def.file).language != Language::Thrift;
         if is_proto {
-            fields.push(quote!(pub unknown_fields: ::kit_runtime::protobuf::UnknownFields,));
+            let skip = self.options.serde.then(|| quote!(#[serde(skip)]));
+            fields.push(quote!(#skip pub unknown_fields: ::kit_runtime::protobuf::UnknownFields,));
         }
         let has_defaults = s
             .fields

@@ -12,6 +12,8 @@ fn main() {
         // short name, a field by file-stem path.
         .type_attribute(".thrift.test.Bonk", "#[derive(PartialOrd)]")
         .type_attribute("Xtruct", "#[derive(PartialOrd)]")
+        // serde derives on every type (tests/serde.rs), through kit-runtime's re-export.
+        .serde(true)
         .field_attribute(
             ".ThriftTest.Bonk.message",
             "#[doc = \" Set by a field_attribute rule in build.rs.\"]",
@@ -33,6 +35,7 @@ fn main() {
         .file(gapis.join("google/pubsub/v1/pubsub.proto"))
         // A package-wide rule: every message, enum and oneof of pubsub.
         .type_attribute(".google.pubsub.v1", "#[doc(alias = \"kit_pubsub\")]")
+        .serde(true)
         .out_dir(out)
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
