@@ -76,6 +76,7 @@ fn parse(s: &str) -> Seen {
 
 #[tokio::test]
 async fn context_propagates_through_a_chain_of_calls() {
+    span_fields();
     // C: reports; B: reports and calls C with a traced client; A (the test) calls B.
     let lc = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c_addr = lc.local_addr().unwrap();
@@ -116,6 +117,7 @@ async fn context_propagates_through_a_chain_of_calls() {
 
 #[tokio::test]
 async fn invalid_traceparent_starts_a_new_trace() {
+    span_fields();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let h = Server::new().serve(l, Report(None));
@@ -138,9 +140,7 @@ async fn invalid_traceparent_starts_a_new_trace() {
 
 #[tokio::test]
 async fn explicit_traceparent_is_kept_and_recorded_in_the_server_span() {
-    use tracing_subscriber::layer::SubscriberExt;
-    let ids = SpanFields::default();
-    let _g = tracing::subscriber::set_default(tracing_subscriber::registry().with(ids.clone()));
+    let ids = span_fields();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
     let h = Server::new().serve(l, Report(None));
@@ -177,6 +177,23 @@ async fn explicit_traceparent_is_kept_and_recorded_in_the_server_span() {
         )),
         "{got:?}"
     );
+}
+
+/// The one global subscriber of this test binary, recording span fields. Global, not a
+/// thread-local `set_default`: the server's spans are created on runtime tasks, and tests running
+/// in parallel threads without a subscriber would otherwise race it for the callsites' cached
+/// interest (seen in CI: the test's subscriber recorded nothing). Entries are told apart by their
+/// unique trace ids, so tests may share it.
+fn span_fields() -> SpanFields {
+    use tracing_subscriber::layer::SubscriberExt;
+    static IDS: std::sync::OnceLock<SpanFields> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let ids = SpanFields::default();
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(ids.clone()))
+            .expect("the only global subscriber of this test binary");
+        ids
+    })
+    .clone()
 }
 
 /// Records (span name, field, value) of the trace fields of every span.
