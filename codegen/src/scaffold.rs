@@ -101,7 +101,7 @@ fn service(cx: &Context<'_>, def: &Def, lang: Language, mount: &TokenStream) -> 
         ServiceKind::Grpc
     };
     let methods = match kind {
-        ServiceKind::Thrift => service_methods(cx.ir, def)
+        ServiceKind::Thrift => Context::service_methods(cx.ir, def)
             .into_iter()
             .map(|m| thrift_method(cx, plain, &base, m, mount))
             .collect(),
@@ -123,32 +123,6 @@ fn service(cx: &Context<'_>, def: &Def, lang: Language, mount: &TokenStream) -> 
         trait_name,
         methods,
     }
-}
-
-/// Methods of a Thrift service and its `extends` ancestors, ancestors first (as the generated
-/// trait orders them).
-fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
-    let mut chain: Vec<&Def> = Vec::new();
-    let mut cur = Some(def);
-    while let Some(d) = cur {
-        if chain.len() >= 64 || chain.iter().any(|c| c.id == d.id) {
-            break;
-        }
-        chain.push(d);
-        cur = match &d.kind {
-            DefKind::Service(s) => s.extends.map(|e| ir.def(e)),
-            _ => None,
-        };
-    }
-    chain
-        .iter()
-        .rev()
-        .filter_map(|d| match &d.kind {
-            DefKind::Service(s) => Some(s.methods.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
 }
 
 /// A union or a struct holding one by value (through aliases): no `Default`.

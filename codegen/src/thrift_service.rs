@@ -154,7 +154,7 @@ pub fn with_service_structs(ir: &Ir) -> Option<(Ir, ServiceStructs)> {
 
 impl Context<'_> {
     /// Methods of `def` and its `extends` ancestors, ancestors first.
-    fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
+    pub(crate) fn service_methods<'i>(ir: &'i Ir, def: &'i Def) -> Vec<&'i Method> {
         let mut chain = Vec::new();
         let mut cur = Some(def);
         while let Some(d) = cur {
