@@ -321,6 +321,7 @@ impl Channel {
                     _ = std::future::poll_fn(|cx| stream.poll_reset(cx)) => return,
                     _ = &mut abandoned => { stream.send_reset(h2::Reason::CANCEL); return; }
                 };
+                let mut local = true;
                 let r = match item {
                     Some(Ok(m)) if m.len() > max_send => Err(Status::resource_exhausted(format!(
                         "request message of {} bytes is larger than the limit of {max_send} bytes",
@@ -329,7 +330,10 @@ impl Channel {
                     Some(Ok(m)) => {
                         let frame = codec::encode_frame(&m, enc);
                         tokio::select! {
-                            r = codec::send_data(&mut stream, frame, false) => r,
+                            r = codec::send_data(&mut stream, frame, false) => {
+                                local = false;
+                                r
+                            }
                             _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
                         }
                     }
@@ -340,7 +344,12 @@ impl Channel {
                     }
                 };
                 if let Err(s) = r {
-                    let _ = err_tx.send(s);
+                    // The caller's own errors (its request stream failed, a message over the
+                    // limit, the deadline) explain the reset; a failed send on a dead stream
+                    // does not: the response future then carries the connection's error.
+                    if local {
+                        let _ = err_tx.send(s);
+                    }
                     stream.send_reset(h2::Reason::CANCEL);
                     return;
                 }

@@ -52,29 +52,67 @@ async fn bind() -> (tokio::net::TcpListener, SocketAddr) {
     (l, a)
 }
 
+/// A TCP proxy in front of a server: `kill` closes every proxied connection and stops
+/// accepting, and has finished doing so when it returns. (Aborting a server's task does not
+/// give that: its connection tasks are aborted asynchronously and may still take a call.)
+struct Proxy {
+    accept: tokio::task::JoinHandle<()>,
+    conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Proxy {
+    fn start(listener: tokio::net::TcpListener, backend: SocketAddr) -> Proxy {
+        let conns: Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>> = Arc::default();
+        let c = conns.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut front, _)) = listener.accept().await {
+                let h = tokio::spawn(async move {
+                    if let Ok(mut back) = tokio::net::TcpStream::connect(backend).await {
+                        let _ = tokio::io::copy_bidirectional(&mut front, &mut back).await;
+                    }
+                });
+                c.lock().unwrap().push(h);
+            }
+        });
+        Proxy { accept, conns }
+    }
+
+    async fn kill(self) {
+        self.accept.abort();
+        let _ = self.accept.await;
+        let conns = std::mem::take(&mut *self.conns.lock().unwrap());
+        for h in conns {
+            h.abort();
+            let _ = h.await;
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn channel_reconnects_after_the_connection_dies() {
-    let (l, addr) = bind().await;
+    let (l, backend) = bind().await;
     let count = Arc::new(AtomicUsize::new(0));
     let srv = start(l, count.clone());
+    let (l, addr) = bind().await;
+    let proxy = Proxy::start(l, backend);
     let ch = Channel::connect(addr).await.unwrap();
     let c = TestServiceClient::new(ch);
     c.empty_call(Request::new(Empty::default())).await.unwrap();
-    // Kill the server and every connection it has.
-    srv.abort();
-    let _ = srv.await;
+    // Kill the channel's connection and everything listening on its address.
+    proxy.kill().await;
     let down = c.empty_call(Request::new(Empty::default())).await;
     assert_eq!(
         down.err().map(|s| s.code()),
         Some(kit_runtime::grpc::Code::Unavailable)
     );
-    // A new server on the same address: the same channel calls again, on a new connection.
+    // Listening again on the same address: the same channel calls again, on a new connection.
     let l = tokio::net::TcpListener::bind(addr).await.unwrap();
-    let srv = start(l, count.clone());
+    let proxy = Proxy::start(l, backend);
     for _ in 0..3 {
         c.empty_call(Request::new(Empty::default())).await.unwrap();
     }
     assert_eq!(count.load(Ordering::SeqCst), 4);
+    proxy.kill().await;
     srv.abort();
 }
 
