@@ -45,12 +45,13 @@ async fn servers(n: usize) -> Vec<ServerHandle> {
     v
 }
 
-/// A port nothing listens on.
-async fn dead_addr() -> String {
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let a = l.local_addr().unwrap().to_string();
-    drop(l);
-    a
+/// An address that refuses connections: a socket bound but not listening. Keep the socket
+/// for the test's duration so no other test (they run in parallel) can take its port.
+fn refusing_addr() -> (tokio::net::TcpSocket, String) {
+    let s = tokio::net::TcpSocket::new_v4().unwrap();
+    s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let a = s.local_addr().unwrap().to_string();
+    (s, a)
 }
 
 async fn who<S: kit_runtime::thrift::rpc::CallService>(
@@ -114,7 +115,8 @@ async fn a_dead_endpoint_is_skipped() {
         for t in [TransportKind::Framed, TransportKind::Header] {
             let hs = servers(2).await;
             let mut addrs: Vec<String> = hs.iter().map(|h| h.local_addr().to_string()).collect();
-            addrs.insert(1, dead_addr().await);
+            let (_reserved, dead) = refusing_addr();
+            addrs.insert(1, dead);
             let b = Balance::builder()
                 .policy(policy)
                 .build(StaticList::new(addrs), channel(t));
@@ -128,6 +130,40 @@ async fn a_dead_endpoint_is_skipped() {
             for h in hs {
                 h.shutdown().await;
             }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_whose_server_went_away_is_skipped_not_failed() {
+    for t in [TransportKind::Framed, TransportKind::Header] {
+        let mut hs = servers(3).await;
+        let addrs: Vec<String> = hs.iter().map(|h| h.local_addr().to_string()).collect();
+        let b = Balance::builder()
+            .policy(Policy::RoundRobin)
+            .build(StaticList::new(addrs), channel(t));
+        let c = ClientCore::new(b, ProtocolKind::Binary);
+        // Every endpoint now has an idle connection (a pooled one, or a multiplexed one).
+        for _ in 0..6 {
+            who(&c, 0).await.unwrap();
+        }
+        hs.remove(1).shutdown().await;
+        // The client's idle connection to s1 is closed; give its FIN time to arrive, as it
+        // would have long before the next call on an idle connection.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for _ in 0..20 {
+            // Never an error: s1's closed idle connection fails readiness, so it is skipped.
+            *seen.entry(who(&c, 0).await.unwrap()).or_default() += 1;
+        }
+        assert_eq!(
+            seen.keys().filter(|k| *k == "s1").count(),
+            0,
+            "{t:?}: {seen:?}"
+        );
+        assert_eq!(seen.len(), 2, "{t:?}: {seen:?}");
+        for h in hs {
+            h.shutdown().await;
         }
     }
 }

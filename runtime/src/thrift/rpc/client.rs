@@ -184,8 +184,15 @@ impl Channel {
 }
 
 impl Inner {
+    /// An idle pooled connection that is still open (closed ones are dropped).
     fn take(&self) -> Option<Conn> {
-        self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop()
+        let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(c) = pool.pop() {
+            if !c.reader.get_ref().is_closed() {
+                return Some(c);
+            }
+        }
+        None
     }
 
     fn put(&self, conn: Conn) {
@@ -265,12 +272,11 @@ impl Inner {
             let conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
             conns.iter().any(|c| !c.is_broken())
         } else {
-            self.cfg.pool_size == 0
-                || !self
-                    .pool
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .is_empty()
+            // Idle connections the server has closed don't count: an endpoint whose server
+            // went away must fail readiness (so a balancer skips it), not its next call.
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            pool.retain(|c| !c.reader.get_ref().is_closed());
+            self.cfg.pool_size == 0 || !pool.is_empty()
         }
     }
 

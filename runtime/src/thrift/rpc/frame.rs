@@ -88,6 +88,11 @@ impl<R: AsyncRead + Unpin> FrameReader<R> {
         self.buf.len()
     }
 
+    /// The underlying reader.
+    pub(crate) fn get_ref(&self) -> &R {
+        &self.io
+    }
+
     /// The next message. `Ok(None)` when the peer closed cleanly between messages. `idle`
     /// bounds the wait for its first byte, `read` the time from there to its last.
     pub async fn next_frame(

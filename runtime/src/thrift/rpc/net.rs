@@ -54,6 +54,21 @@ pub(crate) enum WriteHalf {
     Unix(unix::OwnedWriteHalf),
 }
 
+impl ReadHalf {
+    /// `true` when an idle connection can no longer carry a call: the peer closed it (or
+    /// reset it), or sent bytes nobody asked for. Never waits; a connection whose close has
+    /// not reached the runtime's I/O driver yet still looks open.
+    pub(crate) fn is_closed(&self) -> bool {
+        let mut b = [0u8; 1];
+        let r = match self {
+            ReadHalf::Tcp(s) => s.try_read(&mut b),
+            #[cfg(unix)]
+            ReadHalf::Unix(s) => s.try_read(&mut b),
+        };
+        !matches!(r, Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+}
+
 impl AsyncRead for ReadHalf {
     fn poll_read(
         self: Pin<&mut Self>,
