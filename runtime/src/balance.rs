@@ -408,11 +408,15 @@ where
                 tried.push(i);
                 let ep = &eps[i];
                 let mut svc = ep.svc.clone();
+                // A call waiting for its endpoint to become ready (connecting) counts as load
+                // already: otherwise a burst of calls at start-up all avoid the first endpoint
+                // to connect, the only one showing a call in flight.
+                ep.in_flight.fetch_add(1, Ordering::Relaxed);
+                let guard = InFlight(ep.clone());
                 match svc.ready().await {
                     Ok(_) => {
                         ep.mark_up();
-                        ep.in_flight.fetch_add(1, Ordering::Relaxed);
-                        let _guard = InFlight(ep.clone());
+                        let _guard = guard;
                         return svc.call(req).await;
                     }
                     Err(e) => {

@@ -236,9 +236,10 @@ async fn multiplexing_can_be_turned_off() {
 #[tokio::test]
 async fn a_dead_endpoint_fails_poll_ready() {
     use tower::ServiceExt;
-    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = l.local_addr().unwrap();
-    drop(l);
+    // Refuses connections: bound, not listening, and kept so no parallel test takes the port.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = reserved.local_addr().unwrap();
     for t in [TransportKind::Framed, TransportKind::Header] {
         let mut ch = Channel::new(addr.to_string(), t);
         assert!(ch.ready().await.is_err(), "{t:?}");

@@ -128,9 +128,10 @@ async fn balance_spreads_calls_and_skips_a_dead_endpoint() {
         counts.push(n);
         addrs.push(a.to_string());
     }
-    let (dead, dead_addr) = bind().await;
-    drop(dead);
-    addrs.insert(2, dead_addr.to_string());
+    // Refuses connections: bound, not listening, and kept so no parallel test takes the port.
+    let reserved = tokio::net::TcpSocket::new_v4().unwrap();
+    reserved.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    addrs.insert(2, reserved.local_addr().unwrap().to_string());
     for policy in [Policy::RoundRobin, Policy::PowerOfTwoChoices] {
         for n in &counts {
             n.store(0, Ordering::SeqCst);
