@@ -4,6 +4,7 @@
 //! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
+mod accessors;
 mod attrs;
 mod builder;
 mod context;

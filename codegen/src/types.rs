@@ -248,6 +248,7 @@ impl Context<'_> {
         } else {
             quote!()
         };
+        let accessors = self.default_accessors(def, s);
         quote! {
             #doc
             #derives
@@ -255,6 +256,7 @@ impl Context<'_> {
             #extra
             pub struct #name { #(#fields)* }
             #default_impl
+            #accessors
             #error_impl
         }
     }
