@@ -3,44 +3,33 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use kit_runtime::balance::{Balance, Dns, Policy, StaticList};
 use kit_runtime::thrift::rpc::{
-    BoxError, BoxFuture, Channel, ClientCore, Error, ProtocolKind, Request, Response, Server,
-    ServerHandle, TransportKind,
+    BoxError, Channel, ClientCore, Error, ProtocolKind, Request, Server, ServerHandle,
+    TransportKind,
 };
 use kit_runtime::thrift::{ApplicationException, ApplicationExceptionKind};
 use tokio::net::TcpListener;
 
-/// Answers every call with its own name.
-#[derive(Clone)]
-struct Named(Arc<str>);
-
-impl tower::Service<Request> for Named {
-    type Response = Option<Response>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Option<Response>, BoxError>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn call(&mut self, req: Request) -> Self::Future {
-        let name = self.0.clone();
-        Box::pin(async move {
-            let a: ApplicationException = req.decode_args()?;
-            tokio::time::sleep(Duration::from_millis(a.kind.0 as u64)).await;
-            let r = ApplicationException::new(ApplicationExceptionKind(0), name.to_string());
-            Ok(Some(req.reply(&r)))
-        })
-    }
-}
-
+/// `n` servers; server `i` answers every call with its name `s{i}`, after sleeping `kind`
+/// milliseconds.
 async fn servers(n: usize) -> Vec<ServerHandle> {
     let mut v = Vec::new();
     for i in 0..n {
         let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        v.push(Server::new().serve(l, Named(format!("s{i}").into())));
+        let name: Arc<str> = format!("s{i}").into();
+        let named = tower::service_fn(move |req: Request| {
+            let name = name.clone();
+            async move {
+                let a: ApplicationException = req.decode_args()?;
+                tokio::time::sleep(Duration::from_millis(a.kind.0 as u64)).await;
+                let r = ApplicationException::new(ApplicationExceptionKind(0), name.to_string());
+                Ok::<_, BoxError>(Some(req.reply(&r)))
+            }
+        });
+        v.push(Server::new().serve(l, named));
     }
     v
 }

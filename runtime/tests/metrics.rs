@@ -2,7 +2,6 @@
 //! once each, with the method name.
 
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use kit_runtime::metrics::{Metrics, MetricsLayer, Outcome};
@@ -40,29 +39,18 @@ impl Recorder {
 
 /// `ok` answers, `fail` fails (the server turns that into an application exception), `slow`
 /// sleeps 500 ms.
-#[derive(Clone)]
-struct Svc;
-
-impl tower::Service<Request> for Svc {
-    type Response = Option<Response>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Option<Response>, BoxError>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn call(&mut self, req: Request) -> Self::Future {
-        Box::pin(async move {
-            let a: ApplicationException = req.decode_args()?;
-            match &*req.method {
-                "fail" => Err("handler failed".into()),
-                "slow" => {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    Ok(Some(req.reply(&a)))
-                }
-                _ => Ok(Some(req.reply(&a))),
+fn svc(req: Request) -> BoxFuture<Result<Option<Response>, BoxError>> {
+    Box::pin(async move {
+        let a: ApplicationException = req.decode_args()?;
+        match &*req.method {
+            "fail" => Err("handler failed".into()),
+            "slow" => {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                Ok(Some(req.reply(&a)))
             }
-        })
-    }
+            _ => Ok(Some(req.reply(&a))),
+        }
+    })
 }
 
 async fn call<S: kit_runtime::thrift::rpc::CallService>(
@@ -79,7 +67,10 @@ async fn calls_and_errors_are_counted_on_both_sides() {
     let client_m = Recorder::default();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
-    let h = Server::new().serve(l, MetricsLayer::new(server_m.clone()).layer(Svc));
+    let h = Server::new().serve(
+        l,
+        MetricsLayer::new(server_m.clone()).layer(tower::service_fn(svc)),
+    );
     let ch = Channel::new(addr.to_string(), TransportKind::Framed);
     let stack = ServiceBuilder::new()
         .timeout(Duration::from_millis(100))

@@ -3,7 +3,6 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use kit_runtime::thrift::rpc::tower::ServiceBuilder;
@@ -14,23 +13,15 @@ use kit_runtime::thrift::rpc::{
 use kit_runtime::thrift::{ApplicationException, ApplicationExceptionKind};
 use tokio::net::{TcpListener, TcpStream};
 
-/// Echoes the argument struct (an `ApplicationException`, handy as a string carrier) after
-/// sleeping `kind` milliseconds, so replies come back out of order; records peak concurrency.
-#[derive(Clone, Default)]
-struct Echo {
-    active: Arc<AtomicUsize>,
+/// A handler that echoes the argument struct (an `ApplicationException`, handy as a string
+/// carrier) after sleeping `kind` milliseconds, so replies come back out of order; it records
+/// its peak concurrency in `peak`.
+fn echo(
     peak: Arc<AtomicUsize>,
-}
-
-impl tower::Service<Request> for Echo {
-    type Response = Option<Response>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Option<Response>, BoxError>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn call(&mut self, req: Request) -> Self::Future {
-        let (active, peak) = (self.active.clone(), self.peak.clone());
+) -> impl Fn(Request) -> BoxFuture<Result<Option<Response>, BoxError>> + Clone {
+    let active = Arc::new(AtomicUsize::new(0));
+    move |req: Request| {
+        let (active, peak) = (active.clone(), peak.clone());
         Box::pin(async move {
             let now = active.fetch_add(1, Ordering::SeqCst) + 1;
             peak.fetch_max(now, Ordering::SeqCst);
@@ -44,9 +35,8 @@ impl tower::Service<Request> for Echo {
 
 async fn serve(server: Server) -> (ServerHandle, Arc<AtomicUsize>) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let echo = Echo::default();
-    let peak = echo.peak.clone();
-    let h = server.serve(l, echo);
+    let peak = Arc::new(AtomicUsize::new(0));
+    let h = server.serve(l, tower::service_fn(echo(peak.clone())));
     (h, peak)
 }
 
@@ -255,7 +245,7 @@ async fn unix_domain_sockets() {
     let path = dir.join("thrift.sock");
     let _ = std::fs::remove_file(&path);
     let l = tokio::net::UnixListener::bind(&path).unwrap();
-    let h = Server::new().serve(l, Echo::default());
+    let h = Server::new().serve(l, tower::service_fn(echo(Arc::default())));
     assert!(h.listen_addr().unwrap().to_string().starts_with("unix:"));
     let addr = format!("unix:{}", path.display());
     for t in [
@@ -284,7 +274,7 @@ async fn a_restarted_server_is_reached_on_a_new_connection() {
     assert_eq!(&*call(&c, "one".into(), 0).await.unwrap().message, "one");
     h.shutdown().await;
     let l = TcpListener::bind(addr).await.unwrap();
-    let h = Server::new().serve(l, Echo::default());
+    let h = Server::new().serve(l, tower::service_fn(echo(Arc::default())));
     // Let the old connection's close reach the client, as it would between a restart and the next
     // call in real life. (A call written in the instant between the peer's close and the client
     // seeing it fails with `Closed`: whether the server read it is unknowable, so the client does

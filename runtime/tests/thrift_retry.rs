@@ -14,32 +14,6 @@ use kit_runtime::thrift::rpc::{
 use kit_runtime::thrift::{ApplicationException, ApplicationExceptionKind};
 use tokio::net::TcpListener;
 
-/// Echoes its argument; `fail` answers with an error (an application exception on the wire).
-/// Counts the calls that reach it.
-#[derive(Clone, Default)]
-struct Handler {
-    calls: Arc<AtomicUsize>,
-}
-
-impl tower::Service<Request> for Handler {
-    type Response = Option<Response>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Option<Response>, BoxError>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn call(&mut self, req: Request) -> Self::Future {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async move {
-            if &*req.method == "fail" {
-                return Err("handler failed".into());
-            }
-            let a: ApplicationException = req.decode_args()?;
-            Ok(Some(req.reply(&a)))
-        })
-    }
-}
-
 /// Fails the first `fail_first` calls as a dropped connection would (nothing sent), then
 /// forwards to the channel. Counts every attempt.
 #[derive(Clone)]
@@ -66,10 +40,22 @@ impl tower::Service<Request> for Flaky {
     }
 }
 
+/// A server that echoes its argument; `fail` answers with an error (an application exception
+/// on the wire). Counts the calls that reach it.
 async fn serve() -> (ServerHandle, Arc<AtomicUsize>) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let h = Handler::default();
-    let calls = h.calls.clone();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let h = tower::service_fn(move |req: Request| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        async move {
+            if &*req.method == "fail" {
+                return Err::<_, BoxError>("handler failed".into());
+            }
+            let a: ApplicationException = req.decode_args()?;
+            Ok(Some(req.reply(&a)))
+        }
+    });
     (Server::new().serve(l, h), calls)
 }
 

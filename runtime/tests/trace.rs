@@ -3,7 +3,6 @@
 //! an invalid `traceparent` starts a new trace instead of failing the call.
 
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 
 use kit_runtime::thrift::rpc::{
     BoxError, BoxFuture, Channel, ClientCore, ProtocolKind, Request, Response, Server,
@@ -16,25 +15,18 @@ use tower::Layer;
 
 type Client = ClientCore<Traced<Channel>>;
 
-/// Replies with the handler's trace context as `trace span parent|-`, after (optionally)
-/// calling a downstream server and appending its answer after ` / `.
-#[derive(Clone)]
-struct Report(Option<Client>);
-
 fn show(c: &TraceContext) -> String {
     let parent = c.parent_id.map(|p| p.to_string()).unwrap_or("-".into());
     format!("{} {} {}", c.trace_id, c.span_id, parent)
 }
 
-impl tower::Service<Request> for Report {
-    type Response = Option<Response>;
-    type Error = BoxError;
-    type Future = BoxFuture<Result<Option<Response>, BoxError>>;
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
-        Poll::Ready(Ok(()))
-    }
-    fn call(&mut self, req: Request) -> Self::Future {
-        let downstream = self.0.clone();
+/// A handler that replies with its trace context as `trace span parent|-`, after (optionally)
+/// calling a downstream server and appending its answer after ` / `.
+fn report(
+    downstream: Option<Client>,
+) -> impl Fn(Request) -> BoxFuture<Result<Option<Response>, BoxError>> + Clone {
+    move |req: Request| {
+        let downstream = downstream.clone();
         Box::pin(async move {
             let _: ApplicationException = req.decode_args()?;
             let me = trace::current().ok_or("no trace context in the handler")?;
@@ -80,10 +72,10 @@ async fn context_propagates_through_a_chain_of_calls() {
     // C: reports; B: reports and calls C with a traced client; A (the test) calls B.
     let lc = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let c_addr = lc.local_addr().unwrap();
-    let hc = Server::new().serve(lc, Report(None));
+    let hc = Server::new().serve(lc, tower::service_fn(report(None)));
     let lb = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let b_addr = lb.local_addr().unwrap();
-    let hb = Server::new().serve(lb, Report(Some(traced_client(c_addr))));
+    let hb = Server::new().serve(lb, tower::service_fn(report(Some(traced_client(c_addr)))));
 
     // A runs inside a context of its own (as if it were itself handling a call).
     let upstream = TraceContext::incoming(
@@ -120,7 +112,7 @@ async fn invalid_traceparent_starts_a_new_trace() {
     span_fields();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
-    let h = Server::new().serve(l, Report(None));
+    let h = Server::new().serve(l, tower::service_fn(report(None)));
     for bad in [
         "garbage",
         "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
@@ -143,7 +135,7 @@ async fn explicit_traceparent_is_kept_and_recorded_in_the_server_span() {
     let ids = span_fields();
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = l.local_addr().unwrap();
-    let h = Server::new().serve(l, Report(None));
+    let h = Server::new().serve(l, tower::service_fn(report(None)));
     let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     let ch = Channel::new(addr.to_string(), TransportKind::Header);
     let c =
