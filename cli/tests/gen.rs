@@ -1,24 +1,13 @@
 //! `kit gen` and `kit gen --check` as a user runs them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn kit(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kit"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kit")
-}
+mod common;
+use common::{kit, text};
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
+/// A fresh directory `<target>/tmp/NAME` with an empty `idl/`.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = common::scratch(name);
     std::fs::create_dir_all(dir.join("idl")).unwrap();
     dir
 }

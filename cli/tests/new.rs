@@ -11,16 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Mutex;
 
+mod common;
+use common::{kit, scratch, text, workspace};
+
 /// Serialises the scaffold builds (and the runs of their binaries, which share names in the
 /// shared target directory).
 static BUILD: Mutex<()> = Mutex::new(());
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 /// `<target>/scaffold-e2e`: CARGO_TARGET_TMPDIR is `<target>/tmp`.
 fn scaffold_target() -> PathBuf {
@@ -28,26 +24,6 @@ fn scaffold_target() -> PathBuf {
         .parent()
         .unwrap()
         .join("scaffold-e2e")
-}
-
-fn kit(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kit"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run kit")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 /// Every file under `dir`, relative, sorted, `/`-separated (skipping `target/` and the
