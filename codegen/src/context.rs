@@ -1,7 +1,7 @@
 //! Global facts about an IR that code generation needs everywhere: where things live, which
 //! fields need a `Box`, which types can derive `Eq`/`Hash`.
 
-use kit_idl::ir::{DefId, DefKind, Ir, Type};
+use kit_idl::ir::{DefId, DefKind, Ir, StructKind, Type};
 
 use crate::layout::Layout;
 use crate::Options;
@@ -66,18 +66,12 @@ impl<'a> Context<'a> {
 
     /// Follows aliases to the type they stand for.
     pub fn resolve<'t>(&'t self, ty: &'t Type) -> &'t Type {
-        let mut ty = ty;
-        let mut steps = 0;
-        while let Type::Ref(id) = ty {
-            match &self.ir.def(*id).kind {
-                DefKind::Alias(t) if steps < 64 => {
-                    ty = t;
-                    steps += 1;
-                }
-                _ => break,
-            }
-        }
-        ty
+        resolve(self.ir, ty)
+    }
+
+    /// `ty` is a Thrift union (through aliases).
+    pub fn is_union(&self, ty: &Type) -> bool {
+        is_union(self.ir, ty)
     }
 
     /// A field of struct `owner` with type `ty` must be boxed: it holds, by value (directly or in
@@ -264,4 +258,26 @@ fn hashability(ir: &Ir) -> Vec<bool> {
             return h;
         }
     }
+}
+
+/// Follows aliases to the type they stand for (at most 64 steps: the front end rejects cycles).
+pub fn resolve<'t>(ir: &'t Ir, ty: &'t Type) -> &'t Type {
+    let mut ty = ty;
+    let mut steps = 0;
+    while let Type::Ref(id) = ty {
+        match &ir.def(*id).kind {
+            DefKind::Alias(t) if steps < 64 => {
+                ty = t;
+                steps += 1;
+            }
+            _ => break,
+        }
+    }
+    ty
+}
+
+/// `ty` is a Thrift union (through aliases). Works on the IR alone, before a [`Context`] exists.
+pub fn is_union(ir: &Ir, ty: &Type) -> bool {
+    matches!(resolve(ir, ty), Type::Ref(d)
+        if matches!(&ir.def(*d).kind, DefKind::Struct(s) if s.kind == StructKind::Union))
 }

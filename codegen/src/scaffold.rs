@@ -9,7 +9,7 @@
 use proc_macro2::{Group, Ident, Spacing, Span, TokenStream, TokenTree};
 use quote::quote;
 
-use kit_idl::ir::{Def, DefKind, Ir, Language, Method, Presence, StructKind, Type};
+use kit_idl::ir::{Def, DefKind, Ir, Language, Method, Presence, Type};
 
 use crate::context::Context;
 use crate::ident;
@@ -130,11 +130,6 @@ fn lacks_default(cx: &Context<'_>, ty: &Type) -> bool {
     matches!(cx.resolve(ty), Type::Ref(d) if !cx.is_defaultable(*d))
 }
 
-fn is_union(cx: &Context<'_>, ty: &Type) -> bool {
-    matches!(cx.resolve(ty), Type::Ref(d)
-        if matches!(&cx.ir.def(*d).kind, DefKind::Struct(s) if s.kind == StructKind::Union))
-}
-
 fn thrift_method(
     cx: &Context<'_>,
     svc: &str,
@@ -154,7 +149,7 @@ fn thrift_method(
         let n = crate::types::id(&ident::field_name(&f.name));
         let mut t = ty(cx, &f.ty, mount);
         // As in `thrift_service`: non-required union arguments are `Option`s.
-        let union = is_union(cx, &f.ty);
+        let union = cx.is_union(&f.ty);
         if f.presence == Presence::Optional || (union && f.presence != Presence::Required) {
             t = quote!(Option<#t>);
         } else if lacks_default(cx, &f.ty) {

@@ -54,22 +54,6 @@ fn synthetic(
 /// Per Thrift service: the (args, result) struct ids of its methods, in method order.
 pub type ServiceStructs = HashMap<DefId, Vec<(DefId, DefId)>>;
 
-/// A union, through aliases.
-fn is_union(ir: &Ir, ty: &kit_idl::ir::Type) -> bool {
-    let mut ty = ty;
-    for _ in 0..64 {
-        match ty {
-            kit_idl::ir::Type::Ref(d) => match &ir.def(*d).kind {
-                DefKind::Alias(t) => ty = t,
-                DefKind::Struct(s) => return s.kind == StructKind::Union,
-                _ => return false,
-            },
-            _ => return false,
-        }
-    }
-    false
-}
-
 /// Adds the `*Args`/`*Result` structs of every Thrift service's methods (`extends` flattened)
 /// to a copy of `ir`, once for the whole tree, so one [`Context`] (naming, boxing, defaults,
 /// `ThriftStruct`) serves them like any struct. Returns the copy and, per service, the
@@ -99,7 +83,7 @@ pub fn with_service_structs(ir: &Ir) -> Option<(Ir, ServiceStructs)> {
                 .iter()
                 .cloned()
                 .map(|mut f| {
-                    if is_union(ir, &f.ty) && f.presence != Presence::Required {
+                    if crate::context::is_union(ir, &f.ty) && f.presence != Presence::Required {
                         f.presence = Presence::Optional;
                         f.default = None;
                     }
