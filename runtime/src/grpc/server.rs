@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tower_service::Service;
@@ -405,6 +405,14 @@ async fn connection<S: GrpcHandler>(
     }
 }
 
+/// How many bytes of ready response messages the server gathers into one DATA write.
+const BATCH: usize = 32 * 1024;
+
+/// Polls `s` once: its next item if one is ready now, `Pending` if not.
+async fn poll_now<S: futures_core::Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
+    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *s).poll_next(cx))).await
+}
+
 /// Sends pings every `interval`; notifies `dead` when a pong is late.
 pub(crate) async fn keepalive(
     mut pp: h2::PingPong,
@@ -568,8 +576,9 @@ async fn handle<S: GrpcHandler>(
             Encoding::Identity
         };
         let mut body = reply.body;
-        let status: Status = loop {
-            let item = tokio::select! {
+        let mut ok_trailers = Some(reply.trailers);
+        let status: Status = 'call: loop {
+            let mut item = tokio::select! {
                 i = next(&mut body) => i,
                 _ = &mut sleep => Some(Err(Status::deadline_exceeded("deadline exceeded"))),
                 _ = std::future::poll_fn(|cx| send.poll_reset(cx)) => {
@@ -577,31 +586,53 @@ async fn handle<S: GrpcHandler>(
                     return;
                 }
             };
-            match item {
-                Some(Ok(msg)) => {
-                    if msg.len() > cfg.max_send {
-                        break Status::resource_exhausted(format!(
-                            "response message of {} bytes is larger than the limit of {} bytes",
-                            msg.len(),
-                            cfg.max_send
-                        ));
-                    }
-                    let frame = codec::encode_frame(&msg, enc);
-                    let sent = tokio::select! {
-                        r = codec::send_data(&mut send, frame, false) => r,
-                        _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
-                    };
-                    if let Err(s) = sent {
-                        tracing::debug!(status = %s, "sending response");
-                        if s.code() == super::Code::DeadlineExceeded {
-                            break s;
+            // Every message the handler has ready goes into one buffer (up to `BATCH` bytes),
+            // sent as one DATA write: one h2 frame and one wake of the connection task per
+            // batch instead of per message.
+            let mut batch = BytesMut::new();
+            let end = loop {
+                match item {
+                    Some(Ok(msg)) => {
+                        if msg.len() > cfg.max_send {
+                            break Some(Status::resource_exhausted(format!(
+                                "response message of {} bytes is larger than the limit of {} bytes",
+                                msg.len(),
+                                cfg.max_send
+                            )));
                         }
-                        send.send_reset(h2::Reason::CANCEL);
-                        return;
+                        codec::append_frame(&mut batch, &msg, enc);
+                        if batch.len() >= BATCH {
+                            break None;
+                        }
+                    }
+                    Some(Err(s)) => break Some(s),
+                    None => {
+                        break Some(
+                            Status::ok("").with_metadata(ok_trailers.take().unwrap_or_default()),
+                        )
                     }
                 }
-                Some(Err(s)) => break s,
-                None => break Status::ok("").with_metadata(reply.trailers),
+                item = match poll_now(&mut body).await {
+                    Poll::Ready(i) => i,
+                    Poll::Pending => break None,
+                };
+            };
+            if !batch.is_empty() {
+                let sent = tokio::select! {
+                    r = codec::send_data(&mut send, batch.freeze(), false) => r,
+                    _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                };
+                if let Err(s) = sent {
+                    tracing::debug!(status = %s, "sending response");
+                    if s.code() == super::Code::DeadlineExceeded {
+                        break 'call s;
+                    }
+                    send.send_reset(h2::Reason::CANCEL);
+                    return;
+                }
+            }
+            if let Some(s) = end {
+                break s;
             }
         };
         let mut trailers = http::HeaderMap::new();
