@@ -168,8 +168,8 @@ impl RawStreaming {
         }
     }
 
-    pub(crate) fn with_guard(mut self, guard: tokio::sync::oneshot::Sender<()>) -> Self {
-        self.guard = Some(guard);
+    pub(crate) fn with_guard(mut self, guard: Option<tokio::sync::oneshot::Sender<()>>) -> Self {
+        self.guard = guard;
         self
     }
 

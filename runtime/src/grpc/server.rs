@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE};
 use super::metadata::{parse_timeout, Metadata};
 use super::status::Status;
-use super::stream::{next, BoxStream, EncodeStream, Request, Response, Streaming};
+use super::stream::{next, poll_now, BoxStream, EncodeStream, Request, Response, Streaming};
 use crate::protobuf::Message;
 
 /// A boxed, `Send` future.
@@ -362,7 +362,7 @@ async fn connection<S: GrpcHandler>(
         .max_send_buffer_size(1024 * 1024)
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
-        .handshake::<_, Bytes>(sock);
+        .handshake::<_, Bytes>(super::io::Coalesce::new(sock));
     let mut conn = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -408,11 +408,6 @@ async fn connection<S: GrpcHandler>(
 /// How many bytes of ready response messages the server gathers into one DATA write.
 const BATCH: usize = 32 * 1024;
 
-/// Polls `s` once: its next item if one is ready now, `Pending` if not.
-async fn poll_now<S: futures_core::Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
-    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *s).poll_next(cx))).await
-}
-
 /// Sends pings every `interval`; notifies `dead` when a pong is late.
 pub(crate) async fn keepalive(
     mut pp: h2::PingPong,
@@ -433,26 +428,35 @@ pub(crate) async fn keepalive(
     }
 }
 
-fn grpc_headers() -> http::response::Builder {
-    http::Response::builder()
-        .status(200)
-        .header("content-type", "application/grpc")
-        .header("grpc-accept-encoding", "gzip, identity")
+/// Response headers of a gRPC reply: `status`, with constant header values (no allocation per
+/// call, unlike `http::response::Builder::header` on `&str`s).
+fn grpc_response(status: http::StatusCode) -> http::Response<()> {
+    let mut resp = http::Response::new(());
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    h.insert(
+        "grpc-accept-encoding",
+        http::HeaderValue::from_static("gzip, identity"),
+    );
+    resp
 }
 
 fn trailers_only(respond: &mut h2::server::SendResponse<Bytes>, status: &Status) {
-    let Ok(mut resp) = grpc_headers().body(()) else {
-        return;
-    };
+    let mut resp = grpc_response(http::StatusCode::OK);
     status.write_trailers(resp.headers_mut());
     let _ = respond.send_response(resp, true);
 }
 
 /// A trailers-only error response with a non-200 HTTP status (grpc-go's early abort).
 fn early_abort(respond: &mut h2::server::SendResponse<Bytes>, code: u16, status: &Status) {
-    let Ok(mut resp) = grpc_headers().status(code).body(()) else {
+    let Ok(code) = http::StatusCode::from_u16(code) else {
         return;
     };
+    let mut resp = grpc_response(code);
     status.write_trailers(resp.headers_mut());
     let _ = respond.send_response(resp, true);
 }
@@ -560,11 +564,11 @@ async fn handle<S: GrpcHandler>(
                 return trailers_only(&mut respond, &s);
             }
         };
-        let mut head = grpc_headers();
+        let mut resp = grpc_response(http::StatusCode::OK);
         if send_gzip {
-            head = head.header("grpc-encoding", "gzip");
+            resp.headers_mut()
+                .insert("grpc-encoding", http::HeaderValue::from_static("gzip"));
         }
-        let Ok(mut resp) = head.body(()) else { return };
         reply.metadata.merge_into(resp.headers_mut());
         let mut send = match respond.send_response(resp, false) {
             Ok(s) => s,
