@@ -18,6 +18,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// Bytes buffered before a write goes to the socket regardless of flushes.
 const CAP: usize = 64 * 1024;
+/// Writes at least this large go straight to the socket when nothing is buffered.
+const BIG: usize = 16 * 1024;
 
 pub(crate) struct Coalesce<T> {
     inner: T,
@@ -76,6 +78,9 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Coalesce<T> {
         data: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        if this.buf.is_empty() && data.len() >= BIG {
+            return Pin::new(&mut this.inner).poll_write(cx, data);
+        }
         let room = std::task::ready!(this.room(cx))?;
         let n = room.min(data.len());
         this.buf.extend_from_slice(&data[..n]);
@@ -88,6 +93,12 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Coalesce<T> {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if this.buf.is_empty() && total >= BIG {
+            // A large write (a batch of streamed messages) gains nothing from waiting for
+            // others and would only be copied: straight to the socket.
+            return Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        }
         let mut room = std::task::ready!(this.room(cx))?;
         let mut n = 0;
         for b in bufs {
@@ -151,6 +162,13 @@ mod tests {
             Poll::Ready(Ok(()))
         ));
         assert!(w.buf.is_empty());
+        // With nothing buffered, a large write goes straight through; small ones buffer again.
+        let big = vec![9u8; 40_000];
+        w.write_all(&big).await.unwrap();
+        want.extend_from_slice(&big);
+        w.write_all(b"after").await.unwrap();
+        want.extend_from_slice(b"after");
+        assert_eq!(&w.buf[..], b"after");
         w.shutdown().await.unwrap();
         let mut got = Vec::new();
         b.read_to_end(&mut got).await.unwrap();

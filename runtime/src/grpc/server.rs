@@ -594,6 +594,7 @@ async fn handle<S: GrpcHandler>(
             // sent as one DATA write: one h2 frame and one wake of the connection task per
             // batch instead of per message.
             let mut batch = BytesMut::new();
+            let mut grown = false;
             let end = loop {
                 match item {
                     Some(Ok(msg)) => {
@@ -603,6 +604,12 @@ async fn handle<S: GrpcHandler>(
                                 msg.len(),
                                 cfg.max_send
                             )));
+                        }
+                        if !batch.is_empty() && !grown {
+                            // A second message ready: a stream. Room for a whole batch at
+                            // once, rather than reallocating (and copying) as it grows.
+                            batch.reserve(BATCH + 5 + msg.len());
+                            grown = true;
                         }
                         codec::append_frame(&mut batch, &msg, enc);
                         if batch.len() >= BATCH {
