@@ -176,7 +176,7 @@ def target(metric, peer):
         return "≥ 1.3× faster", lambda r: r <= 1 / 1.3
     if "qps" in metric:
         return "≥ 1.2×", lambda r: r >= 1.2
-    if "p99" in metric:
+    if "_p99_" in metric:
         return "≤ peer", lambda r: r <= 1.0
     return None
 
@@ -189,7 +189,8 @@ def speedup(r, unit):
         return "—"
     if x == 0 or x == float("inf"):
         return "—"
-    return f"{(1 / x if LOWER in unit else x):.2f}×"
+    # RPC units say "(lower better)", the others "lower is better".
+    return f"{(1 / x if 'lower' in unit else x):.2f}×"
 
 
 def table(rows, with_target=True):
@@ -227,6 +228,19 @@ def alloc_table(rows):
     return "\n".join(lines)
 
 
+def concurrency_table(rows):
+    """rpc_concurrency.tsv as a table: QPS and latency percentiles per system and calls in flight."""
+    if not rows:
+        return ""
+    cols = [("qps", "QPS"), ("p50_us", "p50 µs"), ("p99_us", "p99 µs"), ("p999_us", "p99.9 µs")]
+    cols = [(k, h) for k, h in cols if k in rows[0]]  # older files have no p999_us column
+    lines = ["| system | in flight | " + " | ".join(h for _, h in cols) + " |",
+             "|---|---:|" + "---:|" * len(cols)]
+    for r in rows:
+        lines.append(f"| {r['system']} | {r['concurrency']} | " + " | ".join(r[k] for k, _ in cols) + " |")
+    return "\n".join(lines)
+
+
 def blocks(out):
     rows = read_tsv(os.path.join(out, "summary.tsv"))
     meta = {r["key"]: r["value"] for r in read_tsv(os.path.join(out, "meta.tsv"))}
@@ -243,6 +257,9 @@ def blocks(out):
     known = ("codegen_", "gen_compile_", "codec_", "allocs_", "alloc_bytes_")
     rpc = [r for r in rows if not r["metric"].startswith(known)]
     b["rpc"] = table(rpc) if rpc else "_No RPC rows: `benchmarks/rpc/run.sh` is not in this tree yet._"
+    conc = concurrency_table(read_tsv(os.path.join(out, "rpc_concurrency.tsv")))
+    if rpc and conc:
+        b["rpc"] += "\n\n" + conc
     if gen:
         gl = ["| generator output | .rs files | lines |", "|---|---:|---:|"]
         for r in gen:

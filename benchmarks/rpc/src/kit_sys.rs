@@ -30,8 +30,9 @@ pub async fn thrift_server(addr: SocketAddr) {
 }
 
 pub async fn thrift_client(addr: SocketAddr, transport: TransportKind, cfg: &RunCfg) -> Stats {
-    // One call per connection at a time (kit has no TTHeader multiplexing yet): keep as many
-    // idle connections as there are calls in flight, so the pool never churns.
+    // Framed: one call per pooled connection at a time; keep as many idle connections as there
+    // are calls in flight, so the pool never churns. TTHeader: kit multiplexes by default (one
+    // connection, replies matched by seq id, up to 1024 in flight), so the pool size is unused.
     let ch = rpc::Channel::builder(addr.to_string())
         .transport(transport)
         .pool_size(cfg.concurrency.max(8))

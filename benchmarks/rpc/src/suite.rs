@@ -276,6 +276,7 @@ struct Agg {
     rate: f64,
     p50: f64,
     p99: f64,
+    p999: f64,
     rss_kib: f64,
 }
 
@@ -316,17 +317,22 @@ fn write_outputs(out: &Path, runs: &[Run], plan: &Plan) -> Result<(), String> {
                 rate: median(sel.iter().map(|r| r.stats.rate).collect()),
                 p50: median(sel.iter().map(|r| r.stats.p50_us).collect()),
                 p99: median(sel.iter().map(|r| r.stats.p99_us).collect()),
+                p999: median(sel.iter().map(|r| r.stats.p999_us).collect()),
                 rss_kib: median(sel.iter().map(|r| r.rss_kib as f64).collect()),
             },
         );
     }
 
-    let mut t = String::from("system\tconcurrency\tqps\tp50_us\tp99_us\n");
+    let mut t = String::from("system\tconcurrency\tqps\tp50_us\tp99_us\tp999_us\n");
     for g in GROUPS {
         for &sys in g.systems {
             for &c in LEVELS {
                 if let Some(a) = agg.get(&("unary", sys, c)) {
-                    let _ = writeln!(t, "{sys}\t{c}\t{:.0}\t{:.1}\t{:.1}", a.rate, a.p50, a.p99);
+                    let _ = writeln!(
+                        t,
+                        "{sys}\t{c}\t{:.0}\t{:.1}\t{:.1}\t{:.1}",
+                        a.rate, a.p50, a.p99, a.p999
+                    );
                 }
             }
         }
@@ -378,6 +384,13 @@ fn write_outputs(out: &Path, runs: &[Run], plan: &Plan) -> Result<(), String> {
                 kit.p99,
                 pn,
                 p.p99,
+            );
+            row(
+                format!("{m}_c{HEADLINE}_p999_us"),
+                "us (lower better)",
+                kit.p999,
+                pn,
+                p.p999,
             );
             row(
                 format!("{m}_c{HEADLINE}_server_peak_rss_mib"),

@@ -17,7 +17,7 @@ use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE}
 use super::metadata::{encode_timeout, Metadata};
 use super::server::BoxFuture;
 use super::status::{Code, Status};
-use super::stream::{next, BoxStream, Request, Response, Streaming};
+use super::stream::{next, poll_now, BoxStream, Request, Response, Streaming};
 use crate::protobuf::Message;
 
 /// One outgoing call: path, metadata, deadline, encoded request messages.
@@ -99,6 +99,9 @@ type Warming = std::pin::Pin<
 struct Shared {
     addr: String,
     authority: Arc<str>,
+    /// `authority` and the `user-agent` value, parsed once for every call's request head.
+    parsed_authority: Result<http::uri::Authority, String>,
+    user_agent: Result<http::HeaderValue, String>,
     cfg: Arc<ClientConfig>,
     live: std::sync::Mutex<Option<Live>>,
     /// One connection attempt at a time.
@@ -135,7 +138,7 @@ async fn open(addr: &str, cfg: &ClientConfig) -> io::Result<Live> {
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
         .max_send_buffer_size(1024 * 1024)
-        .handshake::<_, Bytes>(sock)
+        .handshake::<_, Bytes>(super::io::Coalesce::new(sock))
         .await
         .map_err(io::Error::other)?;
     let ping_dead = Arc::new(tokio::sync::Notify::new());
@@ -179,6 +182,10 @@ impl Channel {
         let addr = addr.into();
         Channel {
             shared: Arc::new(Shared {
+                parsed_authority: http::uri::Authority::try_from(addr.as_str())
+                    .map_err(|e| e.to_string()),
+                user_agent: http::HeaderValue::try_from(cfg.user_agent.as_str())
+                    .map_err(|e| e.to_string()),
                 authority: addr.as_str().into(),
                 addr,
                 cfg: Arc::new(cfg),
@@ -231,6 +238,19 @@ impl Channel {
         &self.shared.cfg
     }
 
+    /// `http://{authority}{path}`.
+    fn uri(&self, path: String) -> Result<http::Uri, Status> {
+        let bad = |e: String| Status::internal(format!("request: {e}"));
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(http::uri::Scheme::HTTP);
+        parts.authority = Some(self.shared.parsed_authority.clone().map_err(bad)?);
+        parts.path_and_query = Some(
+            http::uri::PathAndQuery::from_maybe_shared(Bytes::from(path))
+                .map_err(|e| bad(e.to_string()))?,
+        );
+        http::Uri::from_parts(parts).map_err(|e| bad(e.to_string()))
+    }
+
     async fn call_inner(self, call: ClientCall) -> Result<ClientReply, Status> {
         let deadline = call.deadline;
         let sleep = async {
@@ -240,15 +260,27 @@ impl Channel {
             }
         };
         tokio::pin!(sleep);
-        let mut req = http::Request::builder()
-            .method(http::Method::POST)
-            .uri(format!("http://{}{}", self.shared.authority, call.path))
-            .header("content-type", "application/grpc")
-            .header("te", "trailers")
-            .header("grpc-accept-encoding", "gzip, identity")
-            .header("user-agent", self.shared.cfg.user_agent.as_str());
+        // The request head from parsed parts and constant values: `Request::builder()` would
+        // parse the URI and copy every header value into a fresh allocation on each call.
+        let mut req = http::Request::new(());
+        *req.method_mut() = http::Method::POST;
+        *req.uri_mut() = self.uri(call.path)?;
+        let h = req.headers_mut();
+        h.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/grpc"),
+        );
+        h.insert(http::header::TE, http::HeaderValue::from_static("trailers"));
+        h.insert(
+            "grpc-accept-encoding",
+            http::HeaderValue::from_static("gzip, identity"),
+        );
+        match &self.shared.user_agent {
+            Ok(ua) => h.insert(http::header::USER_AGENT, ua.clone()),
+            Err(e) => return Err(Status::internal(format!("request: user-agent: {e}"))),
+        };
         if self.shared.cfg.gzip {
-            req = req.header("grpc-encoding", "gzip");
+            h.insert("grpc-encoding", http::HeaderValue::from_static("gzip"));
         }
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
@@ -257,11 +289,11 @@ impl Channel {
                     "deadline exceeded before the call",
                 ));
             }
-            req = req.header("grpc-timeout", encode_timeout(left));
+            match http::HeaderValue::try_from(encode_timeout(left)) {
+                Ok(v) => h.insert("grpc-timeout", v),
+                Err(e) => return Err(Status::internal(format!("request: {e}"))),
+            };
         }
-        let mut req = req
-            .body(())
-            .map_err(|e| Status::internal(format!("request: {e}")))?;
         call.metadata.merge_into(req.headers_mut());
         // A connection that turns out dead before the request is sent is replaced once:
         // nothing was sent on it, so trying a fresh one is safe.
@@ -301,60 +333,114 @@ impl Channel {
         };
         let max_send = self.shared.cfg.max_send_message_size;
         let mut body = call.body;
-        let (err_tx, mut err_rx) = tokio::sync::oneshot::channel::<Status>();
-        // Dropped with the response stream: an abandoned call resets its stream even while the
-        // caller still holds the request stream open.
-        let (guard, mut abandoned) = tokio::sync::oneshot::channel::<()>();
-        // Sends the request messages; ends the stream, or resets it on error or deadline.
-        tokio::spawn(async move {
-            let sleep = async {
-                match deadline {
-                    Some(d) => tokio::time::sleep_until(d).await,
-                    None => std::future::pending().await,
-                }
-            };
-            tokio::pin!(sleep);
-            loop {
-                let item = tokio::select! {
-                    i = next(&mut body) => i,
-                    _ = &mut sleep => { stream.send_reset(h2::Reason::CANCEL); return; }
-                    _ = std::future::poll_fn(|cx| stream.poll_reset(cx)) => return,
-                    _ = &mut abandoned => { stream.send_reset(h2::Reason::CANCEL); return; }
-                };
-                let mut local = true;
-                let r = match item {
-                    Some(Ok(m)) if m.len() > max_send => Err(Status::resource_exhausted(format!(
-                        "request message of {} bytes is larger than the limit of {max_send} bytes",
-                        m.len()
-                    ))),
-                    Some(Ok(m)) => {
+        // A request whose only message is ready now (every unary and server-streaming call)
+        // goes out inline when the stream's window takes it at once: no task, no channels.
+        // Anything else — more messages, a message not ready yet, an error, a message over the
+        // limit, no window — goes to the sending task below, items already taken first.
+        let mut head: Vec<Result<Bytes, Status>> = Vec::new();
+        let mut rest = Some(());
+        let mut sent = false;
+        if let Poll::Ready(first) = poll_now(&mut body).await {
+            match first {
+                Some(Ok(m)) if m.len() <= max_send => match poll_now(&mut body).await {
+                    Poll::Ready(None) => {
                         let frame = codec::encode_frame(&m, enc);
-                        tokio::select! {
-                            r = codec::send_data(&mut stream, frame, false) => {
-                                local = false;
-                                r
+                        stream.reserve_capacity(frame.len());
+                        if stream.capacity() >= frame.len() {
+                            // A failed send means a dead stream: the response future carries
+                            // the connection's error, as in the sending task.
+                            if stream.send_data(frame, true).is_err() {
+                                stream.send_reset(h2::Reason::CANCEL);
                             }
-                            _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                            sent = true;
+                        } else {
+                            head.push(Ok(m));
+                            rest = None;
                         }
                     }
-                    Some(Err(s)) => Err(s),
-                    None => {
-                        let _ = stream.send_data(Bytes::new(), true);
-                        return;
+                    Poll::Ready(Some(second)) => {
+                        head.push(Ok(m));
+                        head.push(second);
                     }
-                };
-                if let Err(s) = r {
-                    // The caller's own errors (its request stream failed, a message over the
-                    // limit, the deadline) explain the reset; a failed send on a dead stream
-                    // does not: the response future then carries the connection's error.
-                    if local {
-                        let _ = err_tx.send(s);
-                    }
-                    stream.send_reset(h2::Reason::CANCEL);
-                    return;
+                    Poll::Pending => head.push(Ok(m)),
+                },
+                Some(other) => head.push(other),
+                None => {
+                    let _ = stream.send_data(Bytes::new(), true);
+                    sent = true;
                 }
             }
-        });
+        }
+        let mut err_rx = None;
+        let mut guard = None;
+        if !sent {
+            let mut body: BoxStream<Bytes> = if head.is_empty() {
+                body
+            } else {
+                Box::pin(Prepend {
+                    head: head.into_iter(),
+                    rest: rest.map(|()| body),
+                })
+            };
+            let (err_tx, rx) = tokio::sync::oneshot::channel::<Status>();
+            err_rx = Some(rx);
+            // Dropped with the response stream: an abandoned call resets its stream even while
+            // the caller still holds the request stream open.
+            let (g, mut abandoned) = tokio::sync::oneshot::channel::<()>();
+            guard = Some(g);
+            // Sends the request messages; ends the stream, or resets it on error or deadline.
+            tokio::spawn(async move {
+                let sleep = async {
+                    match deadline {
+                        Some(d) => tokio::time::sleep_until(d).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::pin!(sleep);
+                loop {
+                    let item = tokio::select! {
+                        i = next(&mut body) => i,
+                        _ = &mut sleep => { stream.send_reset(h2::Reason::CANCEL); return; }
+                        _ = std::future::poll_fn(|cx| stream.poll_reset(cx)) => return,
+                        _ = &mut abandoned => { stream.send_reset(h2::Reason::CANCEL); return; }
+                    };
+                    let mut local = true;
+                    let r = match item {
+                        Some(Ok(m)) if m.len() > max_send => {
+                            Err(Status::resource_exhausted(format!(
+                        "request message of {} bytes is larger than the limit of {max_send} bytes",
+                        m.len()
+                    )))
+                        }
+                        Some(Ok(m)) => {
+                            let frame = codec::encode_frame(&m, enc);
+                            tokio::select! {
+                                r = codec::send_data(&mut stream, frame, false) => {
+                                    local = false;
+                                    r
+                                }
+                                _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                            }
+                        }
+                        Some(Err(s)) => Err(s),
+                        None => {
+                            let _ = stream.send_data(Bytes::new(), true);
+                            return;
+                        }
+                    };
+                    if let Err(s) = r {
+                        // The caller's own errors (its request stream failed, a message over the
+                        // limit, the deadline) explain the reset; a failed send on a dead stream
+                        // does not: the response future then carries the connection's error.
+                        if local {
+                            let _ = err_tx.send(s);
+                        }
+                        stream.send_reset(h2::Reason::CANCEL);
+                        return;
+                    }
+                }
+            });
+        }
         let resp = tokio::select! {
             r = resp => r.map_err(|e| match deadline {
                 // A server that gives up at the deadline may reset the stream first.
@@ -365,7 +451,7 @@ impl Channel {
         };
         let resp = match resp {
             Ok(r) => r,
-            Err(s) => return Err(err_rx.try_recv().unwrap_or(s)),
+            Err(s) => return Err(err_rx.and_then(|mut rx| rx.try_recv().ok()).unwrap_or(s)),
         };
         let (parts, body) = resp.into_parts();
         if parts.status != http::StatusCode::OK {
@@ -470,6 +556,26 @@ where
 
 fn one<M: Message>(m: M) -> BoxStream<Bytes> {
     Box::pin(super::stream::iter([Ok(m.encode_to_bytes())]))
+}
+
+/// Request items already taken from a body, then the rest of it (`None`: it had ended).
+struct Prepend {
+    head: std::vec::IntoIter<Result<Bytes, Status>>,
+    rest: Option<BoxStream<Bytes>>,
+}
+
+impl Stream for Prepend {
+    type Item = Result<Bytes, Status>;
+    fn poll_next(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if let Some(item) = this.head.next() {
+            return Poll::Ready(Some(item));
+        }
+        match &mut this.rest {
+            Some(r) => r.as_mut().poll_next(cx),
+            None => Poll::Ready(None),
+        }
+    }
 }
 
 struct EncodeReq<S>(S);

@@ -48,6 +48,14 @@ pub(crate) fn accepts_gzip(v: Option<&http::HeaderValue>) -> bool {
 
 /// Frames one message: compressed flag, 4-byte big-endian length, payload.
 pub fn encode_frame(msg: &[u8], encoding: Encoding) -> Bytes {
+    let mut b = BytesMut::with_capacity(5 + msg.len());
+    append_frame(&mut b, msg, encoding);
+    b.freeze()
+}
+
+/// Appends one framed message (see [`encode_frame`]) to `buf`, so that several messages can
+/// go out in one DATA write.
+pub(crate) fn append_frame(buf: &mut BytesMut, msg: &[u8], encoding: Encoding) {
     let compressed;
     let (flag, payload) = match encoding {
         Encoding::Gzip => {
@@ -59,11 +67,10 @@ pub fn encode_frame(msg: &[u8], encoding: Encoding) -> Bytes {
         }
         Encoding::Identity => (0u8, msg),
     };
-    let mut b = BytesMut::with_capacity(5 + payload.len());
-    b.put_u8(flag);
-    b.put_u32(payload.len() as u32);
-    b.put_slice(payload);
-    b.freeze()
+    buf.reserve(5 + payload.len());
+    buf.put_u8(flag);
+    buf.put_u32(payload.len() as u32);
+    buf.put_slice(payload);
 }
 
 fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Status> {
@@ -161,8 +168,8 @@ impl RawStreaming {
         }
     }
 
-    pub(crate) fn with_guard(mut self, guard: tokio::sync::oneshot::Sender<()>) -> Self {
-        self.guard = Some(guard);
+    pub(crate) fn with_guard(mut self, guard: Option<tokio::sync::oneshot::Sender<()>>) -> Self {
+        self.guard = guard;
         self
     }
 

@@ -24,6 +24,7 @@
 pub mod client;
 mod codec;
 pub mod health;
+mod io;
 mod metadata;
 pub mod server;
 mod status;

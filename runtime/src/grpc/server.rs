@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tower_service::Service;
@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE};
 use super::metadata::{parse_timeout, Metadata};
 use super::status::Status;
-use super::stream::{next, BoxStream, EncodeStream, Request, Response, Streaming};
+use super::stream::{next, poll_now, BoxStream, EncodeStream, Request, Response, Streaming};
 use crate::protobuf::Message;
 
 /// A boxed, `Send` future.
@@ -362,7 +362,7 @@ async fn connection<S: GrpcHandler>(
         .max_send_buffer_size(1024 * 1024)
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
-        .handshake::<_, Bytes>(sock);
+        .handshake::<_, Bytes>(super::io::Coalesce::new(sock));
     let mut conn = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -405,6 +405,9 @@ async fn connection<S: GrpcHandler>(
     }
 }
 
+/// How many bytes of ready response messages the server gathers into one DATA write.
+const BATCH: usize = 32 * 1024;
+
 /// Sends pings every `interval`; notifies `dead` when a pong is late.
 pub(crate) async fn keepalive(
     mut pp: h2::PingPong,
@@ -425,26 +428,35 @@ pub(crate) async fn keepalive(
     }
 }
 
-fn grpc_headers() -> http::response::Builder {
-    http::Response::builder()
-        .status(200)
-        .header("content-type", "application/grpc")
-        .header("grpc-accept-encoding", "gzip, identity")
+/// Response headers of a gRPC reply: `status`, with constant header values (no allocation per
+/// call, unlike `http::response::Builder::header` on `&str`s).
+fn grpc_response(status: http::StatusCode) -> http::Response<()> {
+    let mut resp = http::Response::new(());
+    *resp.status_mut() = status;
+    let h = resp.headers_mut();
+    h.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/grpc"),
+    );
+    h.insert(
+        "grpc-accept-encoding",
+        http::HeaderValue::from_static("gzip, identity"),
+    );
+    resp
 }
 
 fn trailers_only(respond: &mut h2::server::SendResponse<Bytes>, status: &Status) {
-    let Ok(mut resp) = grpc_headers().body(()) else {
-        return;
-    };
+    let mut resp = grpc_response(http::StatusCode::OK);
     status.write_trailers(resp.headers_mut());
     let _ = respond.send_response(resp, true);
 }
 
 /// A trailers-only error response with a non-200 HTTP status (grpc-go's early abort).
 fn early_abort(respond: &mut h2::server::SendResponse<Bytes>, code: u16, status: &Status) {
-    let Ok(mut resp) = grpc_headers().status(code).body(()) else {
+    let Ok(code) = http::StatusCode::from_u16(code) else {
         return;
     };
+    let mut resp = grpc_response(code);
     status.write_trailers(resp.headers_mut());
     let _ = respond.send_response(resp, true);
 }
@@ -552,11 +564,11 @@ async fn handle<S: GrpcHandler>(
                 return trailers_only(&mut respond, &s);
             }
         };
-        let mut head = grpc_headers();
+        let mut resp = grpc_response(http::StatusCode::OK);
         if send_gzip {
-            head = head.header("grpc-encoding", "gzip");
+            resp.headers_mut()
+                .insert("grpc-encoding", http::HeaderValue::from_static("gzip"));
         }
-        let Ok(mut resp) = head.body(()) else { return };
         reply.metadata.merge_into(resp.headers_mut());
         let mut send = match respond.send_response(resp, false) {
             Ok(s) => s,
@@ -568,8 +580,9 @@ async fn handle<S: GrpcHandler>(
             Encoding::Identity
         };
         let mut body = reply.body;
-        let status: Status = loop {
-            let item = tokio::select! {
+        let mut ok_trailers = Some(reply.trailers);
+        let status: Status = 'call: loop {
+            let mut item = tokio::select! {
                 i = next(&mut body) => i,
                 _ = &mut sleep => Some(Err(Status::deadline_exceeded("deadline exceeded"))),
                 _ = std::future::poll_fn(|cx| send.poll_reset(cx)) => {
@@ -577,31 +590,60 @@ async fn handle<S: GrpcHandler>(
                     return;
                 }
             };
-            match item {
-                Some(Ok(msg)) => {
-                    if msg.len() > cfg.max_send {
-                        break Status::resource_exhausted(format!(
-                            "response message of {} bytes is larger than the limit of {} bytes",
-                            msg.len(),
-                            cfg.max_send
-                        ));
-                    }
-                    let frame = codec::encode_frame(&msg, enc);
-                    let sent = tokio::select! {
-                        r = codec::send_data(&mut send, frame, false) => r,
-                        _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
-                    };
-                    if let Err(s) = sent {
-                        tracing::debug!(status = %s, "sending response");
-                        if s.code() == super::Code::DeadlineExceeded {
-                            break s;
+            // Every message the handler has ready goes into one buffer (up to `BATCH` bytes),
+            // sent as one DATA write: one h2 frame and one wake of the connection task per
+            // batch instead of per message.
+            let mut batch = BytesMut::new();
+            let mut grown = false;
+            let end = loop {
+                match item {
+                    Some(Ok(msg)) => {
+                        if msg.len() > cfg.max_send {
+                            break Some(Status::resource_exhausted(format!(
+                                "response message of {} bytes is larger than the limit of {} bytes",
+                                msg.len(),
+                                cfg.max_send
+                            )));
                         }
-                        send.send_reset(h2::Reason::CANCEL);
-                        return;
+                        if !batch.is_empty() && !grown {
+                            // A second message ready: a stream. Room for a whole batch at
+                            // once, rather than reallocating (and copying) as it grows.
+                            batch.reserve(BATCH + 5 + msg.len());
+                            grown = true;
+                        }
+                        codec::append_frame(&mut batch, &msg, enc);
+                        if batch.len() >= BATCH {
+                            break None;
+                        }
+                    }
+                    Some(Err(s)) => break Some(s),
+                    None => {
+                        break Some(
+                            Status::ok("").with_metadata(ok_trailers.take().unwrap_or_default()),
+                        )
                     }
                 }
-                Some(Err(s)) => break s,
-                None => break Status::ok("").with_metadata(reply.trailers),
+                item = match poll_now(&mut body).await {
+                    Poll::Ready(i) => i,
+                    Poll::Pending => break None,
+                };
+            };
+            if !batch.is_empty() {
+                let sent = tokio::select! {
+                    r = codec::send_data(&mut send, batch.freeze(), false) => r,
+                    _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                };
+                if let Err(s) = sent {
+                    tracing::debug!(status = %s, "sending response");
+                    if s.code() == super::Code::DeadlineExceeded {
+                        break 'call s;
+                    }
+                    send.send_reset(h2::Reason::CANCEL);
+                    return;
+                }
+            }
+            if let Some(s) = end {
+                break s;
             }
         };
         let mut trailers = http::HeaderMap::new();

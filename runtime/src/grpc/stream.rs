@@ -273,6 +273,11 @@ pub async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
     std::future::poll_fn(|cx| Pin::new(&mut *s).poll_next(cx)).await
 }
 
+/// Polls `s` once: its next item if one is ready now, `Pending` if not.
+pub(crate) async fn poll_now<S: Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
+    std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *s).poll_next(cx))).await
+}
+
 /// Maps each message of `s` to its encoding.
 pub(crate) struct EncodeStream<S>(pub(crate) S);
 
