@@ -362,10 +362,9 @@ fn mod_decls(children: &[String]) -> TokenStream {
 fn file(path: &str, tokens: TokenStream) -> GeneratedFile {
     // The printer takes the tokens by value and moves them out of the stream: iterating a
     // shared stream would deep-copy it (proc_macro2 copies shared token vectors on iteration).
-    let body = crate::print::print_file(tokens);
     GeneratedFile {
         path: path.to_string(),
-        contents: format!("{HEADER}\n{body}"),
+        contents: crate::print::print_file(&format!("{HEADER}\n"), tokens),
     }
 }
 

@@ -23,13 +23,15 @@ use proc_macro2::{Delimiter, Ident, Literal, Punct, Spacing, TokenStream, TokenT
 const WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
-/// Prints a token stream of items as a Rust file.
-pub fn print_file(tokens: TokenStream) -> String {
+/// Prints a token stream of items as a Rust file that starts with `header`.
+pub fn print_file(header: &str, tokens: TokenStream) -> String {
     let nodes = nodes(tokens);
+    let mut out = String::with_capacity(header.len() + nodes.len() * 8);
+    out.push_str(header);
     let mut p = Printer {
-        out: String::with_capacity(nodes.len() * 8),
+        line_start: out.len(),
+        out,
         indent: 0,
-        line_start: 0,
         at_line_start: true,
         flat: false,
     };
