@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use kit_codegen::write::{apply, plan, Change, ChangeKind};
+use kit_codegen::write::{apply, plan, plan_taking, Change, ChangeKind};
 use kit_codegen::GeneratedFile;
 use kit_idl::{compile, Options, OsLoader};
 
@@ -153,13 +153,14 @@ pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generate
 /// terminal; prints a summary unless quiet.
 pub fn write_generated(
     out: &Path,
-    files: &[GeneratedFile],
+    mut files: Vec<GeneratedFile>,
     term: &Term,
 ) -> Result<Vec<Change>, Failure> {
     let at = |e: std::io::Error| {
         std::io::Error::new(e.kind(), format!("writing {}: {e}", out.display()))
     };
-    let changes = plan(out, files).map_err(at)?;
+    // The output is moved into the changes, not copied (it is hundreds of MB for large trees).
+    let changes = plan_taking(out, &mut files).map_err(at)?;
     let mut bar = Progress::new(changes.len(), term);
     for chunk in changes.chunks(64) {
         apply(out, chunk).map_err(at)?;
@@ -274,7 +275,7 @@ pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
         }
         return Ok(ok);
     }
-    write_generated(&s.out, &generated.files, term)?;
+    write_generated(&s.out, generated.files, term)?;
     if let Some(h) = handler {
         h.apply(term)?;
     }

@@ -6,6 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: generation allocates and frees many small token
+/// and syntax-tree nodes (see the commit message for the measured gain).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod check;
 mod config;
 mod gen;

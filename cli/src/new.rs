@@ -219,7 +219,8 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         return Ok(false);
     };
     let stubs = scaffold::services(&out.ir, &kit_codegen::Options::default(), MOUNT);
-    gen::write_generated(&settings.out, &out.files, &quiet)?;
+    let generated_files = out.files.len();
+    gen::write_generated(&settings.out, out.files, &quiet)?;
 
     // 4. Render the templates.
     let runtime_dep = match &args.runtime_path {
@@ -279,8 +280,8 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
             stubs.len(),
             if stubs.len() == 1 { "" } else { "s" },
             if methods == 1 { "" } else { "s" },
-            out.files.len(),
-            if out.files.len() == 1 { "" } else { "s" },
+            generated_files,
+            if generated_files == 1 { "" } else { "s" },
         )?;
         writeln!(
             err,

@@ -1,5 +1,5 @@
-//! Assembling modules into files: one Rust file per module of the [`Layout`], formatted with
-//! prettyplease, each starting with the `@generated` header.
+//! Assembling modules into files: one Rust file per module of the [`Layout`], laid out by
+//! [`crate::print`], each starting with the `@generated` header.
 
 use std::collections::BTreeMap;
 
@@ -45,7 +45,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
                 .collect::<Vec<_>>()
                 .join("/")
         );
-        file(&path, tokens(), tokens)
+        file(&path, tokens())
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -75,7 +75,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     done.sort_unstable_by_key(|(i, _)| *i);
     let mut files = Vec::with_capacity(done.len() + 1);
     let root = || mod_decls(children.get(&Vec::new()).unwrap_or(&none));
-    files.push(file("mod.rs", root(), root));
+    files.push(file("mod.rs", root()));
     files.extend(done.into_iter().map(|(_, f)| f));
     Ok(files)
 }
@@ -108,8 +108,10 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         }
         out
     }
-    let all = || nest(&cx, &mut Vec::new(), &children, &plan);
-    Ok(file("kit_gen.rs", all(), all))
+    Ok(file(
+        "kit_gen.rs",
+        nest(&cx, &mut Vec::new(), &children, &plan),
+    ))
 }
 
 /// The one [`Context`] of a run: over `ir`, or over its copy with the Thrift services'
@@ -357,18 +359,12 @@ fn mod_decls(children: &[String]) -> TokenStream {
     quote!(#(pub mod #mods;)*)
 }
 
-fn file(path: &str, tokens: TokenStream, render: impl FnOnce() -> TokenStream) -> GeneratedFile {
-    // Parsing takes the tokens by value: a clone here would be a deep copy of the whole
-    // stream (proc_macro2 copies shared token vectors on iteration). On the error path the
-    // tokens are gone; `render` builds them again.
-    let body = match syn::parse2::<syn::File>(tokens) {
-        Ok(f) => prettyplease::unparse(&f),
-        // A bug in kit, not in the IDL: keep the tokens so the compiler points at the problem.
-        Err(e) => format!("compile_error!({:?});\n{}\n", e.to_string(), render()),
-    };
+fn file(path: &str, tokens: TokenStream) -> GeneratedFile {
+    // The printer takes the tokens by value and moves them out of the stream: iterating a
+    // shared stream would deep-copy it (proc_macro2 copies shared token vectors on iteration).
     GeneratedFile {
         path: path.to_string(),
-        contents: format!("{HEADER}\n{body}"),
+        contents: crate::print::print_file(&format!("{HEADER}\n"), tokens),
     }
 }
 

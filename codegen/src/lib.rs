@@ -1,7 +1,7 @@
 //! `kit-codegen`: IR → Rust.
 //!
-//! Depends on the IR of `kit-idl` only. Rust is built as tokens with `quote!`, formatted with
-//! `prettyplease`, and written with [`write`]: atomically, only on change. Output is
+//! Depends on the IR of `kit-idl` only. Rust is built as tokens with `quote!`, laid out by the
+//! token printer in `print.rs`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
 mod accessors;
@@ -13,6 +13,7 @@ mod emit;
 mod grpc_service;
 pub mod ident;
 pub mod layout;
+mod print;
 mod proto_codec;
 pub mod scaffold;
 mod thrift_codec;

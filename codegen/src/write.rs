@@ -34,37 +34,65 @@ pub struct Change {
 
 /// Compares `files` with what is in `out_dir`. Never writes.
 pub fn plan(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Change>> {
+    let (found, stale) = compare(out_dir, files)?;
+    let changes = found
+        .into_iter()
+        .map(|(i, kind, old)| Change {
+            path: files[i].path.clone(),
+            kind,
+            old,
+            new: Some(files[i].contents.clone()),
+        })
+        .collect();
+    Ok(sorted(changes, stale))
+}
+
+/// [`plan`] for a caller that writes the files next: the contents of new and changed files are
+/// moved into the changes (those files' `contents` are left empty), not copied.
+pub fn plan_taking(out_dir: &Path, files: &mut [GeneratedFile]) -> io::Result<Vec<Change>> {
+    let (found, stale) = compare(out_dir, files)?;
+    let changes = found
+        .into_iter()
+        .map(|(i, kind, old)| Change {
+            path: files[i].path.clone(),
+            kind,
+            old,
+            new: Some(std::mem::take(&mut files[i].contents)),
+        })
+        .collect();
+    Ok(sorted(changes, stale))
+}
+
+fn sorted(mut changes: Vec<Change>, stale: Vec<Change>) -> Vec<Change> {
+    changes.extend(stale);
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    changes
+}
+
+/// The files that differ from disk (index, kind, old contents) and the stale files.
+type Compared = (Vec<(usize, ChangeKind, Option<String>)>, Vec<Change>);
+
+fn compare(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Compared> {
     let mut changes = Vec::new();
-    for f in files {
+    for (i, f) in files.iter().enumerate() {
         let path = out_dir.join(&f.path);
         match std::fs::read_to_string(&path) {
             Ok(old) if old == f.contents => {}
-            Ok(old) => changes.push(Change {
-                path: f.path.clone(),
-                kind: ChangeKind::Modified,
-                old: Some(old),
-                new: Some(f.contents.clone()),
-            }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => changes.push(Change {
-                path: f.path.clone(),
-                kind: ChangeKind::Added,
-                old: None,
-                new: Some(f.contents.clone()),
-            }),
+            Ok(old) => changes.push((i, ChangeKind::Modified, Some(old))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                changes.push((i, ChangeKind::Added, None))
+            }
             // Not UTF-8 or unreadable: treat as different, the write will replace it.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => changes.push(Change {
-                path: f.path.clone(),
-                kind: ChangeKind::Modified,
-                old: None,
-                new: Some(f.contents.clone()),
-            }),
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                changes.push((i, ChangeKind::Modified, None))
+            }
             Err(e) => return Err(e),
         }
     }
+    let mut stale = Vec::new();
     if out_dir.is_dir() {
         let wanted: std::collections::HashSet<&str> =
             files.iter().map(|f| f.path.as_str()).collect();
-        let mut stale = Vec::new();
         for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name() {
             let entry = entry.map_err(io::Error::other)?;
             if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "rs") {
@@ -86,10 +114,8 @@ pub fn plan(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Change>> 
                 });
             }
         }
-        changes.extend(stale);
     }
-    changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(changes)
+    Ok((changes, stale))
 }
 
 /// Applies `changes` under `out_dir`: each new or modified file is written to a temporary file

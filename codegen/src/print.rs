@@ -1,0 +1,676 @@
+//! A printer for the token streams codegen builds: readable Rust in one pass over the tokens,
+//! without parsing them into a syntax tree first.
+//!
+//! Parsing the generated tokens with syn and formatting the tree with prettyplease cost two
+//! thirds of `kit gen`'s time (most of it allocating and freeing syntax-tree nodes). This
+//! printer lays out the tokens as they are: items and statements one per line, brace blocks
+//! indented, struct fields / match arms / enum variants one per line, attributes on their own
+//! line (`#[doc]` as `///`), and a bracketed list broken one element per line (with a trailing
+//! comma) when it would make the line longer than [`WIDTH`]. Spacing between tokens follows
+//! rustfmt's conventions as far as the tokens alone tell: `Vec<u8>` is told from `a < b` by
+//! what comes before the `<`, unary `&x` / `*x` / `-x` / `!x` from binary by the token before,
+//! closure parameters `|a, b|` by position.
+//!
+//! Token for token the output is the input (only whitespace and trailing commas in broken
+//! lists are added, and `#[doc = "..."]` is written as the equivalent `///` comment), so it
+//! compiles to the same program; the tests compile all generated code.
+
+use std::fmt::Write as _;
+
+use proc_macro2::{Delimiter, Ident, Literal, Punct, Spacing, TokenStream, TokenTree};
+
+/// Lines longer than this get their innermost-first bracketed lists broken, one element per line.
+const WIDTH: usize = 100;
+const INDENT: &str = "    ";
+
+/// Prints a token stream of items as a Rust file that starts with `header`.
+pub fn print_file(header: &str, tokens: TokenStream) -> String {
+    let nodes = nodes(tokens);
+    let mut out = String::with_capacity(header.len() + nodes.len() * 8);
+    out.push_str(header);
+    let mut p = Printer {
+        line_start: out.len(),
+        out,
+        indent: 0,
+        at_line_start: true,
+        flat: false,
+    };
+    p.seq(&nodes, Mode::Block);
+    p.newline();
+    p.out
+}
+
+/// A token tree, moved out of the stream (iterating a `proc_macro2::TokenStream` that is still
+/// referenced, as `Group::stream()` returns it, would deep-copy each level).
+enum Node {
+    Ident(Ident),
+    Punct(Punct),
+    Literal(Literal),
+    Group(Delimiter, Vec<Node>),
+}
+
+fn nodes(tokens: TokenStream) -> Vec<Node> {
+    let mut out = Vec::new();
+    push_nodes(tokens, &mut out);
+    out
+}
+
+fn push_nodes(tokens: TokenStream, out: &mut Vec<Node>) {
+    for tt in tokens {
+        match tt {
+            TokenTree::Ident(i) => out.push(Node::Ident(i)),
+            TokenTree::Punct(p) => out.push(Node::Punct(p)),
+            TokenTree::Literal(l) => out.push(Node::Literal(l)),
+            TokenTree::Group(g) => {
+                let delim = g.delimiter();
+                let stream = g.stream();
+                drop(g);
+                if delim == Delimiter::None {
+                    // Invisible groups (interpolated syn fragments) print as their contents.
+                    push_nodes(stream, out);
+                } else {
+                    out.push(Node::Group(delim, nodes(stream)));
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Items or statements (a file, a brace block): one per line, and one per line after a
+    /// top-level comma (fields, variants, match arms).
+    Block,
+    /// On one line (what brace blocks inside it print aside).
+    Inline,
+    /// The elements of a broken bracketed list: a line break after each top-level comma.
+    List,
+    /// Inside an attribute: on one line, lists never broken.
+    Attr,
+}
+
+/// What the previous token was, for spacing and for telling unary from binary operators.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Prev {
+    Start,
+    /// An identifier, `self`, `Self`, `super`, `crate`, `true`, `false`.
+    Name,
+    Keyword,
+    Literal,
+    /// `)` or `]`.
+    Close,
+    /// A multi-line brace block's `}`, or an inline `{...}`.
+    Brace,
+    /// A binary operator, `=`, `=>`, `->`, `,`, `;`, `:`: a space follows.
+    Spaced,
+    /// Nothing follows with a space: `::`, `.`, `..`, unary `&`/`*`/`-`/`!`, `'`, `#`, a
+    /// macro's `!`, a generic `<`, a closure's opening `|`, a joint punctuation.
+    Tight,
+    /// A generic `>`.
+    GenClose,
+    /// Postfix `?`.
+    Question,
+    /// A closure's closing `|`.
+    ClosureClose,
+}
+
+struct Printer {
+    out: String,
+    indent: usize,
+    /// Byte offset of the current line's start.
+    line_start: usize,
+    /// Nothing but (pending) indentation on the current line.
+    at_line_start: bool,
+    /// Trying a list on one line: inner lists are not broken.
+    flat: bool,
+}
+
+/// Per-sequence state: generic `<>` depth, inside closure parameters, after `where`.
+struct SeqState {
+    prev: Prev,
+    generics: usize,
+    closure: bool,
+    where_clause: bool,
+    /// The previous token was a multi-line `}`: the next one goes on a new line unless it
+    /// continues the expression (`else`, `,`, `;`, `.`, `?`).
+    after_block: bool,
+    commas: usize,
+    /// The generic list open at depth 1 is `impl<...>`: a space follows its `>`.
+    impl_generics: bool,
+}
+
+fn is_keyword(s: &str) -> bool {
+    matches!(
+        s,
+        "as" | "async"
+            | "await"
+            | "break"
+            | "const"
+            | "continue"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "fn"
+            | "for"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "type"
+            | "unsafe"
+            | "use"
+            | "where"
+            | "while"
+            | "yield"
+    )
+}
+
+/// An operator is in unary (prefix) position after these.
+fn unary_position(prev: Prev) -> bool {
+    matches!(
+        prev,
+        Prev::Start | Prev::Keyword | Prev::Brace | Prev::Spaced | Prev::Tight | Prev::ClosureClose
+    )
+}
+
+/// Multi-character operators, longest first.
+const OPS: [&str; 24] = [
+    "<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=",
+    "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>", "..",
+];
+
+impl Printer {
+    fn col(&self) -> usize {
+        if self.at_line_start {
+            self.indent * INDENT.len()
+        } else {
+            self.out.len() - self.line_start
+        }
+    }
+
+    fn newline(&mut self) {
+        if !self.at_line_start {
+            self.out.push('\n');
+            self.line_start = self.out.len();
+            self.at_line_start = true;
+        }
+    }
+
+    /// Starts a token: indentation at a line start, else a space when `space`.
+    fn begin(&mut self, space: bool) {
+        if self.at_line_start {
+            for _ in 0..self.indent {
+                self.out.push_str(INDENT);
+            }
+            self.at_line_start = false;
+        } else if space {
+            self.out.push(' ');
+        }
+    }
+
+    fn seq(&mut self, nodes: &[Node], mode: Mode) -> usize {
+        let mut st = SeqState {
+            prev: Prev::Start,
+            generics: 0,
+            closure: false,
+            where_clause: false,
+            after_block: false,
+            commas: 0,
+            impl_generics: false,
+        };
+        let mut i = 0;
+        while i < nodes.len() {
+            if st.after_block {
+                st.after_block = false;
+                let continues = match &nodes[i] {
+                    Node::Ident(id) => id == "else",
+                    Node::Punct(p) => matches!(p.as_char(), ',' | ';' | '.' | '?'),
+                    _ => false,
+                };
+                if !continues && mode != Mode::Inline && mode != Mode::Attr {
+                    self.newline();
+                }
+            }
+            // Attributes: `#[...]`, `#![...]`.
+            if let Node::Punct(p) = &nodes[i] {
+                if p.as_char() == '#' {
+                    let (inner, at) = match nodes.get(i + 1) {
+                        Some(Node::Punct(b)) if b.as_char() == '!' => (true, i + 2),
+                        _ => (false, i + 1),
+                    };
+                    if let Some(Node::Group(Delimiter::Bracket, body)) = nodes.get(at) {
+                        self.attribute(inner, body, mode, &mut st);
+                        i = at + 1;
+                        continue;
+                    }
+                }
+            }
+            match &nodes[i] {
+                Node::Ident(id) => {
+                    let space = !matches!(st.prev, Prev::Start | Prev::Tight);
+                    self.begin(space);
+                    let at = self.out.len();
+                    write!(self.out, "{id}").unwrap();
+                    let kw = is_keyword(&self.out[at..]);
+                    if kw && &self.out[at..] == "where" && mode == Mode::Block {
+                        // `where` on its own line, one predicate per line.
+                        self.out.truncate(at);
+                        while self.out.ends_with(' ') {
+                            self.out.pop();
+                        }
+                        self.newline();
+                        self.begin(false);
+                        self.out.push_str("where");
+                        self.indent += 1;
+                        self.newline();
+                        st.where_clause = true;
+                        st.prev = Prev::Start;
+                        i += 1;
+                        continue;
+                    }
+                    st.prev = if kw { Prev::Keyword } else { Prev::Name };
+                    // `pub(crate)`.
+                    if id == "pub" {
+                        if let Some(Node::Group(Delimiter::Parenthesis, _)) = nodes.get(i + 1) {
+                            st.prev = Prev::Tight;
+                        }
+                    }
+                }
+                Node::Literal(l) => {
+                    let space = !matches!(st.prev, Prev::Start | Prev::Tight);
+                    self.begin(space);
+                    write!(self.out, "{l}").unwrap();
+                    st.prev = Prev::Literal;
+                }
+                Node::Group(delim, body) => {
+                    self.group(*delim, body, mode, &mut st, i, nodes);
+                }
+                Node::Punct(_) => {
+                    i = self.op(nodes, i, mode, &mut st);
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        st.commas
+    }
+
+    /// The end of a `where` clause before its `{`: a trailing comma, the brace on its own line.
+    fn end_where(&mut self) {
+        let trimmed = self.out.trim_end().len();
+        self.out.truncate(trimmed);
+        if !self.out.ends_with(',') && !self.out.ends_with("where") {
+            self.out.push(',');
+        }
+        self.at_line_start = false;
+        self.indent -= 1;
+        self.newline();
+    }
+
+    fn attribute(&mut self, inner: bool, body: &[Node], mode: Mode, st: &mut SeqState) {
+        let own_line = matches!(mode, Mode::Block | Mode::List);
+        if own_line {
+            self.newline();
+        }
+        // `#[doc = "..."]` as `///...` (`#![doc]` as `//!`) when the text is one line.
+        if let [Node::Ident(d), Node::Punct(eq), Node::Literal(lit)] = body {
+            if own_line && d == "doc" && eq.as_char() == '=' {
+                if let Some(text) = unquote(&lit.to_string()) {
+                    if !text.contains(['\n', '\r']) && !text.starts_with('/') {
+                        self.begin(false);
+                        self.out.push_str(if inner { "//!" } else { "///" });
+                        self.out.push_str(&text);
+                        self.newline();
+                        st.prev = Prev::Start;
+                        return;
+                    }
+                }
+            }
+        }
+        let space = !matches!(st.prev, Prev::Start | Prev::Tight);
+        self.begin(space);
+        self.out.push_str(if inner { "#![" } else { "#[" });
+        self.seq(body, Mode::Attr);
+        self.out.push(']');
+        if own_line {
+            self.newline();
+            st.prev = Prev::Start;
+        } else {
+            st.prev = Prev::Spaced;
+        }
+    }
+
+    fn group(
+        &mut self,
+        delim: Delimiter,
+        body: &[Node],
+        mode: Mode,
+        st: &mut SeqState,
+        i: usize,
+        nodes: &[Node],
+    ) {
+        if delim == Delimiter::Brace && st.where_clause && mode == Mode::Block {
+            self.end_where();
+            st.where_clause = false;
+            st.prev = Prev::Start;
+        }
+        if delim == Delimiter::Brace {
+            let use_tree = st.prev == Prev::Tight && i > 0 && is_punct(&nodes[i - 1], ':');
+            let space = !matches!(st.prev, Prev::Start | Prev::Tight);
+            self.begin(space);
+            if body.is_empty() || use_tree || mode == Mode::Attr {
+                self.out.push('{');
+                self.seq(body, Mode::Attr);
+                self.out.push('}');
+                st.prev = Prev::Brace;
+                // `struct A {}` / `impl E for A {}` end an item.
+                st.after_block = body.is_empty();
+                return;
+            }
+            self.out.push('{');
+            self.indent += 1;
+            self.newline();
+            let flat = std::mem::replace(&mut self.flat, false);
+            let commas = self.seq(body, Mode::Block);
+            self.flat = flat;
+            // A trailing comma after the last field, variant or match arm.
+            if commas > 0
+                && !matches!(
+                    body.last(),
+                    Some(Node::Group(Delimiter::Brace, _)) | Some(Node::Punct(_))
+                )
+            {
+                self.out.push(',');
+            }
+            self.indent -= 1;
+            self.newline();
+            self.begin(false);
+            self.out.push('}');
+            st.prev = Prev::Brace;
+            st.after_block = true;
+            st.where_clause = false;
+            st.generics = 0;
+            st.closure = false;
+            return;
+        }
+        let (open, close) = if delim == Delimiter::Bracket {
+            ('[', ']')
+        } else {
+            ('(', ')')
+        };
+        let space = match st.prev {
+            Prev::Start | Prev::Tight => false,
+            Prev::Name | Prev::Close | Prev::GenClose | Prev::Question => false,
+            // `impl Fn(...)`: a keyword before a call-like paren is `if (`, `in (`: spaced.
+            _ => true,
+        };
+        self.begin(space);
+        let macro_call = i > 0 && is_punct(&nodes[i - 1], '!');
+        let start = self.out.len();
+        let start_col = self.col();
+        self.out.push(open);
+        let inner_mode = if mode == Mode::Attr {
+            Mode::Attr
+        } else {
+            Mode::Inline
+        };
+        let fixed = mode == Mode::Attr || body.is_empty() || self.flat;
+        let flat = std::mem::replace(&mut self.flat, true);
+        self.seq(body, inner_mode);
+        self.flat = flat;
+        self.out.push(close);
+        st.prev = Prev::Close;
+        if fixed {
+            return;
+        }
+        let printed = &self.out[start..];
+        let first_line = printed.find('\n');
+        let width = start_col + first_line.unwrap_or(printed.len());
+        // On one line with what follows it up to the line's end (`) -> T {`).
+        let tail = if first_line.is_none() {
+            tail_width(&nodes[i + 1..], WIDTH + 1 - width.min(WIDTH + 1))
+        } else {
+            0
+        };
+        if width + tail <= WIDTH {
+            return;
+        }
+        // Too long: one element per line.
+        self.out.truncate(start);
+        self.out.push(open);
+        self.indent += 1;
+        self.newline();
+        let commas = self.seq(body, Mode::List);
+        if commas > 0 && !macro_call && !matches!(body.last(), Some(n) if is_punct(n, ',')) {
+            self.out.push(',');
+        }
+        self.indent -= 1;
+        self.newline();
+        self.begin(false);
+        self.out.push(close);
+    }
+
+    /// One operator (possibly several joint punctuation characters). Returns the next index.
+    fn op(&mut self, nodes: &[Node], i: usize, mode: Mode, st: &mut SeqState) -> usize {
+        // Gather joint punctuation into the longest known operator.
+        let mut chars = [' '; 3];
+        let mut n = 0;
+        let mut j = i;
+        while n < 3 {
+            let Some(Node::Punct(p)) = nodes.get(j) else {
+                break;
+            };
+            chars[n] = p.as_char();
+            n += 1;
+            j += 1;
+            if p.spacing() != Spacing::Joint {
+                break;
+            }
+        }
+        let mut len = 1;
+        for l in (2..=n).rev() {
+            if OPS.iter().any(|o| o.chars().eq(chars[..l].iter().copied())) {
+                len = l;
+                break;
+            }
+        }
+        let mut buf = [0u8; 12];
+        let mut w = 0;
+        for c in &chars[..len] {
+            w += c.encode_utf8(&mut buf[w..]).len();
+        }
+        let text = std::str::from_utf8(&buf[..w]).unwrap_or("");
+        let prev = st.prev;
+        let unary = unary_position(prev);
+        let tight_before = matches!(prev, Prev::Start | Prev::Tight);
+        // (space before, what it leaves as `prev`)
+        let (space, after) = match text {
+            "," => {
+                // A trailing comma in a generic list (`<A, B,>`) is dropped, and so is one
+                // ending a list printed on one line (`f(a, b,)`, never a 1-tuple's).
+                let next = nodes.get(i + 1);
+                if (st.generics > 0 && matches!(next, Some(n) if is_punct(n, '>')))
+                    || (next.is_none() && mode == Mode::Inline && st.commas >= 1)
+                {
+                    return i + 1;
+                }
+                st.commas += usize::from(st.generics == 0 && !st.closure && !st.where_clause);
+                (false, Prev::Spaced)
+            }
+            ";" => (false, Prev::Spaced),
+            ":" => (false, Prev::Spaced),
+            "." => (false, Prev::Tight),
+            ".." | "..=" | "..." => (
+                !tight_before && !matches!(prev, Prev::Name | Prev::Literal | Prev::Close),
+                Prev::Tight,
+            ),
+            "::" => (
+                !tight_before
+                    && !matches!(
+                        prev,
+                        Prev::Name | Prev::Close | Prev::GenClose | Prev::Literal
+                    ),
+                Prev::Tight,
+            ),
+            "?" if !unary => (false, Prev::Question),
+            "'" | "$" | "#" | "~" => (!tight_before, Prev::Tight),
+            "!" if prev == Prev::Name => (false, Prev::Tight),
+            "&" | "*" | "-" | "!" | "&&" | "?" if unary => (!tight_before, Prev::Tight),
+            "|" if st.closure => {
+                st.closure = false;
+                (false, Prev::ClosureClose)
+            }
+            "|" if unary => {
+                st.closure = true;
+                (!tight_before, Prev::Tight)
+            }
+            "<" if matches!(prev, Prev::Name | Prev::Tight)
+                || (prev == Prev::Keyword && is_generic_keyword(nodes, i))
+                || unary =>
+            {
+                if st.generics == 0 {
+                    st.impl_generics = prev == Prev::Keyword && is_generic_keyword(nodes, i);
+                }
+                st.generics += 1;
+                (
+                    !tight_before && prev != Prev::Name && prev != Prev::Keyword,
+                    Prev::Tight,
+                )
+            }
+            ">" if st.generics > 0 => {
+                st.generics -= 1;
+                (false, gen_close(st))
+            }
+            ">>" if st.generics > 1 => {
+                st.generics -= 2;
+                (false, gen_close(st))
+            }
+            _ => (!tight_before, Prev::Spaced),
+        };
+        self.begin(space);
+        // `<` right after a generic `<` (`<<T as X>::Y>`) must not lex as `<<`.
+        if text == "<" && self.out.ends_with('<') {
+            self.out.push(' ');
+        }
+        self.out.push_str(text);
+        st.prev = after;
+        if text == ";" || text == "=>" {
+            st.generics = 0;
+            st.closure = false;
+        }
+        match text {
+            ";" if matches!(mode, Mode::Block) => {
+                if st.where_clause {
+                    st.where_clause = false;
+                    self.indent -= 1;
+                }
+                self.newline();
+                st.prev = Prev::Start;
+            }
+            "," if st.generics == 0 && !st.closure && matches!(mode, Mode::Block | Mode::List) => {
+                self.newline();
+                st.prev = Prev::Start;
+            }
+            _ => {}
+        }
+        i + len
+    }
+}
+
+/// `impl<`, `for<`, `fn<`: a generic list after a keyword.
+fn is_generic_keyword(nodes: &[Node], i: usize) -> bool {
+    matches!(nodes.get(i.wrapping_sub(1)), Some(Node::Ident(k)) if k == "impl" || k == "for" || k == "fn")
+}
+
+/// About how wide `nodes` print up to where the line ends (a brace block, `;`, `,`), at most
+/// `limit`.
+fn tail_width(nodes: &[Node], limit: usize) -> usize {
+    let mut w = 0;
+    for n in nodes {
+        if w >= limit {
+            break;
+        }
+        w += match n {
+            Node::Ident(i) => {
+                if i == "where" {
+                    break;
+                }
+                i.to_string().len() + 1
+            }
+            Node::Literal(l) => l.to_string().len() + 1,
+            Node::Punct(p) => {
+                if matches!(p.as_char(), ';' | ',') {
+                    return w + 1;
+                }
+                2
+            }
+            Node::Group(Delimiter::Brace, _) => return w + 2,
+            Node::Group(_, body) => 2 + tail_width(body, limit - w),
+        };
+    }
+    w
+}
+
+/// After a generic `>`: `impl<T> ::std::...` needs the space that `Vec<T>::new` must not get.
+fn gen_close(st: &mut SeqState) -> Prev {
+    if st.generics == 0 && std::mem::take(&mut st.impl_generics) {
+        Prev::Spaced
+    } else {
+        Prev::GenClose
+    }
+}
+
+fn is_punct(n: &Node, c: char) -> bool {
+    matches!(n, Node::Punct(p) if p.as_char() == c)
+}
+
+/// The value of a plain string literal (`"..."`, with escapes), or `None` for other literals.
+fn unquote(lit: &str) -> Option<String> {
+    if let Some(raw) = lit.strip_prefix('r') {
+        let hashes = raw.len() - raw.trim_start_matches('#').len();
+        let body = raw[hashes..].strip_prefix('"')?;
+        let body = body.strip_suffix(&raw[..hashes])?.strip_suffix('"')?;
+        return Some(body.to_string());
+    }
+    let body = lit.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next()? {
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            '0' => out.push('\0'),
+            '\\' => out.push('\\'),
+            '"' => out.push('"'),
+            '\'' => out.push('\''),
+            'x' => {
+                let hex: String = chars.by_ref().take(2).collect();
+                out.push(char::from(u8::from_str_radix(&hex, 16).ok()?));
+            }
+            'u' => {
+                let rest: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                let hex = rest.strip_prefix('{')?;
+                out.push(char::from_u32(u32::from_str_radix(hex, 16).ok()?)?);
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
