@@ -18,7 +18,14 @@ pub fn attrs(d: &Docs) -> TokenStream {
             } else {
                 quote!()
             };
-            let lines = lines.into_iter().map(|l| format!(" {l}"));
+            // ` text` as `/// text`; a blank line as a bare `///` (no trailing space).
+            let lines = lines.into_iter().map(|l| {
+                if l.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!(" {l}")
+                }
+            });
             quote!(#(#[doc = #lines])* #allow)
         }
         None => quote!(),

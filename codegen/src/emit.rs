@@ -30,14 +30,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     let none = Vec::new();
     let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
     let module_file = |k: &ModPath, items: &[Item]| {
-        let tokens = || {
-            let mut tokens = mod_decls(children.get(k).unwrap_or(&none));
-            tokens.extend(rt_use(&cx, items));
-            for item in items {
-                tokens.extend(item_tokens(&cx, *item));
-            }
-            tokens
-        };
+        let tokens = || module_tokens(&cx, children.get(k).unwrap_or(&none), items);
         let path = format!(
             "{}.rs",
             k.iter()
@@ -78,6 +71,16 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     files.push(file("mod.rs", root()));
     files.extend(done.into_iter().map(|(_, f)| f));
     Ok(files)
+}
+
+/// The items of one module file: its child modules, the `__rt` import, its definitions.
+fn module_tokens(cx: &Context, children: &[String], items: &[Item]) -> TokenStream {
+    let mut tokens = mod_decls(children);
+    tokens.extend(rt_use(cx, items));
+    for item in items {
+        tokens.extend(item_tokens(cx, *item));
+    }
+    tokens
 }
 
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
@@ -373,5 +376,79 @@ fn display_mod(m: &ModPath) -> String {
         "(root)".to_string()
     } else {
         m.join("::")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// The printer changes layout only: for real IDL, every module it prints parses back to
+    /// the program codegen built, as prettyplease (the reference formatter) sees it.
+    #[test]
+    fn printed_modules_are_the_generated_tokens() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
+        let thrift = corpus.join("thrift/apache-thrift/test");
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/codegen/idl");
+        let pb = corpus.join("proto/protobuf-v21.12");
+        let grpc = corpus.join("proto/grpc-proto");
+        let gapis = corpus.join("proto/googleapis");
+        let cases: Vec<(Vec<PathBuf>, Vec<PathBuf>)> = vec![
+            (
+                vec![
+                    thrift.join("ThriftTest.thrift"),
+                    thrift.join("Recursive.thrift"),
+                    ours.join("keywords.thrift"),
+                    ours.join("unions.thrift"),
+                ],
+                vec![],
+            ),
+            (
+                vec![
+                    pb.join("google/protobuf/test_messages_proto3.proto"),
+                    pb.join("google/protobuf/test_messages_proto2.proto"),
+                    grpc.join("grpc/testing/test.proto"),
+                    gapis.join("google/pubsub/v1/pubsub.proto"),
+                ],
+                vec![pb.clone(), grpc.clone(), gapis.clone()],
+            ),
+        ];
+        let mut modules = 0;
+        for (files, roots) in cases {
+            let c = kit_idl::compile(
+                &files,
+                &kit_idl::Options {
+                    include_dirs: roots,
+                },
+                &kit_idl::OsLoader,
+            );
+            assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+            for serde in [false, true] {
+                let options = Options {
+                    serde,
+                    ..Default::default()
+                };
+                let extended = crate::thrift_service::with_service_structs(&c.ir);
+                let cx = context(&c.ir, extended.as_ref(), &options);
+                let plan = plan(&cx).expect("no collisions");
+                let children = children_of(plan.keys());
+                for (k, items) in &plan {
+                    let kids = children.get(k).cloned().unwrap_or_default();
+                    let tokens = module_tokens(&cx, &kids, items);
+                    let want = prettyplease::unparse(
+                        &syn::parse2(tokens.clone()).expect("generated tokens parse"),
+                    );
+                    let printed = crate::print::print_file("", tokens);
+                    let back = syn::parse_file(&printed).unwrap_or_else(|e| {
+                        panic!("printed module {k:?} does not parse: {e}\n{printed}")
+                    });
+                    assert_eq!(prettyplease::unparse(&back), want, "module {k:?}");
+                    modules += 1;
+                }
+            }
+        }
+        assert!(modules > 20, "{modules} modules checked");
     }
 }
