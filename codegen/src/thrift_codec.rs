@@ -246,6 +246,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #[allow(unused_mut)]
                     let mut out = <#name as __rt::Default>::default();
@@ -353,6 +354,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #(#inits)*
                     #(#required_flags)*
@@ -442,6 +444,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     let mut out = __rt::None;
                     r.read_struct_begin()?;
