@@ -141,6 +141,7 @@ impl Context<'_> {
                     #(#encs)*
                     self.unknown_fields.encode(buf);
                 }
+                #[inline(always)]
                 fn merge_field(
                     &mut self,
                     tag: u32,

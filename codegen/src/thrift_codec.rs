@@ -48,6 +48,14 @@ impl Val {
     }
 }
 
+/// `has_<field>`: the flag a reader sets when a required field was read.
+fn required_flag(f: &Field) -> proc_macro2::Ident {
+    format_ident!(
+        "has_{}",
+        ident::field_name(&f.name).trim_start_matches("r#")
+    )
+}
+
 impl Context<'_> {
     /// The Thrift wire type of an IDL type.
     pub fn ttype(&self, ty: &Type) -> TokenStream {
@@ -193,19 +201,10 @@ impl Context<'_> {
         let mut required_flags = Vec::new();
         let mut required_checks = Vec::new();
         let arms = s.fields.iter().map(|f| {
-            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
-            let tt = self.ttype(&f.ty);
             let fname = id(&ident::field_name(&f.name));
             let raw = &f.name;
-            let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
-            if self.field_is_option(def.id, f) {
-                read = quote!(#read.map(__rt::Some));
-            }
             let set_flag = if f.presence == kit_idl::ir::Presence::Required {
-                let flag = format_ident!(
-                    "has_{}",
-                    ident::field_name(&f.name).trim_start_matches("r#")
-                );
+                let flag = required_flag(f);
                 required_flags.push(quote!(let mut #flag = false;));
                 let err = quote!(__rt::DecodeError);
                 required_checks.push(quote! {
@@ -217,12 +216,7 @@ impl Context<'_> {
             } else {
                 quote!()
             };
-            quote! {
-                (#fid, #tt) => {
-                    out.#fname = __rt::ResultExt::in_field(#read, #sname, #raw)?;
-                    #set_flag
-                }
-            }
+            self.read_arm(def, from, f, |read| quote!(out.#fname = #read;), set_flag)
         });
         let arms: Vec<TokenStream> = arms.collect();
         if !self.is_defaultable(def.id) {
@@ -246,6 +240,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #[allow(unused_mut)]
                     let mut out = <#name as __rt::Default>::default();
@@ -290,31 +285,23 @@ impl Context<'_> {
         let mut takes = Vec::new();
         let mut fields = Vec::new();
         for f in &s.fields {
-            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
-            let tt = self.ttype(&f.ty);
             let fname = id(&ident::field_name(&f.name));
             let l = local(f);
             let raw = &f.name;
-            let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
             let option = self.field_is_option(def.id, f);
-            if option {
-                read = quote!(#read.map(__rt::Some));
-            }
             let flag = (f.presence == kit_idl::ir::Presence::Required).then(|| {
-                let flag = format_ident!(
-                    "has_{}",
-                    ident::field_name(&f.name).trim_start_matches("r#")
-                );
+                let flag = required_flag(f);
                 quote!(#flag = true;)
             });
             if self.field_blocks_default(def.id, f) {
                 inits.push(quote!(let mut #l = __rt::None;));
-                arms.push(quote! {
-                    (#fid, #tt) => {
-                        #l = __rt::Some(__rt::ResultExt::in_field(#read, #sname, #raw)?);
-                        #flag
-                    }
-                });
+                arms.push(self.read_arm(
+                    def,
+                    from,
+                    f,
+                    |read| quote!(#l = __rt::Some(#read);),
+                    quote!(#flag),
+                ));
                 takes.push(quote! {
                     let __rt::Some(#l) = #l else {
                         return __rt::Err(__rt::DecodeError::missing_field(#raw).with_field(#sname, #raw));
@@ -332,12 +319,7 @@ impl Context<'_> {
                     _ => quote!(__rt::Default::default()),
                 };
                 inits.push(quote!(let mut #l = #init;));
-                arms.push(quote! {
-                    (#fid, #tt) => {
-                        #l = __rt::ResultExt::in_field(#read, #sname, #raw)?;
-                        #flag
-                    }
-                });
+                arms.push(self.read_arm(def, from, f, |read| quote!(#l = #read;), quote!(#flag)));
             }
             fields.push(quote!(#fname: #l,));
         }
@@ -353,6 +335,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     #(#inits)*
                     #(#required_flags)*
@@ -371,6 +354,35 @@ impl Context<'_> {
                     #(#takes)*
                     __rt::Ok(#name { #(#fields)* })
                 }
+            }
+        }
+    }
+
+    /// The reader's match arm for field `f`: `(id, ttype) => { <assign(read)> <after> }`,
+    /// where `read` is the field's value read (wrapped in `Some` for an `Option` field) with
+    /// its error located at `Struct.field`, and `assign` stores it (in `out.field` or in a
+    /// local).
+    fn read_arm(
+        &self,
+        def: &Def,
+        from: &ModPath,
+        f: &Field,
+        assign: impl FnOnce(TokenStream) -> TokenStream,
+        after: TokenStream,
+    ) -> TokenStream {
+        let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+        let tt = self.ttype(&f.ty);
+        let sname = &def.name;
+        let raw = &f.name;
+        let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+        if self.field_is_option(def.id, f) {
+            read = quote!(#read.map(__rt::Some));
+        }
+        let assign = assign(quote!(__rt::ResultExt::in_field(#read, #sname, #raw)?));
+        quote! {
+            (#fid, #tt) => {
+                #assign
+                #after
             }
         }
     }
@@ -442,6 +454,7 @@ impl Context<'_> {
                     w.write_field_stop();
                     w.write_struct_end();
                 }
+                #[inline]
                 fn read<R: #r_trait>(r: &mut R) -> __rt::Result<Self, __rt::DecodeError> {
                     let mut out = __rt::None;
                     r.read_struct_begin()?;

@@ -56,7 +56,9 @@ impl ByteStr {
     /// Validates `bytes` as UTF-8 and wraps it without copying.
     #[inline]
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Utf8Error> {
-        std::str::from_utf8(&bytes)?;
+        if !bytes.is_ascii() {
+            std::str::from_utf8(&bytes)?;
+        }
         Ok(ByteStr(bytes))
     }
 
@@ -93,6 +95,14 @@ impl ByteStr {
     pub fn into_bytes(self) -> Bytes {
         self.0
     }
+}
+
+/// True if `b` is valid UTF-8. Decoders call it on the input slice before taking a
+/// [`ByteStr`] of it: an inlined ASCII scan (the common case) first, the full validation
+/// (an out-of-line call) only when a byte is >= 0x80.
+#[inline]
+pub(crate) fn is_utf8(b: &[u8]) -> bool {
+    b.is_ascii() || std::str::from_utf8(b).is_ok()
 }
 
 impl Deref for ByteStr {

@@ -77,7 +77,7 @@ fn decode_varint_multi(bytes: &[u8]) -> Result<(u64, usize), DecodeError> {
     }
 }
 
-#[inline]
+#[inline(always)]
 fn decode_varint_10(b: &[u8; 10]) -> Result<(u64, usize), DecodeError> {
     let mut value = 0u64;
     let mut i = 0;
@@ -109,7 +109,7 @@ fn decode_varint_short(bytes: &[u8]) -> Result<(u64, usize), DecodeError> {
 }
 
 /// Decodes a varint from `buf`, advancing past it.
-#[inline]
+#[inline(always)]
 pub fn decode_varint(buf: &mut Bytes) -> Result<u64, DecodeError> {
     let (v, n) = decode_varint_slice(buf.chunk())?;
     buf.advance(n);

@@ -362,7 +362,6 @@ pub mod string {
 pub mod message {
     use super::*;
     use crate::error::DecodeErrorKind;
-    use crate::protobuf::wire::decode_key;
     use crate::protobuf::Message;
 
     /// Encodes a singular field (length-prefixed).
@@ -397,10 +396,7 @@ pub mod message {
         // a field crossing the embedded message's end cannot read out of
         // bounds; it is detected right after and rejected.
         let end = buf.len() - len;
-        while buf.len() > end {
-            let (tag, wire_type) = decode_key(buf)?;
-            msg.merge_field(tag, wire_type, buf, depth - 1)?;
-        }
+        msg.merge_until(buf, end, depth - 1)?;
         if buf.len() != end {
             return Err(overran());
         }

@@ -79,6 +79,18 @@ pub trait Message: Default {
         depth: u32,
     ) -> Result<(), DecodeError>;
 
+    /// Decodes fields until `buf` has only `end` bytes left (0 for a whole buffer; an
+    /// embedded message stops at its own end). Every decode goes through this loop, one
+    /// instance per message type: generated `merge_field`s are `#[inline(always)]`, so the
+    /// field dispatch sits in the loop instead of behind a call per field.
+    fn merge_until(&mut self, buf: &mut Bytes, end: usize, depth: u32) -> Result<(), DecodeError> {
+        while buf.len() > end {
+            let (tag, wire_type) = decode_key(buf)?;
+            self.merge_field(tag, wire_type, buf, depth)?;
+        }
+        Ok(())
+    }
+
     /// Resets to the default value.
     fn clear(&mut self) {
         *self = Self::default();
@@ -150,9 +162,5 @@ pub trait Message: Default {
 /// Reads keys until `buf` is empty, dispatching each to `merge_field`.
 #[inline]
 pub fn merge_loop<M: Message>(msg: &mut M, buf: &mut Bytes, depth: u32) -> Result<(), DecodeError> {
-    while !buf.is_empty() {
-        let (tag, wire_type) = decode_key(buf)?;
-        msg.merge_field(tag, wire_type, buf, depth)?;
-    }
-    Ok(())
+    msg.merge_until(buf, 0, depth)
 }

@@ -75,7 +75,7 @@ pub const fn key_len(field_number: u32) -> usize {
 }
 
 /// Decodes a key from the start of `bytes`: `(field_number, wire_type, bytes_used)`.
-#[inline]
+#[inline(always)]
 pub fn decode_key_slice(bytes: &[u8]) -> Result<(u32, WireType, usize), DecodeError> {
     let (key, n) = decode_varint_slice(bytes)?;
     if key > u64::from(u32::MAX) {
@@ -90,7 +90,7 @@ pub fn decode_key_slice(bytes: &[u8]) -> Result<(u32, WireType, usize), DecodeEr
 }
 
 /// Decodes a key, advancing `buf`. Field number 0 and wire types 6/7 are errors.
-#[inline]
+#[inline(always)]
 pub fn decode_key(buf: &mut Bytes) -> Result<(u32, WireType), DecodeError> {
     let (f, wt, n) = decode_key_slice(buf.chunk())?;
     buf.advance(n);
@@ -135,8 +135,14 @@ pub fn decode_bytes(buf: &mut Bytes) -> Result<Bytes, DecodeError> {
 /// Decodes a length-delimited UTF-8 string as a zero-copy [`ByteStr`].
 #[inline]
 pub fn decode_string(buf: &mut Bytes) -> Result<ByteStr, DecodeError> {
-    ByteStr::from_utf8(decode_bytes(buf)?)
-        .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))
+    let len = decode_len(buf)?;
+    // Validate in place, then take the one slice (one reference-count increment).
+    if !crate::str::is_utf8(&buf[..len]) {
+        return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
+    }
+    let s = buf.split_to(len);
+    // SAFETY: `s` was validated as UTF-8 just above.
+    Ok(unsafe { ByteStr::from_utf8_unchecked(s) })
 }
 
 /// Reads a little-endian `u32`.

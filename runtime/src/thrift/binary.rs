@@ -261,8 +261,19 @@ impl Reader for BinaryReader {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_field_begin(&mut self) -> Result<FieldIdent, DecodeError> {
+        // Fast path: a whole header (type byte + id) is there and it is not the stop byte.
+        if let Some(&[t, hi, lo]) = self.buf.first_chunk::<3>() {
+            if t != TType::Stop as u8 {
+                let ttype = TType::from_u8(t)?;
+                self.buf.advance(3);
+                return Ok(FieldIdent {
+                    ttype,
+                    id: i16::from_be_bytes([hi, lo]),
+                });
+            }
+        }
         let ttype = self.read_type()?;
         if ttype == TType::Stop {
             return Ok(FieldIdent { ttype, id: 0 });
@@ -305,6 +316,11 @@ impl Reader for BinaryReader {
     fn read_binary(&mut self) -> Result<Bytes, DecodeError> {
         let len = self.read_len()?;
         Ok(self.buf.split_to(len))
+    }
+    #[inline]
+    fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
+        let len = self.read_len()?;
+        super::take_str(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {

@@ -25,6 +25,7 @@ use crate::sink::Sink;
 use crate::varint::{
     decode_varint, decode_zigzag32, decode_zigzag64, encode_zigzag32, encode_zigzag64,
 };
+use crate::ByteStr;
 
 /// First byte of every compact message.
 pub const PROTOCOL_ID: u8 = 0x82;
@@ -353,6 +354,27 @@ impl CompactReader {
     }
 }
 
+impl CompactReader {
+    /// `read_field_begin` past the header byte: the long form (delta 0, the id follows as a
+    /// zigzag varint) and the id overflow error.
+    #[inline(never)]
+    fn read_field_begin_slow(&mut self, c: u8, delta: u8) -> Result<FieldIdent, DecodeError> {
+        let t = ttype(c)?;
+        let id = if delta == 0 {
+            self.read_i16()?
+        } else {
+            self.last_field_id
+                .checked_add(i16::from(delta))
+                .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
+        };
+        if t == TType::Bool {
+            self.pending_bool = Some(c == ct::BOOL_TRUE);
+        }
+        self.last_field_id = id;
+        Ok(FieldIdent { ttype: t, id })
+    }
+}
+
 impl Reader for CompactReader {
     fn read_message_begin(&mut self) -> Result<MessageIdent, DecodeError> {
         let id = self.byte()?;
@@ -389,7 +411,7 @@ impl Reader for CompactReader {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn read_field_begin(&mut self) -> Result<FieldIdent, DecodeError> {
         let b = self.byte()?;
         if b == ct::STOP {
@@ -399,20 +421,19 @@ impl Reader for CompactReader {
             });
         }
         let c = b & 0x0f;
-        let t = ttype(c)?;
         let delta = b >> 4;
-        let id = if delta == 0 {
-            self.read_i16()?
-        } else {
-            self.last_field_id
-                .checked_add(i16::from(delta))
-                .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
-        };
-        if t == TType::Bool {
-            self.pending_bool = Some(c == ct::BOOL_TRUE);
+        // Fast path: the short form (id delta in the header byte), no overflow.
+        match self.last_field_id.checked_add(i16::from(delta)) {
+            Some(id) if delta != 0 => {
+                let t = ttype(c)?;
+                if t == TType::Bool {
+                    self.pending_bool = Some(c == ct::BOOL_TRUE);
+                }
+                self.last_field_id = id;
+                Ok(FieldIdent { ttype: t, id })
+            }
+            _ => self.read_field_begin_slow(c, delta),
         }
-        self.last_field_id = id;
-        Ok(FieldIdent { ttype: t, id })
     }
 
     #[inline]
@@ -465,6 +486,11 @@ impl Reader for CompactReader {
     fn read_binary(&mut self) -> Result<Bytes, DecodeError> {
         let len = self.read_len()?;
         Ok(self.buf.split_to(len))
+    }
+    #[inline]
+    fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
+        let len = self.read_len()?;
+        super::take_str(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {
