@@ -209,6 +209,34 @@ async fn a_timed_out_call_leaves_the_connection_usable() {
     h.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_are_closed_after_the_idle_timeout() {
+    let (h, _) = serve(Server::new()).await;
+    let p = proxy(h.local_addr()).await;
+    for t in [TransportKind::Framed, TransportKind::Header] {
+        for idle in [Some(Duration::from_millis(200)), None] {
+            p.accepted.store(0, Ordering::SeqCst);
+            let ch = Channel::builder(p.addr.to_string())
+                .transport(t)
+                .idle_timeout(idle)
+                .build();
+            let c = ClientCore::new(ch, ProtocolKind::Binary);
+            for m in ["a", "b"] {
+                assert_eq!(&*call(&c, m.into(), 0).await.unwrap().message, m);
+            }
+            // Reused while fresh.
+            assert_eq!(p.accepted.load(Ordering::SeqCst), 1, "{t:?} {idle:?}");
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            assert_eq!(&*call(&c, "c".into(), 0).await.unwrap().message, "c");
+            // Past the idle timeout the connection is closed and a new one opened; without
+            // one, the idle connection is reused.
+            let want = if idle.is_some() { 2 } else { 1 };
+            assert_eq!(p.accepted.load(Ordering::SeqCst), want, "{t:?} {idle:?}");
+        }
+    }
+    h.shutdown().await;
+}
+
 #[tokio::test]
 async fn multiplexing_can_be_turned_off() {
     let (h, _) = serve(Server::new()).await;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 use tower::{Service, ServiceExt};
@@ -30,6 +30,7 @@ pub struct ChannelBuilder {
     multiplex: Option<bool>,
     max_in_flight: usize,
     connections: usize,
+    idle_timeout: Option<Duration>,
 }
 
 impl ChannelBuilder {
@@ -74,6 +75,14 @@ impl ChannelBuilder {
     /// every open one is at its in-flight limit.
     pub fn connections(mut self, n: usize) -> Self {
         self.connections = n.max(1);
+        self
+    }
+    /// How long a connection may sit unused before it is closed instead of reused (default
+    /// 30 s, Kitex's; `None` keeps idle connections open). Applies to pooled connections and
+    /// to multiplexed ones with no call in flight; checked whenever the channel picks a
+    /// connection or is asked for readiness.
+    pub fn idle_timeout(mut self, t: Option<Duration>) -> Self {
+        self.idle_timeout = t;
         self
     }
     /// The channel (connects lazily, on the first call or `poll_ready`).
@@ -150,6 +159,8 @@ struct Inner {
 struct Conn {
     reader: FrameReader<ReadHalf>,
     writer: WriteHalf,
+    /// When it was last put back in the pool.
+    idle_since: Instant,
 }
 
 impl Channel {
@@ -164,6 +175,7 @@ impl Channel {
             multiplex: None,
             max_in_flight: 1024,
             connections: 1,
+            idle_timeout: Some(Duration::from_secs(30)),
         }
     }
 
@@ -184,21 +196,33 @@ impl Channel {
 }
 
 impl Inner {
-    /// An idle pooled connection that is still open (closed ones are dropped).
+    /// A pooled connection may carry another call: the peer has not closed it and it has not
+    /// been idle past the idle timeout.
+    fn reusable(&self, c: &Conn, now: Instant) -> bool {
+        let fresh = self
+            .cfg
+            .idle_timeout
+            .is_none_or(|t| now.duration_since(c.idle_since) < t);
+        fresh && !c.reader.get_ref().is_closed()
+    }
+
+    /// An idle pooled connection that can still be used (others are dropped, which closes them).
     fn take(&self) -> Option<Conn> {
+        let now = Instant::now();
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         while let Some(c) = pool.pop() {
-            if !c.reader.get_ref().is_closed() {
+            if self.reusable(&c, now) {
                 return Some(c);
             }
         }
         None
     }
 
-    fn put(&self, conn: Conn) {
+    fn put(&self, mut conn: Conn) {
         if conn.reader.buffered() != 0 {
             return;
         }
+        conn.idle_since = Instant::now();
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < self.cfg.pool_size {
             pool.push(conn);
@@ -220,13 +244,28 @@ impl Inner {
         Ok(Conn {
             reader: FrameReader::new(rd, Some(self.cfg.transport), self.cfg.max_frame_size),
             writer: wr,
+            idle_since: Instant::now(),
         })
+    }
+
+    /// Drops broken multiplexed connections, and those idle (no call in flight) past the idle
+    /// timeout; dropping the last handle ends its tasks and closes it.
+    fn prune_muxes(&self, conns: &mut Vec<Arc<MuxConn>>) {
+        let now = Instant::now();
+        let max = self.cfg.max_in_flight;
+        conns.retain(|c| {
+            !c.is_broken()
+                && !self
+                    .cfg
+                    .idle_timeout
+                    .is_some_and(|t| c.available() == max && c.idle_for(now) >= t)
+        });
     }
 
     /// A live multiplexed connection with room, if one is open (or if no other may open).
     fn pick_mux(&self) -> Option<Arc<MuxConn>> {
         let mut conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
-        conns.retain(|c| !c.is_broken());
+        self.prune_muxes(&mut conns);
         let best = conns.iter().max_by_key(|c| c.available())?;
         if best.available() == 0 && conns.len() < self.cfg.connections {
             return None;
@@ -269,13 +308,15 @@ impl Inner {
 
     fn has_connection(&self) -> bool {
         if self.multiplex {
-            let conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
-            conns.iter().any(|c| !c.is_broken())
+            let mut conns = self.muxes.lock().unwrap_or_else(|e| e.into_inner());
+            self.prune_muxes(&mut conns);
+            !conns.is_empty()
         } else {
             // Idle connections the server has closed don't count: an endpoint whose server
             // went away must fail readiness (so a balancer skips it), not its next call.
             let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-            pool.retain(|c| !c.reader.get_ref().is_closed());
+            let now = Instant::now();
+            pool.retain(|c| self.reusable(c, now));
             self.cfg.pool_size == 0 || !pool.is_empty()
         }
     }

@@ -16,6 +16,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
@@ -82,6 +83,17 @@ pub(crate) struct MuxConn {
     shared: Arc<Shared>,
     in_flight: Arc<Semaphore>,
     next_seq: AtomicU32,
+    /// When a call last started or ended on it.
+    last_used: Mutex<Instant>,
+}
+
+/// Records the end of a call (however it ends) as the connection's last use.
+struct Touch<'a>(&'a MuxConn);
+
+impl Drop for Touch<'_> {
+    fn drop(&mut self) {
+        self.0.touch();
+    }
 }
 
 /// Removes a pending entry when the call's future is dropped before its reply.
@@ -185,12 +197,22 @@ impl MuxConn {
             shared,
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
             next_seq: AtomicU32::new(1),
+            last_used: Mutex::new(Instant::now()),
         }
     }
 
     /// `true` once the connection failed; it is then never used again.
     pub(crate) fn is_broken(&self) -> bool {
         self.shared.broken.load(Ordering::Acquire) || self.tx.is_closed()
+    }
+
+    fn touch(&self) {
+        *self.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    /// How long since a call last started or ended on this connection.
+    pub(crate) fn idle_for(&self, now: Instant) -> Duration {
+        now.saturating_duration_since(*self.last_used.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Calls that may still start without waiting.
@@ -219,6 +241,8 @@ impl MuxConn {
         sent: &mut bool,
     ) -> Result<Option<(i32, Frame)>, Error> {
         let _permit = self.permit().await?;
+        self.touch();
+        let _touch = Touch(self);
         if req.is_oneway() {
             let seq = self.next_seq.fetch_add(1, Ordering::Relaxed);
             let body = with_seq_id(req.protocol, &req.body, seq as i32)?;
