@@ -14,7 +14,7 @@
 //! reply for it is discarded.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -83,8 +83,10 @@ pub(crate) struct MuxConn {
     shared: Arc<Shared>,
     in_flight: Arc<Semaphore>,
     next_seq: AtomicU32,
-    /// When a call last started or ended on it.
-    last_used: Mutex<Instant>,
+    /// When it was opened, and when a call last started or ended on it (ms after `opened`;
+    /// an atomic, not a lock, since every call on the connection touches it twice).
+    opened: Instant,
+    last_used_ms: AtomicU64,
 }
 
 /// Records the end of a call (however it ends) as the connection's last use.
@@ -197,7 +199,8 @@ impl MuxConn {
             shared,
             in_flight: Arc::new(Semaphore::new(max_in_flight)),
             next_seq: AtomicU32::new(1),
-            last_used: Mutex::new(Instant::now()),
+            opened: Instant::now(),
+            last_used_ms: AtomicU64::new(0),
         }
     }
 
@@ -207,12 +210,14 @@ impl MuxConn {
     }
 
     fn touch(&self) {
-        *self.last_used.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        let ms = self.opened.elapsed().as_millis() as u64;
+        self.last_used_ms.fetch_max(ms, Ordering::Relaxed);
     }
 
     /// How long since a call last started or ended on this connection.
     pub(crate) fn idle_for(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(*self.last_used.lock().unwrap_or_else(|e| e.into_inner()))
+        let last = self.opened + Duration::from_millis(self.last_used_ms.load(Ordering::Relaxed));
+        now.saturating_duration_since(last)
     }
 
     /// Calls that may still start without waiting.
