@@ -35,35 +35,42 @@ pub struct Change {
 /// Compares `files` with what is in `out_dir`. Never writes.
 pub fn plan(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Change>> {
     let (found, stale) = compare(out_dir, files)?;
-    let changes = found
-        .into_iter()
-        .map(|(i, kind, old)| Change {
-            path: files[i].path.clone(),
-            kind,
-            old,
-            new: Some(files[i].contents.clone()),
-        })
-        .collect();
-    Ok(sorted(changes, stale))
+    Ok(changes(found, stale, |i| {
+        (files[i].path.clone(), files[i].contents.clone())
+    }))
 }
 
 /// [`plan`] for a caller that writes the files next: the contents of new and changed files are
 /// moved into the changes (those files' `contents` are left empty), not copied.
 pub fn plan_taking(out_dir: &Path, files: &mut [GeneratedFile]) -> io::Result<Vec<Change>> {
     let (found, stale) = compare(out_dir, files)?;
-    let changes = found
-        .into_iter()
-        .map(|(i, kind, old)| Change {
-            path: files[i].path.clone(),
-            kind,
-            old,
-            new: Some(std::mem::take(&mut files[i].contents)),
-        })
-        .collect();
-    Ok(sorted(changes, stale))
+    Ok(changes(found, stale, |i| {
+        (
+            files[i].path.clone(),
+            std::mem::take(&mut files[i].contents),
+        )
+    }))
 }
 
-fn sorted(mut changes: Vec<Change>, stale: Vec<Change>) -> Vec<Change> {
+/// The changes for the differing files (path and new contents of file `i` from `file`) and
+/// the stale ones, sorted by path.
+fn changes(
+    found: Vec<(usize, ChangeKind, Option<String>)>,
+    stale: Vec<Change>,
+    mut file: impl FnMut(usize) -> (String, String),
+) -> Vec<Change> {
+    let mut changes: Vec<Change> = found
+        .into_iter()
+        .map(|(i, kind, old)| {
+            let (path, new) = file(i);
+            Change {
+                path,
+                kind,
+                old,
+                new: Some(new),
+            }
+        })
+        .collect();
     changes.extend(stale);
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     changes
