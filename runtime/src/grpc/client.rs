@@ -338,7 +338,7 @@ impl Channel {
         // Anything else — more messages, a message not ready yet, an error, a message over the
         // limit, no window — goes to the sending task below, items already taken first.
         let mut head: Vec<Result<Bytes, Status>> = Vec::new();
-        let mut rest = Some(());
+        let mut ended = false;
         let mut sent = false;
         if let Poll::Ready(first) = poll_now(&mut body).await {
             match first {
@@ -355,7 +355,7 @@ impl Channel {
                             sent = true;
                         } else {
                             head.push(Ok(m));
-                            rest = None;
+                            ended = true;
                         }
                     }
                     Poll::Ready(Some(second)) => {
@@ -379,7 +379,7 @@ impl Channel {
             } else {
                 Box::pin(Prepend {
                     head: head.into_iter(),
-                    rest: rest.map(|()| body),
+                    rest: (!ended).then_some(body),
                 })
             };
             let (err_tx, rx) = tokio::sync::oneshot::channel::<Status>();

@@ -136,13 +136,7 @@ pub fn decode_bytes(buf: &mut Bytes) -> Result<Bytes, DecodeError> {
 #[inline]
 pub fn decode_string(buf: &mut Bytes) -> Result<ByteStr, DecodeError> {
     let len = decode_len(buf)?;
-    // Validate in place, then take the one slice (one reference-count increment).
-    if !crate::str::is_utf8(&buf[..len]) {
-        return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
-    }
-    let s = buf.split_to(len);
-    // SAFETY: `s` was validated as UTF-8 just above.
-    Ok(unsafe { ByteStr::from_utf8_unchecked(s) })
+    crate::str::take_utf8(buf, len)
 }
 
 /// Reads a little-endian `u32`.

@@ -490,7 +490,7 @@ impl Reader for CompactReader {
     #[inline]
     fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
         let len = self.read_len()?;
-        super::take_str(&mut self.buf, len)
+        crate::str::take_utf8(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {

@@ -411,19 +411,6 @@ pub trait Reader {
     }
 }
 
-/// Takes the first `len` bytes of `buf` (`len <= buf.len()`, checked by the caller) as a
-/// string: validated in place first, so the one slice taken (one reference-count increment)
-/// is the string itself.
-#[inline]
-pub(crate) fn take_str(buf: &mut Bytes, len: usize) -> Result<ByteStr, DecodeError> {
-    if !crate::str::is_utf8(&buf[..len]) {
-        return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
-    }
-    let s = buf.split_to(len);
-    // SAFETY: validated as UTF-8 just above.
-    Ok(unsafe { ByteStr::from_utf8_unchecked(s) })
-}
-
 /// Checks a container count: non-negative, and `count * min_elem_size` fits in
 /// the bytes remaining.
 #[inline]
