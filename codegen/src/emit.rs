@@ -30,7 +30,6 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     let none = Vec::new();
     let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
     let module_file = |k: &ModPath, items: &[Item]| {
-        let tokens = || module_tokens(&cx, children.get(k).unwrap_or(&none), items);
         let path = format!(
             "{}.rs",
             k.iter()
@@ -38,7 +37,10 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
                 .collect::<Vec<_>>()
                 .join("/")
         );
-        file(&path, tokens())
+        file(
+            &path,
+            module_tokens(&cx, children.get(k).unwrap_or(&none), items),
+        )
     };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -98,10 +100,7 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         plan: &BTreeMap<ModPath, Vec<Item>>,
     ) -> TokenStream {
         let items = plan.get(prefix).map(Vec::as_slice).unwrap_or_default();
-        let mut out = rt_use(cx, items);
-        for item in items {
-            out.extend(item_tokens(cx, *item));
-        }
+        let mut out = module_tokens(cx, &[], items);
         for child in children.get(prefix).cloned().unwrap_or_default() {
             let name = id(&child);
             prefix.push(child);
