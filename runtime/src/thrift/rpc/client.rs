@@ -206,24 +206,38 @@ impl Inner {
         fresh && !c.reader.get_ref().is_closed()
     }
 
+    /// Drops pooled connections from the top of the pool (the most recently used end, where
+    /// `take` reuses from) until the top one can still be used.
+    fn drop_unusable_top(&self, pool: &mut Vec<Conn>) {
+        let now = Instant::now();
+        while pool.last().is_some_and(|c| !self.reusable(c, now)) {
+            pool.pop();
+        }
+    }
+
     /// An idle pooled connection that can still be used (others are dropped, which closes them).
     fn take(&self) -> Option<Conn> {
-        let now = Instant::now();
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some(c) = pool.pop() {
-            if self.reusable(&c, now) {
-                return Some(c);
-            }
-        }
-        None
+        self.drop_unusable_top(&mut pool);
+        pool.pop()
     }
 
     fn put(&self, mut conn: Conn) {
         if conn.reader.buffered() != 0 {
             return;
         }
-        conn.idle_since = Instant::now();
+        let now = Instant::now();
+        conn.idle_since = now;
         let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+        // The pool is ordered by `idle_since` (pushed and popped at the end): the connections
+        // idle past the timeout are a prefix, closed here so they do not linger under load.
+        if let Some(t) = self.cfg.idle_timeout {
+            let expired = pool
+                .iter()
+                .take_while(|c| now.duration_since(c.idle_since) >= t)
+                .count();
+            pool.drain(..expired);
+        }
         if pool.len() < self.cfg.pool_size {
             pool.push(conn);
         }
@@ -313,11 +327,14 @@ impl Inner {
             !conns.is_empty()
         } else {
             // Idle connections the server has closed don't count: an endpoint whose server
-            // went away must fail readiness (so a balancer skips it), not its next call.
+            // went away must fail readiness (so a balancer skips it), not its next call. Only
+            // the top of the pool is checked: it is the connection the next call takes.
+            if self.cfg.pool_size == 0 {
+                return true;
+            }
             let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
-            let now = Instant::now();
-            pool.retain(|c| self.reusable(c, now));
-            self.cfg.pool_size == 0 || !pool.is_empty()
+            self.drop_unusable_top(&mut pool);
+            !pool.is_empty()
         }
     }
 
