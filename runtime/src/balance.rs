@@ -411,12 +411,13 @@ where
                 // A call waiting for its endpoint to become ready (connecting) counts as load
                 // already: otherwise a burst of calls at start-up all avoid the first endpoint
                 // to connect, the only one showing a call in flight.
+                // The guard lives until this iteration ends: through the call, or the failed
+                // readiness.
                 ep.in_flight.fetch_add(1, Ordering::Relaxed);
-                let guard = InFlight(ep.clone());
+                let _in_flight = InFlight(ep.clone());
                 match svc.ready().await {
                     Ok(_) => {
                         ep.mark_up();
-                        let _guard = guard;
                         return svc.call(req).await;
                     }
                     Err(e) => {
