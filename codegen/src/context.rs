@@ -59,7 +59,8 @@ impl<'a> Context<'a> {
 
     /// A field of `owner` that is stored by value and has a type without `Default`.
     pub fn field_blocks_default(&self, owner: DefId, f: &kit_idl::ir::Field) -> bool {
-        !self.field_is_option(owner, f)
+        f.default.is_none()
+            && !self.field_is_option(owner, f)
             && !self.in_real_oneof(owner, f)
             && matches!(self.resolve(&f.ty), Type::Ref(d) if !self.defaultable[d.0 as usize])
     }
@@ -116,7 +117,8 @@ fn defaultability(cx: &Context) -> Vec<bool> {
                 continue;
             }
             let blocked = s.fields.iter().any(|f| {
-                !cx.field_is_option(d.id, f)
+                f.default.is_none()
+                    && !cx.field_is_option(d.id, f)
                     && !cx.in_real_oneof(d.id, f)
                     && matches!(cx.resolve(&f.ty), Type::Ref(t) if !ok[t.0 as usize])
             });

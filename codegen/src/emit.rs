@@ -258,6 +258,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         }
         member_collisions(def, &mut errors);
     }
+    errors.extend(crate::consts::check(cx));
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -7,6 +7,7 @@
 mod accessors;
 mod attrs;
 mod builder;
+mod consts;
 mod context;
 mod docs;
 mod emit;

@@ -525,19 +525,56 @@ impl Context<'_> {
                 let DefKind::Struct(s) = &self.ir.def(*d).kind else {
                     return quote!(::std::default::Default::default());
                 };
-                let inits = fields.iter().filter_map(|(fid, val)| {
-                    let f = s.fields.iter().find(|f| f.id == *fid)?;
-                    let fname = id(&ident::field_name(&f.name));
+                // A field's value as the struct stores it (boxed, in an `Option`).
+                let stored = |f: &kit_idl::ir::Field, val: &ConstValue| {
                     let mut value = self.const_value(from, &f.ty, val);
                     if self.needs_box(*d, &f.ty) {
                         value = quote!(::std::boxed::Box::new(#value));
                     }
-                    if self.field_is_option(*d, f) {
-                        value = quote!(::std::option::Option::Some(#value));
-                    }
+                    value
+                };
+                if s.kind == StructKind::Union {
+                    // One variant: the last member given, as decoding keeps the last one read
+                    // (`consts::check` rejects a union constant that gives none).
+                    let Some((f, val)) = fields.iter().rev().find_map(|(fid, val)| {
+                        Some((s.fields.iter().find(|f| f.id == *fid)?, val))
+                    }) else {
+                        return quote!(::std::default::Default::default());
+                    };
+                    let v = id(&ident::variant_name(&f.name));
+                    let value = stored(f, val);
+                    return quote!(#p::#v(#value));
+                }
+                let given = |f: &kit_idl::ir::Field| {
+                    fields.iter().find(|(fid, _)| *fid == f.id).map(|(_, v)| v)
+                };
+                let inits = s.fields.iter().filter_map(|f| {
+                    let fname = id(&ident::field_name(&f.name));
+                    let option = self.field_is_option(*d, f);
+                    let value = match given(f) {
+                        Some(val) if option => {
+                            let value = stored(f, val);
+                            quote!(::std::option::Option::Some(#value))
+                        }
+                        Some(val) => stored(f, val),
+                        // The rest come from `..Default::default()` when the struct has one.
+                        None if self.is_defaultable(*d) => return None,
+                        // Without `Default` every field is spelled out, as `Default` would
+                        // make it (`consts::check` rejects omitting a field that has none).
+                        None => match &f.default {
+                            Some(val) if !option => stored(f, val),
+                            _ if option => quote!(::std::option::Option::None),
+                            _ => quote!(::std::default::Default::default()),
+                        },
+                    };
                     Some(quote!(#fname: #value,))
                 });
-                quote!(#p { #(#inits)* ..::std::default::Default::default() })
+                let rest = if self.is_defaultable(*d) {
+                    quote!(..::std::default::Default::default())
+                } else {
+                    quote!()
+                };
+                quote!(#p { #(#inits)* #rest })
             }
             (_, ConstValue::Int(i)) => int_literal(ty, *i),
             // The front end type-checks constants; anything else is a default value.

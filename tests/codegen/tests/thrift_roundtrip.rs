@@ -248,3 +248,34 @@ fn unions_held_by_value() {
     let e = Placed::decode_binary(empty).unwrap_err().to_string();
     assert!(e.contains("shape"), "{e}");
 }
+
+/// Constants of unions and union-holding structs (which have no `Default`): a union constant is
+/// the variant it names (the last one when it names several); fields a constant leaves out get
+/// the IDL default, `None` when optional, or their type's default.
+#[test]
+fn union_constants() {
+    use kit_codegen_tests::unions::{
+        Framed, Placed, Shape, LAST_WINS, LAYERS, ORIGIN, UNIT_CIRCLE,
+    };
+    assert_eq!(*UNIT_CIRCLE, Shape::Circle(1.0));
+    assert_eq!(*LAST_WINS, Shape::Named(ByteStr::from_static("second")));
+    assert_eq!(
+        *ORIGIN,
+        Placed {
+            shape: Shape::Polygon(vec![0.0, 0.5]),
+            layer: 3,
+            label: None,
+            other: Shape::Named(ByteStr::from_static("o")),
+        }
+    );
+    assert_eq!(LAYERS.len(), 1);
+    assert_eq!(LAYERS[0].layer, 7);
+    assert_eq!(LAYERS[0].label.as_deref(), Some("top"));
+    roundtrip(&LAYERS[0]);
+    // A union field default: `Default` and absent-on-the-wire both give it.
+    let f = Framed::default();
+    assert_eq!(f.frame, Shape::Named(ByteStr::from_static("border")));
+    assert_eq!(f.inner, None);
+    let decoded = Framed::decode_binary(Bytes::from_static(&[0])).unwrap();
+    assert_eq!(decoded, f);
+}
