@@ -385,8 +385,15 @@ impl Printer {
             let flat = std::mem::replace(&mut self.flat, false);
             let commas = self.seq(body, Mode::Block);
             self.flat = flat;
-            // A trailing comma after the last field, variant or match arm.
+            // A trailing comma after the last field, variant or match arm; none after a
+            // struct literal's base (`..Default::default()`), where Rust forbids one.
+            let last = body
+                .iter()
+                .rposition(|n| is_punct(n, ','))
+                .map_or(0, |i| i + 1);
+            let base = matches!(&body[last..], [a, b, ..] if is_punct(a, '.') && is_punct(b, '.'));
             if commas > 0
+                && !base
                 && !matches!(
                     body.last(),
                     Some(Node::Group(Delimiter::Brace, _)) | Some(Node::Punct(_))
