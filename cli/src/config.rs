@@ -16,6 +16,8 @@
 //! path = "Echo.message"       # `.pkg.Type.field` or `Type.field`
 //! attr = "#[doc = \"The text to echo.\"]"
 //!
+//! arc = ["Order.items"]       # (in [gen]) fields stored as `Arc<T>`, by the same paths
+//!
 //! [scaffold]                  # written by `kit new`
 //! handler = "src/handler.rs"  # `kit gen` adds stubs for new methods here
 //! mount = "crate::gen"        # where `out` is mounted in the crate
@@ -70,6 +72,9 @@ pub struct GenSection {
     /// `[[gen.field_attributes]]`: applied in the order written.
     #[serde(default)]
     pub field_attributes: Vec<AttrRule>,
+    /// `arc = [...]`: paths of fields stored as `Arc<T>`.
+    #[serde(default)]
+    pub arc: Vec<String>,
 }
 
 /// One extra-attribute rule: the Rust attribute text `attr` for what the IDL path `path`
@@ -116,6 +121,7 @@ pub fn load(path: &Path) -> Result<Config, String> {
     let options = kit_codegen::Options {
         type_attributes: GenSection::rules(&gen.type_attributes),
         field_attributes: GenSection::rules(&gen.field_attributes),
+        arc_fields: gen.arc.clone(),
         ..Default::default()
     };
     options

@@ -21,6 +21,8 @@ pub struct Settings {
     /// flags for them).
     pub type_attributes: Vec<(String, String)>,
     pub field_attributes: Vec<(String, String)>,
+    /// kit.toml's `arc`: paths of fields stored as `Arc<T>`.
+    pub arc_fields: Vec<String>,
     /// kit.toml's `[scaffold]`: the handler to keep in step with the IDL.
     pub handler: Option<crate::config::ScaffoldSection>,
 }
@@ -32,6 +34,7 @@ impl Settings {
             serde: self.serde,
             type_attributes: self.type_attributes.clone(),
             field_attributes: self.field_attributes.clone(),
+            arc_fields: self.arc_fields.clone(),
         }
     }
 }
@@ -90,6 +93,7 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
     let field_attributes = gen
         .map(|g| config::GenSection::rules(&g.field_attributes))
         .unwrap_or_default();
+    let arc_fields = gen.map(|g| g.arc.clone()).unwrap_or_default();
     // The handler is kept in step only when kit.toml decides what is generated.
     let handler = match cfg {
         Some(c) if args.files.is_empty() && args.out.is_none() => c.scaffold,
@@ -103,6 +107,7 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
         serde,
         type_attributes,
         field_attributes,
+        arc_fields,
         handler,
     })
 }

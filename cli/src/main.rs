@@ -76,6 +76,8 @@ attr = \"#[derive(PartialOrd)]\"\n  \
 [[gen.field_attributes]]\n  \
 path = \"Echo.message\"\n  \
 attr = \"#[doc = \\\"The text to echo.\\\"]\"\n\n\
+Fields to store as Arc<T> (struct, message or container fields), by the same paths, in\n\
+[gen]: arc = [\"Order.items\"]; a Thrift field can say (kit.arc = \"true\") instead.\n\n\
 Examples:\n  kit gen                        # as kit.toml says\n  kit gen -o src/gen idl/echo.thrift\n  kit gen -I proto -o src/gen proto/api/v1/service.proto"
     )]
     Gen(GenArgs),

@@ -206,6 +206,7 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         serde: false,
         type_attributes: Vec::new(),
         field_attributes: Vec::new(),
+        arc_fields: Vec::new(),
         handler: None,
     };
     // The same IDL compiled again: its warnings were shown above.

@@ -246,6 +246,42 @@ fn kit_toml_attribute_rules_reach_the_output() {
 }
 
 #[test]
+fn kit_toml_arc_rules_reach_the_output() {
+    let dir = scratch("kit_toml_arc");
+    std::fs::write(
+        dir.join("idl/shop.thrift"),
+        format!(
+            "{V1}struct Cart {{\n  1: list<Item> items,\n  2: Item first,\n  3: i64 total,\n}}\n"
+        ),
+    )
+    .unwrap();
+    let toml = "[gen]\nidl = [\"idl/shop.thrift\"]\nout = \"src/gen\"\narc = [\".shop.Cart\"]\n";
+    std::fs::write(dir.join("kit.toml"), toml).unwrap();
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let code = std::fs::read_to_string(dir.join("src/gen/shop.rs")).unwrap();
+    assert!(
+        code.contains("pub items: ::std::sync::Arc<::std::vec::Vec<Item>>,"),
+        "{code}"
+    );
+    assert!(
+        code.contains("pub first: ::std::sync::Arc<Item>,"),
+        "{code}"
+    );
+    assert!(code.contains("pub total: i64,"), "{code}");
+
+    let bad = "[gen]\nidl = [\"idl/shop.thrift\"]\nout = \"src/gen\"\narc = [\"Cart..items\"]\n";
+    std::fs::write(dir.join("kit.toml"), bad).unwrap();
+    let out = kit(&["gen"], &dir);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("arc field rule 1 (path `Cart..items`)"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
 fn bad_attribute_rules_in_kit_toml() {
     let dir = scratch("kit_toml_attrs_bad");
     std::fs::write(dir.join("idl/shop.thrift"), V1).unwrap();

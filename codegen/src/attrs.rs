@@ -104,6 +104,8 @@ struct Rule {
 pub struct Rules {
     types: Vec<Rule>,
     fields: Vec<Rule>,
+    /// [`Options::arc_fields`].
+    arc: Vec<Pattern>,
 }
 
 /// Parses `text` as one or more outer attributes (`#[derive(Hash)] #[repr(C)]`).
@@ -152,10 +154,30 @@ impl Rules {
             )?);
         }
         types.extend(parse_rules("type", &options.type_attributes)?);
+        let arc = options
+            .arc_fields
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                Pattern::parse(p).map_err(|m| {
+                    OptionsError(format!("arc field rule {} (path `{p}`): {m}", i + 1))
+                })
+            })
+            .collect::<Result<_, _>>()?;
         Ok(Rules {
             types,
             fields: parse_rules("field", &options.field_attributes)?,
+            arc,
         })
+    }
+
+    /// Some [`Options::arc_fields`] rule matches field `name` of a type with these paths.
+    pub fn arc_field(&self, type_paths: &[String], name: &str) -> bool {
+        !self.arc.is_empty()
+            && type_paths.iter().any(|p| {
+                let path = format!("{p}.{name}");
+                self.arc.iter().any(|r| r.matches(&path))
+            })
     }
 
     /// The attributes of a type with these paths, rules in order.

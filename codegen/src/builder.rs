@@ -91,6 +91,12 @@ impl Builder {
             .push((path.into(), attr.into()));
         self
     }
+    /// Stores the fields whose IDL path matches `path` as `Arc<T>` (`.pkg.Type.field`,
+    /// `Type.field`, or a type's path for all its fields; see [`Options::arc_fields`]).
+    pub fn arc_field(mut self, path: impl Into<String>) -> Builder {
+        self.options.arc_fields.push(path.into());
+        self
+    }
     /// Whether to print `cargo:rerun-if-changed` lines (on by default).
     pub fn emit_rerun_if_changed(mut self, yes: bool) -> Builder {
         self.emit_rerun = yes;

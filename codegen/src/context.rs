@@ -27,6 +27,8 @@ pub struct Context<'a> {
     /// The extra attribute rules of `options` (validated by `generate` before it builds a
     /// context; a context made from invalid options has none).
     pub attrs: crate::attrs::Rules,
+    /// `(def, field id)` of the fields stored as `Arc<T>` (see `arc.rs`).
+    arc: std::collections::BTreeSet<(u32, i32)>,
 }
 
 impl<'a> Context<'a> {
@@ -44,9 +46,16 @@ impl<'a> Context<'a> {
             defaultable: Vec::new(),
             service_structs: Default::default(),
             attrs: crate::attrs::Rules::new(options).unwrap_or_default(),
+            arc: Default::default(),
         };
         cx.defaultable = defaultability(&cx);
+        cx.arc = cx.arc_fields().0;
         cx
+    }
+
+    /// Field `f` of `owner` is stored as `Arc<T>` (in place of a `Box` if it needs one).
+    pub fn is_arc(&self, owner: DefId, f: &kit_idl::ir::Field) -> bool {
+        !self.arc.is_empty() && self.arc.contains(&(owner.0, f.id))
     }
 
     /// Values of def `id` can be made by `Default`: not a Thrift union (no member is a natural

@@ -259,6 +259,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         member_collisions(def, &mut errors);
     }
     errors.extend(crate::consts::check(cx));
+    errors.extend(cx.arc_fields().1);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -5,6 +5,7 @@
 //! byte-for-byte deterministic.
 
 mod accessors;
+mod arc;
 mod attrs;
 mod builder;
 mod consts;
@@ -48,6 +49,14 @@ pub struct Options {
     /// `Type.field` (a type's path matches all its fields). Applied to struct and message
     /// fields, Thrift union members and Protobuf oneof members (`.pkg.Msg.oneof.field`).
     pub field_attributes: Vec<(String, String)>,
+    /// Fields stored as `Arc<T>`, by the same path rules as [`Options::field_attributes`]
+    /// (`.pkg.Type.field`, `Type.field`, or a type or package path for all its fields): a
+    /// decoded message can then share a large sub-message or collection with other values
+    /// without copying it. Applies to struct and message fields whose type is a struct,
+    /// message, list, set or map (strings and binaries are shared buffers already); others
+    /// that a rule matches are left as they are. Thrift fields can also ask for it with the
+    /// annotation `(kit.arc = "true")` (or Pilota's `(pilota.rust_wrapper_arc = "true")`).
+    pub arc_fields: Vec<String>,
 }
 
 impl Options {

@@ -58,7 +58,8 @@ impl Context<'_> {
         }
     }
 
-    /// `v` is a `&T` (for a boxed message, `&Box<T>`); the argument a field function takes.
+    /// `v` is a `&T` (for a boxed message, `&Box<T>` or `&Arc<T>`); the argument a field
+    /// function takes.
     fn arg(&self, ty: &Type, v: TokenStream, boxed: bool) -> TokenStream {
         match self.kind(ty) {
             Kind::Scalar(_) | Kind::Enum => quote!(*#v),
@@ -163,18 +164,37 @@ impl Context<'_> {
         let raw = &f.name;
         let group = f.proto.as_ref().is_some_and(|p| p.group);
         let in_field = |merge: TokenStream| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
+        // The field by reference and by mutable reference, through its `Arc` if it has one
+        // (merging into a shared value copies it first). A `&Arc<Vec<T>>` is passed as it is:
+        // it coerces to the `&[T]` that repeated fields take.
+        let arc = self.is_arc(def.id, f);
+        let (place, place_mut) = if arc {
+            let place = if matches!(f.ty, Type::List(_)) {
+                quote!(&self.#fname)
+            } else {
+                quote!(&*self.#fname)
+            };
+            (place, quote!(__rt::Arc::make_mut(&mut self.#fname)))
+        } else {
+            (quote!(&self.#fname), quote!(&mut self.#fname))
+        };
         match &f.ty {
             Type::Map(k, v) => {
                 let (kl, ke, km) = self.map_part(k, quote!(k), false);
                 let (vl, ve, vm) = self.map_part(v, quote!(v), true);
                 let m = field_mod("map");
                 let merge = in_field(quote!(#m::merge(wt, buf, depth, #km, #vm)));
+                let insert = if arc {
+                    quote!(#place_mut.insert(k, v);)
+                } else {
+                    quote!(self.#fname.insert(k, v);)
+                };
                 (
-                    quote!(n += #m::encoded_len(#tag, &self.#fname, #kl, #vl);),
-                    quote!(#m::encode(#tag, &self.#fname, #ke, #kl, #ve, #vl, buf);),
+                    quote!(n += #m::encoded_len(#tag, #place, #kl, #vl);),
+                    quote!(#m::encode(#tag, #place, #ke, #kl, #ve, #vl, buf);),
                     quote!(#tag => {
                         let (k, v) = #merge?;
-                        self.#fname.insert(k, v);
+                        #insert
                         __rt::Ok(())
                     }),
                 )
@@ -197,18 +217,18 @@ impl Context<'_> {
                 } else {
                     quote!()
                 };
-                let merge = in_field(
-                    quote!(#m::merge_repeated(wt, #group_tag &mut self.#fname, buf #depth)),
-                );
+                let merge =
+                    in_field(quote!(#m::merge_repeated(wt, #group_tag #place_mut, buf #depth)));
                 (
-                    quote!(n += #m::#len_fn(#tag, &self.#fname);),
-                    quote!(#m::#enc_fn(#tag, &self.#fname, buf);),
+                    quote!(n += #m::#len_fn(#tag, #place);),
+                    quote!(#m::#enc_fn(#tag, #place, buf);),
                     quote!(#tag => #merge,),
                 )
             }
             ty => {
                 let m = self.kind_mod(ty, group);
-                let boxed = self.needs_box(def.id, ty);
+                // An `Arc` is only ever on a message field here (see `arc.rs`).
+                let boxed = arc || self.needs_box(def.id, ty);
                 let is_msg = matches!(self.kind(ty), Kind::Message);
                 let depth = if is_msg { quote!(, depth) } else { quote!() };
                 let group_tag = if group && is_msg {
@@ -218,7 +238,9 @@ impl Context<'_> {
                 };
                 if self.field_is_option(def.id, f) {
                     let a = self.arg(ty, quote!(v), boxed);
-                    let target = if boxed {
+                    let target = if arc {
+                        quote!(__rt::Arc::make_mut(self.#fname.get_or_insert_with(__rt::Default::default)))
+                    } else if boxed {
                         quote!(&mut **self.#fname.get_or_insert_with(__rt::Default::default))
                     } else {
                         quote!(self.#fname.get_or_insert_with(__rt::Default::default))
@@ -233,10 +255,9 @@ impl Context<'_> {
                     // Never boxed: a field that needs a Box is an Option.
                     let a = match self.kind(ty) {
                         Kind::Scalar(_) | Kind::Enum => quote!(self.#fname),
-                        Kind::Bytes(_) | Kind::Message => quote!(&self.#fname),
+                        Kind::Bytes(_) | Kind::Message => place,
                     };
-                    let merge =
-                        in_field(quote!(#m::merge(wt, #group_tag &mut self.#fname, buf #depth)));
+                    let merge = in_field(quote!(#m::merge(wt, #group_tag #place_mut, buf #depth)));
                     // Required (proto2) fields and messages are always written; proto3
                     // implicit-presence scalars only when not the default.
                     let cond = if f.presence == Presence::Required || is_msg {

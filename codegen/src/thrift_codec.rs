@@ -9,7 +9,7 @@ use kit_idl::ir::{Def, DefId, DefKind, Field, Struct, StructKind, Type};
 use crate::context::Context;
 use crate::ident;
 use crate::layout::ModPath;
-use crate::types::{id, path};
+use crate::types::{id, path, Ptr};
 
 /// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
 fn rt(item: &str) -> TokenStream {
@@ -138,8 +138,9 @@ impl Context<'_> {
         }
     }
 
-    /// An expression of type `Result<T, DecodeError>` reading a `T` with reader `r`.
-    fn read_value(&self, from: &ModPath, ty: &Type, boxed: bool) -> TokenStream {
+    /// An expression of type `Result<T, DecodeError>` reading a `T` with reader `r` (a
+    /// `Box<T>` or `Arc<T>` as `ptr` says).
+    fn read_value(&self, from: &ModPath, ty: &Type, ptr: Ptr) -> TokenStream {
         let read = match self.resolve(ty) {
             Type::Bool => quote!(r.read_bool()),
             Type::I8 => quote!(r.read_i8()),
@@ -154,18 +155,18 @@ impl Context<'_> {
             Type::Bytes => quote!(r.read_binary()),
             Type::Uuid => quote!(r.read_uuid()),
             Type::List(t) => {
-                let inner = self.read_value(from, t, false);
+                let inner = self.read_value(from, t, Ptr::Value);
                 let f = rt("helpers::read_list");
                 quote!(#f(r, |r| #inner))
             }
             Type::Set(t) => {
-                let inner = self.read_value(from, t, false);
+                let inner = self.read_value(from, t, Ptr::Value);
                 let f = rt("helpers::read_set");
                 quote!(#f(r, |r| #inner))
             }
             Type::Map(k, v) => {
-                let kr = self.read_value(from, k, false);
-                let vr = self.read_value(from, v, false);
+                let kr = self.read_value(from, k, Ptr::Value);
+                let vr = self.read_value(from, v, Ptr::Value);
                 let f = rt("helpers::read_map");
                 quote!(#f(r, |r| #kr, |r| #vr))
             }
@@ -180,10 +181,10 @@ impl Context<'_> {
                 }
             }
         };
-        if boxed {
-            quote!(#read.map(__rt::Box::new))
-        } else {
-            read
+        match ptr {
+            Ptr::Value => read,
+            Ptr::Box => quote!(#read.map(__rt::Box::new)),
+            Ptr::Arc => quote!(#read.map(__rt::Arc::new)),
         }
     }
 
@@ -309,13 +310,9 @@ impl Context<'_> {
                 });
             } else {
                 let init = match (&f.default, option) {
-                    (Some(v), false) => {
-                        let mut value = self.const_value(from, &f.ty, v);
-                        if self.needs_box(def.id, &f.ty) {
-                            value = quote!(__rt::Box::new(#value));
-                        }
-                        value
-                    }
+                    (Some(v), false) => self
+                        .field_ptr(def.id, f)
+                        .wrap(self.const_value(from, &f.ty, v)),
                     _ => quote!(__rt::Default::default()),
                 };
                 inits.push(quote!(let mut #l = #init;));
@@ -374,7 +371,7 @@ impl Context<'_> {
         let tt = self.ttype(&f.ty);
         let sname = &def.name;
         let raw = &f.name;
-        let mut read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+        let mut read = self.read_value(from, &f.ty, self.field_ptr(def.id, f));
         if self.field_is_option(def.id, f) {
             read = quote!(#read.map(__rt::Some));
         }
@@ -391,8 +388,15 @@ impl Context<'_> {
         let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
         let tt = self.ttype(&f.ty);
         let fname = id(&ident::field_name(&f.name));
+        // Writers see through an `Arc` as a `&T` (a `Box` derefs where it is passed).
+        let arc = self.is_arc(owner, f);
         if self.field_is_option(owner, f) {
-            let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
+            let v = if arc {
+                quote!(__rt::Arc::as_ref(v))
+            } else {
+                quote!(v)
+            };
+            let body = self.write_value(from, &f.ty, Val::Ref(v), 0);
             quote! {
                 if let __rt::Some(v) = &self.#fname {
                     w.write_field_begin(#tt, #fid);
@@ -401,7 +405,12 @@ impl Context<'_> {
                 }
             }
         } else {
-            let body = self.write_value(from, &f.ty, Val::Place(quote!(self.#fname)), 0);
+            let place = if arc {
+                Val::Ref(quote!(__rt::Arc::as_ref(&self.#fname)))
+            } else {
+                Val::Place(quote!(self.#fname))
+            };
+            let body = self.write_value(from, &f.ty, place, 0);
             quote! {
                 w.write_field_begin(#tt, #fid);
                 #body;
@@ -432,7 +441,12 @@ impl Context<'_> {
             let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let raw = &f.name;
-            let read = self.read_value(from, &f.ty, self.needs_box(def.id, &f.ty));
+            let ptr = if self.needs_box(def.id, &f.ty) {
+                Ptr::Box
+            } else {
+                Ptr::Value
+            };
+            let read = self.read_value(from, &f.ty, ptr);
             quote! {
                 (#fid, #tt) => {
                     out = __rt::Some(#name::#v(

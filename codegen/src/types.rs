@@ -75,11 +75,26 @@ impl Context<'_> {
         }
     }
 
-    /// The type of a struct field, with `Option` and `Box` as presence and recursion need.
+    /// How field `f` of `owner` holds its value: an `Arc` when asked for (see `arc.rs`), else
+    /// a `Box` when recursion needs one.
+    pub fn field_ptr(&self, owner: DefId, f: &Field) -> Ptr {
+        if self.is_arc(owner, f) {
+            Ptr::Arc
+        } else if self.needs_box(owner, &f.ty) {
+            Ptr::Box
+        } else {
+            Ptr::Value
+        }
+    }
+
+    /// The type of a struct field, with `Option` and `Box` as presence and recursion need, or
+    /// `Arc` as asked.
     pub fn field_type(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
         let mut t = self.rust_type(from, &f.ty);
-        if self.needs_box(owner, &f.ty) {
-            t = quote!(::std::boxed::Box<#t>);
+        match self.field_ptr(owner, f) {
+            Ptr::Value => {}
+            Ptr::Box => t = quote!(::std::boxed::Box<#t>),
+            Ptr::Arc => t = quote!(::std::sync::Arc<#t>),
         }
         if self.field_is_option(owner, f) {
             t = quote!(::std::option::Option<#t>);
@@ -151,7 +166,7 @@ impl Context<'_> {
 
     /// A definition's IDL paths for attribute rules (see [`crate::attrs`]): `.full.name`, and
     /// for Thrift `.namespace.Name` too. None for the Thrift service structs kit adds.
-    fn idl_paths(&self, def: &Def) -> Vec<String> {
+    pub(crate) fn idl_paths(&self, def: &Def) -> Vec<String> {
         if def.id.0 as usize >= self.user_defs {
             return Vec::new();
         }
@@ -268,10 +283,9 @@ impl Context<'_> {
             let fname = id(&ident::field_name(&f.name));
             match (&f.default, self.field_is_option(def.id, f)) {
                 (Some(v), false) => {
-                    let mut value = self.const_value(from, &f.ty, v);
-                    if self.needs_box(def.id, &f.ty) {
-                        value = quote!(::std::boxed::Box::new(#value));
-                    }
+                    let value = self
+                        .field_ptr(def.id, f)
+                        .wrap(self.const_value(from, &f.ty, v));
                     quote!(#fname: #value,)
                 }
                 _ => quote!(#fname: ::std::default::Default::default(),),
@@ -527,11 +541,8 @@ impl Context<'_> {
                 };
                 // A field's value as the struct stores it (boxed, in an `Option`).
                 let stored = |f: &kit_idl::ir::Field, val: &ConstValue| {
-                    let mut value = self.const_value(from, &f.ty, val);
-                    if self.needs_box(*d, &f.ty) {
-                        value = quote!(::std::boxed::Box::new(#value));
-                    }
-                    value
+                    self.field_ptr(*d, f)
+                        .wrap(self.const_value(from, &f.ty, val))
                 };
                 if s.kind == StructKind::Union {
                     // One variant: the last member given, as decoding keeps the last one read
@@ -569,7 +580,9 @@ impl Context<'_> {
                     };
                     Some(quote!(#fname: #value,))
                 });
-                let rest = if self.is_defaultable(*d) {
+                // (Not after every field: clippy's `needless_update`.)
+                let rest = if self.is_defaultable(*d) && s.fields.iter().any(|f| given(f).is_none())
+                {
                     quote!(..::std::default::Default::default())
                 } else {
                     quote!()
@@ -579,6 +592,25 @@ impl Context<'_> {
             (_, ConstValue::Int(i)) => int_literal(ty, *i),
             // The front end type-checks constants; anything else is a default value.
             _ => quote!(::std::default::Default::default()),
+        }
+    }
+}
+
+/// How a field holds its value (see [`Context::field_ptr`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ptr {
+    Value,
+    Box,
+    Arc,
+}
+
+impl Ptr {
+    /// `value` as the field holds it.
+    pub fn wrap(self, value: TokenStream) -> TokenStream {
+        match self {
+            Ptr::Value => value,
+            Ptr::Box => quote!(::std::boxed::Box::new(#value)),
+            Ptr::Arc => quote!(::std::sync::Arc::new(#value)),
         }
     }
 }

@@ -98,6 +98,7 @@ pub mod __rt {
     pub use ::std::marker::{Send, Sync};
     pub use ::std::option::Option::{self, None, Some};
     pub use ::std::result::Result::{self, Err, Ok};
+    pub use ::std::sync::Arc;
 }
 
 /// Implemented by generated *open* enums.

@@ -8,6 +8,9 @@ fn main() {
         .file(thrift.join("Recursive.thrift"))
         .file("idl/keywords.thrift")
         .file("idl/unions.thrift")
+        .file("idl/arc.thrift")
+        .arc_field("Order.ids")
+        .arc_field(".arc.Order.parent")
         // Extra attributes (exercised in tests/attributes.rs): one type by namespace path, one by
         // short name, a field by file-stem path.
         .type_attribute(".thrift.test.Bonk", "#[derive(PartialOrd)]")
@@ -33,6 +36,9 @@ fn main() {
         .file(pb.join("google/protobuf/test_messages_proto2.proto"))
         .file(grpc.join("grpc/testing/test.proto"))
         .file(gapis.join("google/pubsub/v1/pubsub.proto"))
+        .include("idl")
+        .file("idl/arc.proto")
+        .arc_field(".kit.arc.Order")
         // A package-wide rule: every message, enum and oneof of pubsub.
         .type_attribute(".google.pubsub.v1", "#[doc(alias = \"kit_pubsub\")]")
         .serde(true)

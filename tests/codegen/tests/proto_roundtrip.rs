@@ -488,3 +488,43 @@ fn hostile_deep_nesting_is_an_error_not_a_stack_overflow() {
     let err = TestAllTypesProto2::decode(Bytes::from(g)).unwrap_err();
     assert!(matches!(err.kind(), DecodeErrorKind::DepthLimit), "{err}");
 }
+
+/// Message fields stored as `Arc<T>` (build.rs `arc_field(".kit.arc.Order")`, idl/arc.proto):
+/// they round-trip, and merging into a value shared with a clone copies it first
+/// (`Arc::make_mut`), leaving the clone as it was.
+#[test]
+fn arc_fields() {
+    use kit_codegen_tests::pb::kit::arc::{Item, Order};
+    use std::sync::Arc;
+    let item = |n: &'static str, q| Item {
+        name: ByteStr::from_static(n),
+        qty: q,
+        ..Default::default()
+    };
+    let o = Order {
+        items: Arc::new(vec![item("a", 1), item("b", 2)]),
+        first: Some(Arc::new(item("f", 3))),
+        by_name: Arc::new(HashMap::from([(ByteStr::from_static("x"), item("x", 4))])),
+        ids: Arc::new(vec![7, -8]),
+        parent: Some(Arc::new(Order {
+            plain: 1,
+            ..Default::default()
+        })),
+        plain: 10,
+        ..Default::default()
+    };
+    let bytes = o.encode_to_bytes();
+    assert_eq!(Order::decode(bytes.clone()).unwrap(), o);
+
+    // Merging the same bytes again appends to the repeated fields and merges the messages;
+    // the clone taken before still has the old values.
+    let before = o.clone();
+    assert!(Arc::ptr_eq(&before.items, &o.items));
+    let mut merged = o;
+    merged.merge(bytes).unwrap();
+    assert_eq!(merged.items.len(), 4);
+    assert_eq!(merged.ids.as_slice(), &[7, -8, 7, -8]);
+    assert_eq!(before.items.len(), 2);
+    assert_eq!(before.ids.as_slice(), &[7, -8]);
+    assert!(!Arc::ptr_eq(&before.items, &merged.items));
+}

@@ -279,3 +279,55 @@ fn union_constants() {
     let decoded = Framed::decode_binary(Bytes::from_static(&[0])).unwrap();
     assert_eq!(decoded, f);
 }
+
+/// Fields stored as `Arc<T>` (annotations and build.rs rules, tests/codegen/idl/arc.thrift):
+/// they round-trip, clones share them, and the writers see through them.
+#[test]
+fn arc_fields() {
+    use kit_codegen_tests::arc::{Item, Order, SAMPLE};
+    use std::sync::Arc;
+    let item = |n: &'static str, q| Item {
+        name: ByteStr::from_static(n),
+        qty: q,
+    };
+    let parent = Order {
+        main: Arc::new(item("p", 9)),
+        ..Order::default()
+    };
+    let o = Order {
+        items: Arc::new(vec![item("a", 1), item("b", 2)]),
+        first: Some(Arc::new(item("f", 3))),
+        by_name: Arc::new(
+            [(ByteStr::from_static("x"), item("x", 4))]
+                .into_iter()
+                .collect(),
+        ),
+        main: Arc::new(item("m", 5)),
+        ids: Arc::new([7, 8].into_iter().collect()),
+        parent: Some(Arc::new(parent)),
+        defaulted: Arc::new(item("d", 6)),
+        plain: 10,
+    };
+    roundtrip(&o);
+    // The same bytes as the plain struct's: an `Arc` is not on the wire.
+    let plain = Order {
+        items: Arc::new(vec![item("a", 1)]),
+        main: Arc::new(item("m", 2)),
+        ..Order::default()
+    };
+    assert_eq!(plain.encode_binary(), SAMPLE.encode_binary());
+    // A clone shares the big parts instead of copying them.
+    let c = o.clone();
+    assert!(Arc::ptr_eq(&o.items, &c.items));
+    assert!(Arc::ptr_eq(
+        o.parent.as_ref().unwrap(),
+        c.parent.as_ref().unwrap()
+    ));
+    // The IDL default and the constant, through the Arc.
+    assert_eq!(*Order::default().defaulted, item("d", 1));
+    assert_eq!(SAMPLE.items.len(), 1);
+    // Decoding the field-less struct gives the defaults.
+    let empty = Order::decode_binary(Bytes::from_static(&[12, 0, 4, 0, 0])).unwrap();
+    assert_eq!(empty.main.name, "");
+    assert_eq!(empty.defaulted.qty, 1);
+}
