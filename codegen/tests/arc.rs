@@ -1,17 +1,8 @@
 //! `Arc` fields: where an annotation cannot apply is an error with its place; rules that match
 //! such fields leave them alone; a malformed rule path is an options error.
 
-use kit_idl::{compile, MemLoader, Options};
-
-fn gen(src: &str, options: &kit_codegen::Options) -> Result<String, String> {
-    let loader = MemLoader::new().add("t.thrift", src);
-    let c = compile(&["t.thrift".into()], &Options::default(), &loader);
-    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
-    match kit_codegen::generate(&c.ir, options) {
-        Ok(files) => Ok(files.into_iter().map(|f| f.contents).collect()),
-        Err(d) => Err(kit_idl::diag::render(&d, &c.sources, false)),
-    }
-}
+mod common;
+use common::generate as gen;
 
 #[test]
 fn an_annotation_on_a_scalar_or_a_union_member_is_an_error() {

@@ -2,17 +2,8 @@
 //! compile: an empty union constant, and a constant of a union-holding struct that leaves out
 //! the union.
 
-use kit_idl::{compile, MemLoader, Options};
-
-fn gen_errors(src: &str) -> String {
-    let loader = MemLoader::new().add("t.thrift", src);
-    let c = compile(&["t.thrift".into()], &Options::default(), &loader);
-    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
-    match kit_codegen::generate(&c.ir, &Default::default()) {
-        Ok(_) => String::new(),
-        Err(d) => kit_idl::diag::render(&d, &c.sources, false),
-    }
-}
+mod common;
+use common::gen_errors;
 
 const SHAPES: &str = "union Shape { 1: double circle, 2: string named }\n\
                       struct Placed { 1: required Shape shape, 2: i32 layer = 3, 3: optional string label }\n";

@@ -1,16 +1,7 @@
 //! Names that collide after conversion to Rust are errors with both places, never merged.
 
-use kit_idl::{compile, MemLoader, Options};
-
-fn gen_errors(src: &str) -> String {
-    let loader = MemLoader::new().add("t.thrift", src);
-    let c = compile(&["t.thrift".into()], &Options::default(), &loader);
-    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
-    match kit_codegen::generate(&c.ir, &Default::default()) {
-        Ok(_) => String::new(),
-        Err(d) => kit_idl::diag::render(&d, &c.sources, false),
-    }
-}
+mod common;
+use common::gen_errors;
 
 #[test]
 fn enum_values_colliding_in_rust() {
