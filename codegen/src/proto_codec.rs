@@ -130,14 +130,20 @@ impl Context<'_> {
                 }
             }
         };
+        // `#[inline]` on the encoders, as `merge_field` is inlined into the decode loop (and
+        // the Thrift impls are generic over the protocol): they are compiled where they are
+        // called, so a crate of generated code does not compile every message's encoder for
+        // users that call a few (prost's `encode_raw` is generic for the same effect).
         quote! {
             impl __rt::Message for #name {
                 #[allow(unused_mut)]
+                #[inline]
                 fn encoded_len(&self) -> usize {
                     let mut n = 0;
                     #(#lens)*
                     n + self.unknown_fields.encoded_len()
                 }
+                #[inline]
                 fn encode_raw(&self, buf: &mut __rt::BytesMut) {
                     #(#encs)*
                     self.unknown_fields.encode(buf);
