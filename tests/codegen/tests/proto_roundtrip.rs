@@ -3,7 +3,7 @@
 //! message type that lacks them, truncated input is an error exactly when it ends inside a field,
 //! random bytes never panic, and deep nesting is an error rather than a stack overflow.
 
-use std::collections::HashMap;
+use kit_runtime::HashMap;
 
 use kit_codegen_tests::pb::grpc::testing::Empty;
 use kit_codegen_tests::pb::protobuf_test_messages::proto2::{
@@ -88,7 +88,7 @@ fn small_map<K: std::fmt::Debug + std::hash::Hash + Eq, V: std::fmt::Debug>(
     k: impl Strategy<Value = K>,
     v: impl Strategy<Value = V>,
 ) -> impl Strategy<Value = HashMap<K, V>> {
-    prop::collection::hash_map(k, v, 0..4)
+    prop::collection::hash_map(k, v, 0..4).prop_map(|m| m.into_iter().collect())
 }
 
 prop_compose! {
