@@ -7,6 +7,8 @@
 #
 # Default: 1 s warm-up, 3 s measurement, 20 samples per benchmark (~4 min for the 47 benchmarks).
 # --quick: 0.5 s warm-up, 1 s measurement, 10 samples (~1 min). Needs protoc and thrift (0.17) on PATH.
+# KIT_BENCH_CLOCK=thread-cpu: time samples by the bench thread's CPU time instead of wall time (for a
+# machine other work is loading; see `Clock` in benches/codec.rs).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/work/target-bench}"

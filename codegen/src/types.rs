@@ -54,7 +54,7 @@ impl Context<'_> {
             Type::Set(t) => {
                 let inner = self.rust_type(from, t);
                 if self.is_hashable(t) {
-                    quote!(::std::collections::HashSet<#inner>)
+                    quote!(::kit_runtime::HashSet<#inner>)
                 } else {
                     // Floats (and types holding them) cannot be hashed: keep wire order in a Vec.
                     quote!(::std::vec::Vec<#inner>)
@@ -68,7 +68,7 @@ impl Context<'_> {
                 } else if self.options.btree_maps {
                     quote!(::std::collections::BTreeMap<#kt, #vt>)
                 } else {
-                    quote!(::std::collections::HashMap<#kt, #vt>)
+                    quote!(::kit_runtime::HashMap<#kt, #vt>)
                 }
             }
             Type::Ref(d) => path(&self.layout.path_from(from, *d)),
@@ -506,7 +506,7 @@ impl Context<'_> {
             (Type::Set(t), ConstValue::List(items)) => {
                 let items = items.iter().map(|i| self.const_value(from, t, i));
                 if self.is_hashable(t) {
-                    quote!(::std::collections::HashSet::from_iter([#(#items),*]))
+                    quote!(::std::iter::FromIterator::from_iter([#(#items),*]))
                 } else {
                     quote!(::std::vec![#(#items),*])
                 }

@@ -81,6 +81,43 @@ pub use crate::error::{DecodeError, DecodeErrorKind, ResultExt};
 pub use crate::sink::{Counter, Sink};
 pub use crate::str::ByteStr;
 
+/// The hasher of generated `map<K, V>` and `set<T>` fields: [foldhash]'s fast hasher
+/// (hashbrown's default), seeded at random per process and per map, so keys an attacker
+/// picks cannot be aimed at one bucket without knowing the seed. It is several times
+/// faster than std's SipHash on the short keys IDL maps hold.
+///
+/// [foldhash]: https://docs.rs/foldhash
+pub type RandomState = foldhash::fast::RandomState;
+
+/// The type of generated `map<K, V>` fields: std's `HashMap` with [`RandomState`].
+///
+/// Build one with `Default`, `collect()` or `HashMap::from_iter([..])`. std's
+/// `HashMap::new()`, `with_capacity` and `From<[(K, V); N]>` exist only for std's own hasher
+/// (`HashMap::new()` written against `std::collections::HashMap` is a different type); import
+/// [`HashMapExt`] to call `new`/`with_capacity` on this one.
+///
+/// ```
+/// use kit_runtime::{HashMap, HashMapExt};
+/// let a: HashMap<i32, &str> = [(1, "one")].into_iter().collect();
+/// let b: HashMap<i32, &str> = HashMap::from_iter([(1, "one")]);
+/// let mut c: HashMap<i32, &str> = HashMap::new(); // via HashMapExt
+/// c.insert(1, "one");
+/// let mut d = HashMap::default();
+/// d.insert(1, "one");
+/// assert!(a == b && b == c && c == d);
+/// ```
+pub type HashMap<K, V> = std::collections::HashMap<K, V, RandomState>;
+
+/// The type of generated `set<T>` fields: std's `HashSet` with [`RandomState`]
+/// (see [`HashMap`] for how to build one; [`HashSetExt`] adds `new`/`with_capacity`).
+pub type HashSet<T> = std::collections::HashSet<T, RandomState>;
+
+/// `HashMap::new()` and `HashMap::with_capacity(n)` for [`HashMap`] (std defines them
+/// only for its own hasher).
+pub use foldhash::HashMapExt;
+/// `HashSet::new()` and `HashSet::with_capacity(n)` for [`HashSet`].
+pub use foldhash::HashSetExt;
+
 /// Short paths for generated code, which starts each module with `use ::kit_runtime::__rt;`
 /// and then writes `__rt::Some(..)`, `__rt::pb::string::encode(..)`: far fewer tokens than
 /// absolute paths, so large IDL trees generate and compile faster. Not a public API.

@@ -3,7 +3,7 @@
 
 mod models;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use kit_runtime::bytes::{Bytes, BytesMut};
 use kit_runtime::thrift::{
@@ -316,7 +316,7 @@ prop_compose! {
     ) -> Example {
         Example {
             id, name, tags,
-            counts: counts.into_iter().collect::<HashMap<_, _>>(),
+            counts: counts.into_iter().collect(),
             inner, flag, blob: blob.map(Bytes::from), score,
             small: small.into_iter().collect::<BTreeSet<_>>(),
             uid, color: Color(color), tiny, inners,

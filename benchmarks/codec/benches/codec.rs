@@ -28,7 +28,8 @@
 //! is dropped inside the routine, so freeing what decoding allocated (or releasing the shared
 //! input) is timed for every side alike.
 
-use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use criterion::measurement::{Measurement, ValueFormatter};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use kit_codec_bench::values::{apache_v, kit_proto_v, kit_thrift_v, pilota_v, prost_v};
 use kit_codec_bench::{apache_io, pilota_io};
 use kit_runtime::bytes::{Bytes, BytesMut};
@@ -169,13 +170,13 @@ macro_rules! thrift_benches {
     }};
 }
 
-fn protobuf(c: &mut Criterion) {
+fn protobuf(c: &mut Criterion<Clock>) {
     protobuf_benches!(c, small, Small);
     protobuf_benches!(c, text, Text);
     protobuf_benches!(c, order, Order);
 }
 
-fn thrift(c: &mut Criterion) {
+fn thrift(c: &mut Criterion<Clock>) {
     thrift_benches!(
         c,
         small,
@@ -244,15 +245,94 @@ fn thrift(c: &mut Criterion) {
     );
 }
 
-fn checks(_: &mut Criterion) {
+fn checks(_: &mut Criterion<Clock>) {
     // Before measuring anything: same logical values, each side reads the other's bytes, and
     // identical bytes wherever map order does not enter.
     kit_codec_bench::check::all();
 }
 
-fn config() -> Criterion {
+/// What a sample's time is: wall-clock time (default, as criterion's `WallTime`), or with
+/// `KIT_BENCH_CLOCK=thread-cpu` the benchmark thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), which
+/// leaves out the time other processes hold the core: on a shared, loaded machine wall-clock
+/// medians of the same code moved by 2x between runs, CPU time far less. Either clock times both
+/// sides of every group alike.
+struct Clock {
+    clock: libc::clockid_t,
+}
+
+impl Clock {
+    fn from_env() -> Clock {
+        let clock = match std::env::var("KIT_BENCH_CLOCK").as_deref() {
+            Ok("thread-cpu") => libc::CLOCK_THREAD_CPUTIME_ID,
+            Ok("wall") | Err(_) => libc::CLOCK_MONOTONIC,
+            Ok(other) => panic!("KIT_BENCH_CLOCK={other}: expected `wall` or `thread-cpu`"),
+        };
+        Clock { clock }
+    }
+    fn now(&self) -> u64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; both clock ids exist on Linux.
+        let rc = unsafe { libc::clock_gettime(self.clock, &mut ts) };
+        assert_eq!(rc, 0, "clock_gettime");
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    }
+}
+
+impl Measurement for Clock {
+    type Intermediate = u64;
+    type Value = u64;
+    fn start(&self) -> u64 {
+        self.now()
+    }
+    fn end(&self, start: u64) -> u64 {
+        self.now().saturating_sub(start)
+    }
+    fn add(&self, a: &u64, b: &u64) -> u64 {
+        a + b
+    }
+    fn zero(&self) -> u64 {
+        0
+    }
+    fn to_f64(&self, v: &u64) -> f64 {
+        *v as f64
+    }
+    fn formatter(&self) -> &dyn ValueFormatter {
+        &Nanos
+    }
+}
+
+/// Values are nanoseconds, shown as ns/µs/ms like criterion's own formatter.
+struct Nanos;
+
+impl ValueFormatter for Nanos {
+    fn scale_values(&self, typical: f64, values: &mut [f64]) -> &'static str {
+        let (div, unit) = if typical < 1e3 {
+            (1.0, "ns")
+        } else if typical < 1e6 {
+            (1e3, "µs")
+        } else if typical < 1e9 {
+            (1e6, "ms")
+        } else {
+            (1e9, "s")
+        };
+        values.iter_mut().for_each(|v| *v /= div);
+        unit
+    }
+    fn scale_throughputs(&self, _: f64, _: &Throughput, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+    fn scale_for_machines(&self, _: &mut [f64]) -> &'static str {
+        "ns"
+    }
+}
+
+fn config() -> Criterion<Clock> {
     // Short by default: the machine is shared. Command-line flags override these.
     Criterion::default()
+        .with_measurement(Clock::from_env())
         .sample_size(20)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(3))

@@ -39,7 +39,7 @@
 //! ```
 #![allow(dead_code)]
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use kit_runtime::bytes::{Bytes, BytesMut};
 use kit_runtime::protobuf::{field, Message, UnknownFields, WireType};
@@ -121,7 +121,7 @@ pub struct Example {
     pub id: i32,
     pub name: ByteStr,
     pub tags: Vec<ByteStr>,
-    pub counts: HashMap<ByteStr, i64>,
+    pub counts: kit_runtime::HashMap<ByteStr, i64>,
     pub inner: Inner,
     pub flag: Option<bool>,
     pub blob: Option<Bytes>,

@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use kit_runtime::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -283,38 +283,38 @@ fn cases() -> Vec<Case> {
             "maps",
             false,
             M {
-                map_int32_int32: HashMap::from([(-1, -2), (0, 0), (i32::MAX, i32::MIN)]),
-                map_int64_int64: HashMap::from([(i64::MIN, i64::MAX), (1, -1)]),
-                map_uint32_uint32: HashMap::from([(u32::MAX, 1), (0, 0)]),
-                map_uint64_uint64: HashMap::from([(u64::MAX, u64::MAX)]),
-                map_sint32_sint32: HashMap::from([(i32::MIN, -1), (7, 7)]),
-                map_sint64_sint64: HashMap::from([(i64::MIN, i64::MIN)]),
-                map_fixed32_fixed32: HashMap::from([(1, u32::MAX)]),
-                map_fixed64_fixed64: HashMap::from([(u64::MAX, 2)]),
-                map_sfixed32_sfixed32: HashMap::from([(-1, -1)]),
-                map_sfixed64_sfixed64: HashMap::from([(-1, i64::MIN)]),
-                map_int32_float: HashMap::from([(1, -0.5), (2, f32::INFINITY)]),
-                map_int32_double: HashMap::from([(1, f64::NEG_INFINITY), (2, 0.0)]),
-                map_bool_bool: HashMap::from([(true, false), (false, true)]),
-                map_string_string: HashMap::from([
+                map_int32_int32: HashMap::from_iter([(-1, -2), (0, 0), (i32::MAX, i32::MIN)]),
+                map_int64_int64: HashMap::from_iter([(i64::MIN, i64::MAX), (1, -1)]),
+                map_uint32_uint32: HashMap::from_iter([(u32::MAX, 1), (0, 0)]),
+                map_uint64_uint64: HashMap::from_iter([(u64::MAX, u64::MAX)]),
+                map_sint32_sint32: HashMap::from_iter([(i32::MIN, -1), (7, 7)]),
+                map_sint64_sint64: HashMap::from_iter([(i64::MIN, i64::MIN)]),
+                map_fixed32_fixed32: HashMap::from_iter([(1, u32::MAX)]),
+                map_fixed64_fixed64: HashMap::from_iter([(u64::MAX, 2)]),
+                map_sfixed32_sfixed32: HashMap::from_iter([(-1, -1)]),
+                map_sfixed64_sfixed64: HashMap::from_iter([(-1, i64::MIN)]),
+                map_int32_float: HashMap::from_iter([(1, -0.5), (2, f32::INFINITY)]),
+                map_int32_double: HashMap::from_iter([(1, f64::NEG_INFINITY), (2, 0.0)]),
+                map_bool_bool: HashMap::from_iter([(true, false), (false, true)]),
+                map_string_string: HashMap::from_iter([
                     (s(""), s("")),
                     (s("k"), s("v")),
                     (s("ü"), big()),
                 ]),
-                map_string_bytes: HashMap::from([
+                map_string_bytes: HashMap::from_iter([
                     (s("b"), Bytes::from_static(b"\x00\xff")),
                     (s(""), Bytes::new()),
                 ]),
-                map_string_nested_message: HashMap::from([
+                map_string_nested_message: HashMap::from_iter([
                     (s("m"), nested(5)),
                     (s("e"), nested(0)),
                 ]),
-                map_string_foreign_message: HashMap::from([(s("f"), foreign(-1))]),
-                map_string_nested_enum: HashMap::from([
+                map_string_foreign_message: HashMap::from_iter([(s("f"), foreign(-1))]),
+                map_string_nested_enum: HashMap::from_iter([
                     (s("n"), NestedEnum::NEG),
                     (s("u"), NestedEnum(77)),
                 ]),
-                map_string_foreign_enum: HashMap::from([(s("x"), ForeignEnum::FOREIGN_BAZ)]),
+                map_string_foreign_enum: HashMap::from_iter([(s("x"), ForeignEnum::FOREIGN_BAZ)]),
                 ..Default::default()
             },
         ),
@@ -322,9 +322,9 @@ fn cases() -> Vec<Case> {
             "map_single",
             true,
             M {
-                map_int32_int32: HashMap::from([(1, 2)]),
-                map_string_string: HashMap::from([(s("a"), s("b"))]),
-                map_string_nested_message: HashMap::from([(s(""), nested(0))]),
+                map_int32_int32: HashMap::from_iter([(1, 2)]),
+                map_string_string: HashMap::from_iter([(s("a"), s("b"))]),
+                map_string_nested_message: HashMap::from_iter([(s(""), nested(0))]),
                 ..Default::default()
             },
         ),
@@ -388,7 +388,7 @@ fn cases() -> Vec<Case> {
             M {
                 fieldname1: 1,
                 packed_int32: vec![1],
-                map_int32_int32: HashMap::from([(1, 2)]),
+                map_int32_int32: HashMap::from_iter([(1, 2)]),
                 repeated_int32: vec![3],
                 optional_bool_wrapper: Some(BoolValue {
                     value: true,

@@ -3,7 +3,7 @@
 //! message type that lacks them, truncated input is an error exactly when it ends inside a field,
 //! random bytes never panic, and deep nesting is an error rather than a stack overflow.
 
-use std::collections::HashMap;
+use kit_runtime::HashMap;
 
 use kit_codegen_tests::pb::grpc::testing::Empty;
 use kit_codegen_tests::pb::protobuf_test_messages::proto2::{
@@ -88,7 +88,7 @@ fn small_map<K: std::fmt::Debug + std::hash::Hash + Eq, V: std::fmt::Debug>(
     k: impl Strategy<Value = K>,
     v: impl Strategy<Value = V>,
 ) -> impl Strategy<Value = HashMap<K, V>> {
-    prop::collection::hash_map(k, v, 0..4)
+    prop::collection::hash_map(k, v, 0..4).prop_map(|m| m.into_iter().collect())
 }
 
 prop_compose! {
@@ -504,7 +504,11 @@ fn arc_fields() {
     let o = Order {
         items: Arc::new(vec![item("a", 1), item("b", 2)]),
         first: Some(Arc::new(item("f", 3))),
-        by_name: Arc::new(HashMap::from([(ByteStr::from_static("x"), item("x", 4))])),
+        by_name: Arc::new(
+            [(ByteStr::from_static("x"), item("x", 4))]
+                .into_iter()
+                .collect(),
+        ),
         ids: Arc::new(vec![7, -8]),
         parent: Some(Arc::new(Order {
             plain: 1,

@@ -1,7 +1,7 @@
 //! `Builder::serde(true)`: generated types derive serde through kit-runtime's re-export, and
 //! values survive a JSON round trip (serde_json here stands for any serde format).
 
-use std::collections::HashMap;
+use kit_runtime::HashMap;
 
 use kit_codegen_tests::pb::protobuf_test_messages::proto3::{
     test_all_types_proto3 as t3, ForeignEnum, TestAllTypesProto3,
@@ -26,7 +26,7 @@ fn protobuf_message_round_trips_through_json() {
         a: 5,
         ..Default::default()
     }));
-    m.map_string_string = HashMap::from([(ByteStr::from("k"), ByteStr::from("v"))]);
+    m.map_string_string = HashMap::from_iter([(ByteStr::from("k"), ByteStr::from("v"))]);
     let json = serde_json::to_string(&m).unwrap();
     assert!(json.contains("\"optional_string\":\"héllo\""), "{json}");
     assert!(
@@ -48,7 +48,7 @@ fn thrift_struct_and_union_round_trip_through_json() {
         i64_thing: -(1 << 40),
     };
     let ins = Insanity {
-        user_map: HashMap::from([(Numberz::FIVE, 5), (Numberz::EIGHT, 8)]),
+        user_map: HashMap::from_iter([(Numberz::FIVE, 5), (Numberz::EIGHT, 8)]),
         xtructs: vec![x],
     };
     let back: Insanity = serde_json::from_str(&serde_json::to_string(&ins).unwrap()).unwrap();

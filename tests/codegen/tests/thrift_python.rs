@@ -13,7 +13,7 @@
 
 mod common;
 
-use std::collections::{HashMap, HashSet};
+use kit_runtime::{HashMap, HashMapExt, HashSet, HashSetExt};
 use std::fmt::Debug;
 use std::path::PathBuf;
 use std::process::Command;
@@ -142,7 +142,7 @@ fn cases() -> Vec<Case> {
     let xtruct_min = xtruct("ünïcödé ✓ 😀", i8::MIN, i32::MIN, i64::MIN);
     let xtruct_neg = xtruct("-", -1, -1, -1);
     let insanity_one = Insanity {
-        user_map: HashMap::from([(Numberz::THREE, 3)]),
+        user_map: HashMap::from_iter([(Numberz::THREE, 3)]),
         xtructs: vec![xtruct_min.clone()],
     };
     let vtwo_edge = VersioningTestV2 {
@@ -154,8 +154,8 @@ fn cases() -> Vec<Case> {
         newdouble: -0.0,
         newstruct: bonk("bonk", -1),
         newlist: vec![1, -1],
-        newset: HashSet::from([i32::MAX]),
-        newmap: HashMap::from([(-1, i32::MIN)]),
+        newset: HashSet::from_iter([i32::MAX]),
+        newmap: HashMap::from_iter([(-1, i32::MIN)]),
         newstring: s("é"),
         end_in_both: i32::MAX,
     };
@@ -197,7 +197,7 @@ fn cases() -> Vec<Case> {
             "insanity_many",
             false,
             Insanity {
-                user_map: HashMap::from([
+                user_map: HashMap::from_iter([
                     (Numberz::ONE, 1),
                     (Numberz::TWO, i64::MIN),
                     (Numberz::FIVE, i64::MAX),
@@ -222,8 +222,8 @@ fn cases() -> Vec<Case> {
                 list_field: vec![
                     vec![
                         (
-                            HashSet::from([1, 2, 3]),
-                            HashMap::from([(5, vec![vec![vec![]]]), (-1, vec![])]),
+                            HashSet::from_iter([1, 2, 3]),
+                            HashMap::from_iter([(5, vec![vec![vec![]]]), (-1, vec![])]),
                         ),
                         (HashSet::new(), HashMap::new()),
                     ],
@@ -252,7 +252,7 @@ fn cases() -> Vec<Case> {
                 b1000: bools(false, false),
                 check_false: false,
                 vertwo2000: vtwo_edge,
-                a_set2500: HashSet::from([s("a")]),
+                a_set2500: HashSet::from_iter([s("a")]),
                 vertwo3000: vtwo(0.0),
                 big_numbers: vec![i32::MIN, -1, 0, 1, i32::MAX],
             },
@@ -299,13 +299,13 @@ fn cases() -> Vec<Case> {
             "nested_mixed",
             false,
             NestedMixedx2 {
-                int_set_list: vec![HashSet::from([1, 2, 3]), HashSet::new()],
-                map_int_strset: HashMap::from([
-                    (1, HashSet::from([s("a"), s("b")])),
+                int_set_list: vec![HashSet::from_iter([1, 2, 3]), HashSet::new()],
+                map_int_strset: HashMap::from_iter([
+                    (1, HashSet::from_iter([s("a"), s("b")])),
                     (2, HashSet::new()),
                 ]),
                 map_int_strset_list: vec![
-                    HashMap::from([(0, HashSet::from([s("x")]))]),
+                    HashMap::from_iter([(0, HashSet::from_iter([s("x")]))]),
                     HashMap::new(),
                 ],
             },
@@ -354,11 +354,11 @@ fn cases() -> Vec<Case> {
             "optional_binary",
             false,
             OptionalBinary {
-                bin_set: Some(HashSet::from([
+                bin_set: Some(HashSet::from_iter([
                     Bytes::new(),
                     Bytes::from_static(b"\x00\xff"),
                 ])),
-                bin_map: Some(HashMap::from([
+                bin_map: Some(HashMap::from_iter([
                     (Bytes::from_static(b"k"), -1),
                     (Bytes::new(), i32::MAX),
                 ])),
@@ -384,7 +384,7 @@ fn cases() -> Vec<Case> {
             "guess_protocol",
             false,
             GuessProtocolStruct {
-                map_field: HashMap::from([(s("a"), s("b")), (s(""), s("")), (s("ü"), s("ß"))]),
+                map_field: HashMap::from_iter([(s("a"), s("b")), (s(""), s("")), (s("ü"), s("ß"))]),
             },
         ),
         case("guess_protocol_empty", true, GuessProtocolStruct::default()),
@@ -408,7 +408,7 @@ fn cases() -> Vec<Case> {
         case(
             "union_map",
             false,
-            SomeUnion::MapThing(HashMap::from([(Numberz::ONE, 1), (Numberz::TWO, 2)])),
+            SomeUnion::MapThing(HashMap::from_iter([(Numberz::ONE, 1), (Numberz::TWO, 2)])),
         ),
         case(
             "xception",

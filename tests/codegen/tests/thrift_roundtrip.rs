@@ -1,7 +1,7 @@
 //! Generated Thrift types round-trip through both protocols: decode(encode(x)) == x, for
 //! arbitrary values, and hostile bytes give errors, not panics.
 
-use std::collections::{HashMap, HashSet};
+use kit_runtime::{HashMap, HashSet, HashSetExt};
 
 use kit_codegen_tests::keywords;
 use kit_codegen_tests::recursive::{CoRec, CoRec2, RecList, RecTree};
@@ -31,7 +31,10 @@ fn insanity() -> impl Strategy<Value = Insanity> {
         prop::collection::hash_map(any::<i32>().prop_map(Numberz), any::<i64>(), 0..4),
         prop::collection::vec(xtruct(), 0..4),
     )
-        .prop_map(|(user_map, xtructs)| Insanity { user_map, xtructs })
+        .prop_map(|(user_map, xtructs)| Insanity {
+            user_map: user_map.into_iter().collect(),
+            xtructs,
+        })
 }
 
 fn roundtrip<T: ThriftStruct + PartialEq + std::fmt::Debug>(v: &T) {
@@ -166,7 +169,7 @@ fn recursive_types() {
     let kw = keywords::Tree {
         kids: vec![keywords::Tree::default()],
         left: Some(Box::new(keywords::Tree::default())),
-        named: HashMap::from([("x".into(), keywords::Tree::default())]),
+        named: HashMap::from_iter([("x".into(), keywords::Tree::default())]),
     };
     roundtrip(&kw);
 }

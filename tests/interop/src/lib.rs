@@ -5,7 +5,7 @@
 
 include!(concat!(env!("OUT_DIR"), "/kit_gen.rs"));
 
-use std::collections::{HashMap, HashSet};
+use kit_runtime::{HashMap, HashMapExt, HashSet};
 use std::time::Duration;
 
 use kit_runtime::bytes::Bytes;
@@ -148,16 +148,16 @@ impl ThriftTest for Handler {
 fn map_map() -> HashMap<i32, HashMap<i32, i32>> {
     let neg = (1..=4).map(|i| (-i, -i)).collect();
     let pos = (1..=4).map(|i| (i, i)).collect();
-    HashMap::from([(-4, neg), (4, pos)])
+    HashMap::from_iter([(-4, neg), (4, pos)])
 }
 
 fn insanity(argument: Insanity) -> HashMap<UserId, HashMap<Numberz, Insanity>> {
-    HashMap::from([
+    HashMap::from_iter([
         (
             1,
-            HashMap::from([(Numberz::TWO, argument.clone()), (Numberz::THREE, argument)]),
+            HashMap::from_iter([(Numberz::TWO, argument.clone()), (Numberz::THREE, argument)]),
         ),
-        (2, HashMap::from([(Numberz::SIX, Insanity::default())])),
+        (2, HashMap::from_iter([(Numberz::SIX, Insanity::default())])),
     ])
 }
 
@@ -305,7 +305,7 @@ pub async fn run_client<S: CallService>(c: &ThriftTestClient<S>) -> Result<(), S
             .map_err(|x| e("testStringMap")(&x))?,
         sm
     );
-    let set: HashSet<i32> = [-2, -1, 0, 1, 2].into();
+    let set: HashSet<i32> = HashSet::from_iter([-2, -1, 0, 1, 2]);
     check!(
         "testSet",
         c.test_set(set.clone())
@@ -341,7 +341,7 @@ pub async fn run_client<S: CallService>(c: &ThriftTestClient<S>) -> Result<(), S
         map_map()
     );
     let ins = Insanity {
-        user_map: HashMap::from([(Numberz::FIVE, 5), (Numberz::EIGHT, 8)]),
+        user_map: HashMap::from_iter([(Numberz::FIVE, 5), (Numberz::EIGHT, 8)]),
         xtructs: vec![x.clone(), Xtruct::default()],
     };
     check!(
@@ -356,7 +356,7 @@ pub async fn run_client<S: CallService>(c: &ThriftTestClient<S>) -> Result<(), S
             1,
             2,
             3,
-            HashMap::from([(1, "abc".into())]),
+            HashMap::from_iter([(1, "abc".into())]),
             Numberz::FIVE,
             6,
         )
