@@ -254,7 +254,15 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
     type Taken<'a> = (Collisions, Vec<(&'a str, kit_idl::source::Span)>);
     let mut names: BTreeMap<&ModPath, Taken> = BTreeMap::new();
     // The services' synthetic args/result structs are generated with their service.
-    for def in &ir.defs[..cx.user_defs] {
+    let user_defs = &ir.defs[..cx.user_defs];
+    // Member collisions are looked for on all cores; reported in definition order.
+    let mut member_errors = par_map(user_defs, |def| {
+        let mut errors = Vec::new();
+        member_collisions(def, &mut errors);
+        errors
+    })
+    .into_iter();
+    for def in user_defs {
         let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
@@ -288,7 +296,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
                 plan.entry(nested).or_default().push(Item::Oneofs(def.id));
             }
         }
-        member_collisions(def, &mut errors);
+        errors.extend(member_errors.next().unwrap_or_default());
     }
     if !errors.is_empty() {
         return Err(errors);
@@ -386,6 +394,32 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
         ),
         _ => {}
     }
+}
+
+/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len() / 64)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = items
+            .chunks(chunk)
+            .skip(1)
+            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
+        for h in rest {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
 }
 
 fn mod_decls(children: &[String]) -> TokenStream {

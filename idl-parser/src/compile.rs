@@ -312,6 +312,28 @@ impl Driver<'_> {
     /// of id and text, so the result is the same as parsing everything in the walk, whatever
     /// the guess and the number of threads.
     fn prefetch(&self, inputs: &[PathBuf]) -> HashMap<PathBuf, Prefetched> {
+        // The inputs (most files, in large runs) are read first and scanned on all cores.
+        let mut read_inputs: Vec<(PathBuf, Lang, String)> = Vec::new();
+        let mut read_paths = std::collections::HashSet::new();
+        for input in inputs {
+            let abs = absolute(input);
+            let Some(lang) = language_of(&abs) else {
+                continue;
+            };
+            if builtin(&abs).is_some() || read_paths.contains(&abs) {
+                continue;
+            }
+            if let Ok(text) = self.loader.read(&abs) {
+                read_paths.insert(abs.clone());
+                read_inputs.push((abs, lang, text));
+            }
+        }
+        let scanned = par_map(&read_inputs, |(_, lang, text)| scan_imports(text, *lang));
+        let mut early: HashMap<PathBuf, (String, Vec<String>)> = read_inputs
+            .into_iter()
+            .zip(scanned)
+            .map(|((abs, _, text), imports)| (abs, (text, imports)))
+            .collect();
         let mut files: Vec<(PathBuf, Lang, String)> = Vec::new();
         let mut seen: HashMap<PathBuf, usize> = HashMap::new();
         // Pre-order, as `load` recurses: (file, its scanned imports, the next one to follow).
@@ -324,7 +346,7 @@ impl Driver<'_> {
             if !self.loader.is_file(&abs) {
                 continue;
             }
-            self.prefetch_one(abs, lang, &mut files, &mut seen, &mut stack);
+            self.prefetch_one(abs, lang, &mut early, &mut files, &mut seen, &mut stack);
             while let Some((i, imports, next)) = stack.last_mut() {
                 let Some(path) = imports.get(*next) else {
                     stack.pop();
@@ -335,7 +357,7 @@ impl Driver<'_> {
                 let own = from.parent().map(Path::to_path_buf).unwrap_or_default();
                 let found = self.resolve_in(&own, lang, path, |p| seen.contains_key(p));
                 if let Some((abs, _)) = found {
-                    self.prefetch_one(abs, lang, &mut files, &mut seen, &mut stack);
+                    self.prefetch_one(abs, lang, &mut early, &mut files, &mut seen, &mut stack);
                 }
             }
         }
@@ -384,10 +406,12 @@ impl Driver<'_> {
 
     /// One step of [`Driver::prefetch`]'s walk: reads a file not seen yet and scans it for
     /// imports. Files that cannot be read are left to `load` (which reports them).
+    /// `early` holds the inputs, read and scanned.
     fn prefetch_one(
         &self,
         abs: PathBuf,
         lang: Lang,
+        early: &mut HashMap<PathBuf, (String, Vec<String>)>,
         files: &mut Vec<(PathBuf, Lang, String)>,
         seen: &mut HashMap<PathBuf, usize>,
         stack: &mut Vec<(usize, Vec<String>, usize)>,
@@ -395,14 +419,20 @@ impl Driver<'_> {
         if seen.contains_key(&abs) {
             return;
         }
-        let read = match builtin(&abs) {
-            Some(text) => Ok(text.to_string()),
-            None => self.loader.read(&abs),
+        let (text, imports) = match early.remove(&abs) {
+            Some(read) => read,
+            None => {
+                let read = match builtin(&abs) {
+                    Some(text) => Ok(text.to_string()),
+                    None => self.loader.read(&abs),
+                };
+                let Ok(text) = read else {
+                    return;
+                };
+                let imports = scan_imports(&text, lang);
+                (text, imports)
+            }
         };
-        let Ok(text) = read else {
-            return;
-        };
-        let imports = scan_imports(&text, lang);
         seen.insert(abs.clone(), files.len());
         stack.push((files.len(), imports, 0));
         files.push((abs, lang, text));
@@ -735,6 +765,32 @@ fn check_nesting(file: FileId, text: &str, lang: Lang) -> Option<Diagnostic> {
         )
         .with_label("too deep")
         .with_note("kit limits how deeply types, messages and values may nest")
+    })
+}
+
+/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len() / PARALLEL_MIN_FILES)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = items
+            .chunks(chunk)
+            .skip(1)
+            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
+        for h in rest {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
     })
 }
 
