@@ -189,6 +189,8 @@ fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
 pub struct TreeWriter {
     out_dir: PathBuf,
     write: bool,
+    /// The directory existed when the writer was made: only then can it hold stale files.
+    existed: bool,
     /// Every path seen (to tell stale files) and the changes so far, in arrival order.
     state: std::sync::Mutex<(Vec<String>, Vec<Change>)>,
 }
@@ -209,6 +211,7 @@ impl TreeWriter {
         TreeWriter {
             out_dir: out_dir.to_path_buf(),
             write,
+            existed: out_dir.is_dir(),
             state: std::sync::Mutex::new((Vec::new(), Vec::new())),
         }
     }
@@ -261,7 +264,12 @@ impl TreeWriter {
     /// Returns every change, sorted by path, and the number of files given.
     pub fn finish(self) -> io::Result<(Vec<Change>, usize)> {
         let (paths, mut changes) = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
-        let stale = stale(&self.out_dir, paths.iter().map(String::as_str))?;
+        // A directory this run created holds only what it wrote: no walk over it.
+        let stale = if self.existed {
+            stale(&self.out_dir, paths.iter().map(String::as_str))?
+        } else {
+            Vec::new()
+        };
         if self.write {
             apply(&self.out_dir, &stale)?;
         }
@@ -432,5 +440,23 @@ mod tests {
         let w = TreeWriter::new(by_writer.path());
         second.iter().for_each(|f| w.file(f.clone()).unwrap());
         assert!(w.finish().unwrap().0.is_empty());
+        // Into a directory that does not exist yet: everything added, nothing stale.
+        let fresh = by_writer.path().join("new/out");
+        let w = TreeWriter::new(&fresh);
+        second.iter().for_each(|f| w.file(f.clone()).unwrap());
+        let (changes, n) = w.finish().unwrap();
+        assert_eq!(n, 3);
+        assert!(changes.iter().all(|c| c.kind == ChangeKind::Added));
+        let files: Vec<_> = tree(&fresh)
+            .into_iter()
+            .filter_map(|(p, b)| Some((p, b?)))
+            .collect();
+        let want: Vec<_> = second
+            .iter()
+            .map(|f| (f.path.clone(), f.contents.clone().into_bytes()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(files, want);
     }
 }
