@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use kit_codegen::write::{apply, plan, plan_taking, Change, ChangeKind};
+use kit_codegen::write::{apply, plan_taking, Change, ChangeKind, TreeWriter};
 use kit_codegen::GeneratedFile;
 use kit_idl::{compile, Options, OsLoader};
 
@@ -112,12 +112,12 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
     })
 }
 
-/// Compiles and generates; prints diagnostics. `Ok(None)` when the IDL has errors.
-pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generated>, Failure> {
+/// Compiles the IDL; prints diagnostics. `Ok(None)` when the IDL has errors.
+fn compile_ir(s: &Settings, term: &Term) -> Result<Option<kit_idl::Compilation>, Failure> {
     let options = Options {
         include_dirs: s.include.clone(),
     };
-    // Large runs say what they are doing before the write's progress bar takes over.
+    // Large runs say what they are doing before the progress bar takes over.
     let status = Status::new(s.files.len(), term);
     status.show(&format!("compiling {} IDL files", s.files.len()));
     let c = compile(&s.files, &options, &OsLoader);
@@ -137,20 +137,71 @@ pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generate
         writeln!(err, "error: nothing generated: the IDL has errors")?;
         return Ok(None);
     }
-    let opts = s.codegen_options();
-    status.show(&format!(
-        "generating Rust for {} IDL files",
-        c.ir.files.len()
-    ));
-    let generated = kit_codegen::generate(&c.ir, &opts);
-    status.clear();
-    match generated {
+    Ok(Some(c))
+}
+
+/// Prints codegen's diagnostics (name collisions): nothing was generated.
+fn codegen_failed(
+    diags: &[kit_idl::Diagnostic],
+    c: &kit_idl::Compilation,
+    term: &Term,
+) -> Result<(), Failure> {
+    let mut err = std::io::stderr().lock();
+    err.write_all(kit_idl::diag::render(diags, &c.sources, term.color).as_bytes())?;
+    writeln!(err, "error: nothing generated")?;
+    Ok(())
+}
+
+/// Compiles and generates; prints diagnostics. `Ok(None)` when the IDL has errors.
+pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generated>, Failure> {
+    let Some(c) = compile_ir(s, term)? else {
+        return Ok(None);
+    };
+    match kit_codegen::generate(&c.ir, &s.codegen_options()) {
         Ok(files) => Ok(Some(Generated { ir: c.ir, files })),
         Err(diags) => {
-            err.write_all(kit_idl::diag::render(&diags, &c.sources, term.color).as_bytes())?;
-            writeln!(err, "error: nothing generated")?;
+            codegen_failed(&diags, &c, term)?;
             Ok(None)
         }
+    }
+}
+
+/// Generates and writes (or, with `check`, only compares) at once: each file is compared and
+/// written by the thread that generated it, while the others generate. `Ok(None)` when codegen
+/// reports errors (nothing is written then); otherwise the changes and the number of files.
+fn generate_into(
+    c: &kit_idl::Compilation,
+    s: &Settings,
+    check: bool,
+    term: &Term,
+) -> Result<Option<(Vec<Change>, usize)>, Failure> {
+    let out = &s.out;
+    let at = |e: std::io::Error| {
+        std::io::Error::new(e.kind(), format!("writing {}: {e}", out.display()))
+    };
+    let writer = if check {
+        TreeWriter::check_only(out)
+    } else {
+        TreeWriter::new(out)
+    };
+    let bar = std::sync::Mutex::new(None::<Progress>);
+    let result = kit_codegen::generate_with(&c.ir, &s.codegen_options(), |_, count, f| {
+        writer.file(f)?;
+        let mut bar = bar.lock().unwrap_or_else(|e| e.into_inner());
+        bar.get_or_insert_with(|| Progress::new(count, term, "generating"))
+            .advance(1);
+        Ok::<(), std::io::Error>(())
+    });
+    if let Some(bar) = bar.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        bar.finish();
+    }
+    match result {
+        Err(diags) => {
+            codegen_failed(&diags, c, term)?;
+            Ok(None)
+        }
+        Ok(Err(e)) => Err(at(e).into()),
+        Ok(Ok(())) => Ok(Some(writer.finish().map_err(at)?)),
     }
 }
 
@@ -166,33 +217,39 @@ pub fn write_generated(
     };
     // The output is moved into the changes, not copied (it is hundreds of MB for large trees).
     let changes = plan_taking(out, &mut files).map_err(at)?;
-    let mut bar = Progress::new(changes.len(), term);
+    let mut bar = Progress::new(changes.len(), term, "writing");
     for chunk in changes.chunks(64) {
         apply(out, chunk).map_err(at)?;
         bar.advance(chunk.len());
     }
     bar.finish();
+    summary(out, &changes, files.len(), term)?;
+    Ok(changes)
+}
+
+/// `generated N files in OUT: ...` (unless quiet) and, when verbose, every change.
+fn summary(out: &Path, changes: &[Change], files: usize, term: &Term) -> std::io::Result<()> {
     let mut err = std::io::stderr().lock();
     if !term.quiet {
         let count = |k| changes.iter().filter(|c| c.kind == k).count();
         writeln!(
             err,
             "generated {} file{} in {}: {} added, {} changed, {} removed, {} unchanged",
-            files.len(),
-            if files.len() == 1 { "" } else { "s" },
+            files,
+            if files == 1 { "" } else { "s" },
             out.display(),
             count(ChangeKind::Added),
             count(ChangeKind::Modified),
             count(ChangeKind::Removed),
-            files.len() - count(ChangeKind::Added) - count(ChangeKind::Modified),
+            files - count(ChangeKind::Added) - count(ChangeKind::Modified),
         )?;
     }
     if term.verbose {
-        for c in &changes {
+        for c in changes {
             writeln!(err, "  {:?} {}", c.kind, c.path)?;
         }
     }
-    Ok(changes)
+    Ok(())
 }
 
 /// A one-line status on standard error for runs over more than [`PROGRESS_MIN_FILES`] files,
@@ -222,14 +279,16 @@ impl Status {
 /// A one-line progress bar on standard error, drawn only on a terminal, never with `-q`, and
 /// only for more than [`PROGRESS_MIN_FILES`] files.
 struct Progress {
+    what: &'static str,
     total: usize,
     done: usize,
     shown: bool,
 }
 
 impl Progress {
-    fn new(total: usize, term: &Term) -> Progress {
+    fn new(total: usize, term: &Term, what: &'static str) -> Progress {
         Progress {
+            what,
             total,
             done: 0,
             shown: term.tty && !term.quiet && total > PROGRESS_MIN_FILES,
@@ -246,7 +305,8 @@ impl Progress {
         let mut err = std::io::stderr().lock();
         let _ = write!(
             err,
-            "\r  writing [{}{}] {}/{} files",
+            "\r  {} [{}{}] {}/{} files",
+            self.what,
             "=".repeat(filled),
             " ".repeat(WIDTH - filled),
             self.done,
@@ -266,21 +326,24 @@ impl Progress {
 /// Returns `Ok(true)` on success.
 pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
     let s = settings(args)?;
-    let Some(generated) = compile_and_generate(&s, term)? else {
+    let Some(c) = compile_ir(&s, term)? else {
         return Ok(false);
     };
     let handler = match &s.handler {
-        Some(h) => Some(handler_plan(h, &generated.ir, &s)?),
+        Some(h) => Some(handler_plan(h, &c.ir, &s)?),
         None => None,
     };
+    let Some((changes, files)) = generate_into(&c, &s, args.check, term)? else {
+        return Ok(false);
+    };
     if args.check {
-        let ok = check(&s.out, &generated.files, term)?;
+        let ok = check(&s.out, &changes, files, term)?;
         if let Some(h) = &handler {
             h.report_pending(term)?;
         }
         return Ok(ok);
     }
-    write_generated(&s.out, generated.files, term)?;
+    summary(&s.out, &changes, files, term)?;
     if let Some(h) = handler {
         h.apply(term)?;
     }
@@ -302,18 +365,12 @@ fn handler_plan(
     Ok(crate::stubs::plan(&h.handler, &text, &services))
 }
 
-/// `kit gen --check`: compares in memory, never writes.
-fn check(out_dir: &Path, files: &[GeneratedFile], term: &Term) -> std::io::Result<bool> {
-    let changes = plan(out_dir, files)?;
+/// `kit gen --check`: reports the `changes` a checking [`TreeWriter`] found (it never writes).
+fn check(out_dir: &Path, changes: &[Change], files: usize, term: &Term) -> std::io::Result<bool> {
     let mut err = std::io::stderr().lock();
     if changes.is_empty() {
         if !term.quiet {
-            writeln!(
-                err,
-                "{} is up to date ({} files)",
-                out_dir.display(),
-                files.len()
-            )?;
+            writeln!(err, "{} is up to date ({} files)", out_dir.display(), files)?;
         }
         return Ok(true);
     }
@@ -324,7 +381,7 @@ fn check(out_dir: &Path, files: &[GeneratedFile], term: &Term) -> std::io::Resul
         changes.len(),
         if changes.len() == 1 { "" } else { "s" }
     )?;
-    for c in &changes {
+    for c in changes {
         let what = match c.kind {
             ChangeKind::Added => "missing",
             ChangeKind::Modified => "changed",
@@ -334,7 +391,7 @@ fn check(out_dir: &Path, files: &[GeneratedFile], term: &Term) -> std::io::Resul
     }
     if !term.quiet {
         let mut out = std::io::stdout().lock();
-        for c in &changes {
+        for c in changes {
             out.write_all(unified_diff(out_dir, c, term.color).as_bytes())?;
         }
     }
@@ -398,10 +455,10 @@ mod tests {
     #[test]
     fn progress_only_for_large_runs_on_a_terminal_without_quiet() {
         let many = PROGRESS_MIN_FILES + 1;
-        assert!(Progress::new(many, &term(true, false)).shown);
-        assert!(!Progress::new(PROGRESS_MIN_FILES, &term(true, false)).shown);
-        assert!(!Progress::new(many, &term(false, false)).shown);
-        assert!(!Progress::new(many, &term(true, true)).shown);
+        assert!(Progress::new(many, &term(true, false), "writing").shown);
+        assert!(!Progress::new(PROGRESS_MIN_FILES, &term(true, false), "writing").shown);
+        assert!(!Progress::new(many, &term(false, false), "writing").shown);
+        assert!(!Progress::new(many, &term(true, true), "writing").shown);
         assert!(Status::new(many, &term(true, false)).0);
         assert!(!Status::new(many, &term(true, true)).0);
         assert!(!Status::new(3, &term(true, false)).0);

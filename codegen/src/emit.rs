@@ -22,6 +22,27 @@ use crate::Options;
 /// Modules are generated, formatted and dropped one at a time, on all cores; the result does
 /// not depend on the number of threads.
 pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Diagnostic>> {
+    let done = std::sync::Mutex::new(Vec::new());
+    let result = generate_with(ir, options, |i, _, f| {
+        done.lock().unwrap_or_else(|e| e.into_inner()).push((i, f));
+        Ok::<(), std::convert::Infallible>(())
+    })?;
+    let Ok(()) = result;
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_unstable_by_key(|(i, _)| *i);
+    Ok(done.into_iter().map(|(_, f)| f).collect())
+}
+
+/// [`generate`], handing each file to `sink` as soon as it is made instead of collecting them:
+/// `sink(index, count, file)` is called once per file, from the generating threads, in no
+/// particular order; `index` is the file's place in what [`generate`] returns, `count` the
+/// number of files. An error from `sink` stops the generation (files not yet started are not
+/// made) and is returned as `Ok(Err(e))`; when threads fail at once, the lowest index wins.
+pub fn generate_with<E: Send>(
+    ir: &Ir,
+    options: &Options,
+    sink: impl Fn(usize, usize, GeneratedFile) -> Result<(), E> + Sync,
+) -> Result<Result<(), E>, Vec<Diagnostic>> {
     check_options(options)?;
     let extended = crate::thrift_service::with_service_structs(ir);
     let cx = context(ir, extended.as_ref(), options);
@@ -29,6 +50,7 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
     let children = children_of(plan.keys());
     let none = Vec::new();
     let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
+    let count = jobs.len() + 1;
     let module_file = |k: &ModPath, items: &[Item]| {
         let path = format!(
             "{}.rs",
@@ -42,37 +64,47 @@ pub fn generate(ir: &Ir, options: &Options) -> Result<Vec<GeneratedFile>, Vec<Di
             module_tokens(&cx, children.get(k).unwrap_or(&none), items),
         )
     };
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(jobs.len())
-        .max(1);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, GeneratedFile)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((k, items)) = jobs.get(i) else { break };
-                        out.push((i, module_file(k, items)));
-                    }
-                    out
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    });
-    done.sort_unstable_by_key(|(i, _)| *i);
-    let mut files = Vec::with_capacity(done.len() + 1);
+    // `mod.rs` is file 0; module `i` of the plan is file `i + 1`.
     let root = || mod_decls(children.get(&Vec::new()).unwrap_or(&none));
-    files.push(file("mod.rs", root()));
-    files.extend(done.into_iter().map(|(_, f)| f));
-    Ok(files)
+    let mut first_error: Option<(usize, E)> =
+        sink(0, count, file("mod.rs", root())).err().map(|e| (0, e));
+    if first_error.is_none() {
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(jobs.len())
+            .max(1);
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        let sink = &sink;
+        first_error = std::thread::scope(|scope| {
+            let workers: Vec<_> = (0..threads)
+                .map(|_| {
+                    scope.spawn(|| {
+                        use std::sync::atomic::Ordering::Relaxed;
+                        let mut error = None;
+                        while !stop.load(Relaxed) {
+                            let i = next.fetch_add(1, Relaxed);
+                            let Some((k, items)) = jobs.get(i) else { break };
+                            if let Err(e) = sink(i + 1, count, module_file(k, items)) {
+                                error = Some((i + 1, e));
+                                stop.store(true, Relaxed);
+                            }
+                        }
+                        error
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .filter_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .min_by_key(|(i, _)| *i)
+        });
+    }
+    Ok(match first_error {
+        Some((_, e)) => Err(e),
+        None => Ok(()),
+    })
 }
 
 /// The items of one module file: its child modules, the `__rt` import, its definitions.
@@ -222,7 +254,15 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
     type Taken<'a> = (Collisions, Vec<(&'a str, kit_idl::source::Span)>);
     let mut names: BTreeMap<&ModPath, Taken> = BTreeMap::new();
     // The services' synthetic args/result structs are generated with their service.
-    for def in &ir.defs[..cx.user_defs] {
+    let user_defs = &ir.defs[..cx.user_defs];
+    // Member collisions are looked for on all cores; reported in definition order.
+    let mut member_errors = par_map(user_defs, |def| {
+        let mut errors = Vec::new();
+        member_collisions(def, &mut errors);
+        errors
+    })
+    .into_iter();
+    for def in user_defs {
         let m = cx.layout.def_module(def.id);
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
@@ -256,7 +296,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
                 plan.entry(nested).or_default().push(Item::Oneofs(def.id));
             }
         }
-        member_collisions(def, &mut errors);
+        errors.extend(member_errors.next().unwrap_or_default());
     }
     errors.extend(crate::consts::check(cx));
     errors.extend(cx.arc_fields().1);
@@ -356,6 +396,32 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
         ),
         _ => {}
     }
+}
+
+/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len() / 64)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = items
+            .chunks(chunk)
+            .skip(1)
+            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
+        for h in rest {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
 }
 
 fn mod_decls(children: &[String]) -> TokenStream {

@@ -25,8 +25,8 @@ pub mod write;
 
 pub use attrs::OptionsError;
 pub use builder::{BuildError, Builder};
-pub use emit::{generate, generate_single};
-pub use write::GeneratedFile;
+pub use emit::{generate, generate_single, generate_with};
+pub use write::{GeneratedFile, TreeWriter};
 
 /// Choices that change the generated code.
 #[derive(Clone, Debug, Default)]

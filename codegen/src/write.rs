@@ -96,10 +96,15 @@ fn compare(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Compared> {
             Err(e) => return Err(e),
         }
     }
+    let stale = stale(out_dir, files.iter().map(|f| f.path.as_str()))?;
+    Ok((changes, stale))
+}
+
+/// kit's files under `out_dir` that are not among `wanted`, as removals, in path order.
+fn stale<'a>(out_dir: &Path, wanted: impl Iterator<Item = &'a str>) -> io::Result<Vec<Change>> {
     let mut stale = Vec::new();
     if out_dir.is_dir() {
-        let wanted: std::collections::HashSet<&str> =
-            files.iter().map(|f| f.path.as_str()).collect();
+        let wanted: std::collections::HashSet<&str> = wanted.collect();
         for entry in walkdir::WalkDir::new(out_dir).sort_by_file_name() {
             let entry = entry.map_err(io::Error::other)?;
             if !entry.file_type().is_file() || entry.path().extension().is_none_or(|e| e != "rs") {
@@ -122,7 +127,7 @@ fn compare(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Compared> {
             }
         }
     }
-    Ok((changes, stale))
+    Ok(stale)
 }
 
 /// Applies `changes` under `out_dir`: each new or modified file is written to a temporary file
@@ -157,16 +162,121 @@ pub fn write_tree(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Cha
 
 fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
     let tmp: PathBuf = dir.join(format!(".{name}.kit-tmp-{}", std::process::id()));
-    std::fs::write(&tmp, contents)?;
+    // The directory usually exists: create it only when the write says it is missing (one
+    // system call per file saved; `create_dir_all` first would stat every ancestor).
+    match std::fs::write(&tmp, contents) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir)?;
+            std::fs::write(&tmp, contents)?;
+        }
+        r => r?,
+    }
     std::fs::rename(&tmp, path).inspect_err(|_| {
         let _ = std::fs::remove_file(&tmp);
     })
+}
+
+/// Writes (or, for `kit gen --check`, only compares) a tree file by file while it is being
+/// generated, from any number of threads: each file is compared with what is on disk and, when
+/// it differs, written atomically as [`apply`] does, right away, so its contents can be dropped.
+/// [`TreeWriter::finish`] then finds (and removes) the stale files. The result is what
+/// [`plan`] + [`apply`] (or [`plan`] alone) give for the whole tree.
+pub struct TreeWriter {
+    out_dir: PathBuf,
+    write: bool,
+    /// The directory existed when the writer was made: only then can it hold stale files.
+    existed: bool,
+    /// Every path seen (to tell stale files) and the changes so far, in arrival order.
+    state: std::sync::Mutex<(Vec<String>, Vec<Change>)>,
+}
+
+impl TreeWriter {
+    /// A writer that writes into `out_dir`.
+    pub fn new(out_dir: &Path) -> TreeWriter {
+        TreeWriter::with_mode(out_dir, true)
+    }
+
+    /// A writer that never writes: it only records how `out_dir` differs, with the old and new
+    /// contents of every differing file (for `kit gen --check`).
+    pub fn check_only(out_dir: &Path) -> TreeWriter {
+        TreeWriter::with_mode(out_dir, false)
+    }
+
+    fn with_mode(out_dir: &Path, write: bool) -> TreeWriter {
+        TreeWriter {
+            out_dir: out_dir.to_path_buf(),
+            write,
+            existed: out_dir.is_dir(),
+            state: std::sync::Mutex::new((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// Compares one file with the disk and, when writing, writes it if it differs. The changes
+    /// of a writing `TreeWriter` carry no contents (they are on disk); a checking one keeps
+    /// the old and new contents of the files that differ.
+    pub fn file(&self, f: GeneratedFile) -> io::Result<()> {
+        let path = self.out_dir.join(&f.path);
+        // Compared as bytes: no UTF-8 check of a file that is the same.
+        let (kind, old) = match std::fs::read(&path) {
+            Ok(old) if old == f.contents.as_bytes() => {
+                self.lock().0.push(f.path);
+                return Ok(());
+            }
+            // Not UTF-8: different, the write replaces it.
+            Ok(old) => (ChangeKind::Modified, String::from_utf8(old).ok()),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (ChangeKind::Added, None),
+            Err(e) => return Err(e),
+        };
+        let change = if self.write {
+            write_atomic(&path, f.contents.as_bytes())?;
+            Change {
+                path: f.path.clone(),
+                kind,
+                old: None,
+                new: None,
+            }
+        } else {
+            Change {
+                path: f.path.clone(),
+                kind,
+                old,
+                new: Some(f.contents),
+            }
+        };
+        let mut state = self.lock();
+        state.0.push(f.path);
+        state.1.push(change);
+        Ok(())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (Vec<String>, Vec<Change>)> {
+        // A panic elsewhere while holding the lock leaves the lists whole (pushes only).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Finds the stale files (kit's files under the directory that no [`TreeWriter::file`]
+    /// call produced) and, when writing, removes them with the directories that leaves empty.
+    /// Returns every change, sorted by path, and the number of files given.
+    pub fn finish(self) -> io::Result<(Vec<Change>, usize)> {
+        let (paths, mut changes) = self.state.into_inner().unwrap_or_else(|e| e.into_inner());
+        // A directory this run created holds only what it wrote: no walk over it.
+        let stale = if self.existed {
+            stale(&self.out_dir, paths.iter().map(String::as_str))?
+        } else {
+            Vec::new()
+        };
+        if self.write {
+            apply(&self.out_dir, &stale)?;
+        }
+        changes.extend(stale);
+        changes.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok((changes, paths.len()))
+    }
 }
 
 fn relative(base: &Path, path: &Path) -> String {
@@ -245,5 +355,108 @@ mod tests {
             .filter(|e| e.file_name().to_string_lossy().contains("kit-tmp"))
             .collect();
         assert!(leftovers.is_empty());
+    }
+
+    /// The streaming writer does what plan + apply do: same changes, same files on disk; its
+    /// checking mode reports the same changes with contents and writes nothing.
+    #[test]
+    fn tree_writer_matches_plan_and_apply() {
+        let first = vec![
+            file("mod.rs", "pub mod a;\npub mod x;\n"),
+            file("a/b.rs", "struct B;\n"),
+            file("x/y/z.rs", "struct Z;\n"),
+        ];
+        let second = vec![
+            file("mod.rs", "pub mod c;\npub mod x;\n"),
+            file("c.rs", "struct C;\n"),
+            file("x/y/z.rs", "struct Z;\n"),
+        ];
+        let by_plan = tempfile::tempdir().unwrap();
+        let by_writer = tempfile::tempdir().unwrap();
+        for dir in [by_plan.path(), by_writer.path()] {
+            write_tree(dir, &first).unwrap();
+            std::fs::write(dir.join("user.rs"), "fn mine() {}\n").unwrap();
+            std::fs::write(dir.join("x/y/z.rs"), [0xff, 0xfe]).unwrap();
+        }
+        let want = write_tree(by_plan.path(), &second).unwrap();
+
+        // Checking: the changes with their contents, nothing written.
+        let check = TreeWriter::check_only(by_writer.path());
+        for f in second.iter().rev() {
+            check.file(f.clone()).unwrap();
+        }
+        let (checked, n) = check.finish().unwrap();
+        assert_eq!(n, 3);
+        let mut planned = plan(by_writer.path(), &second).unwrap();
+        assert_eq!(checked, planned);
+        assert!(by_writer.path().join("a/b.rs").exists());
+        assert!(!by_writer.path().join("c.rs").exists());
+
+        // Writing, from two threads.
+        let w = TreeWriter::new(by_writer.path());
+        std::thread::scope(|s| {
+            for half in second.chunks(2) {
+                let w = &w;
+                s.spawn(move || half.iter().for_each(|f| w.file(f.clone()).unwrap()));
+            }
+        });
+        let (written, n) = w.finish().unwrap();
+        assert_eq!(n, 3);
+        for c in &mut planned {
+            if c.kind != ChangeKind::Removed {
+                (c.old, c.new) = (None, None);
+            }
+        }
+        assert_eq!(written, planned);
+        assert_eq!(
+            written
+                .iter()
+                .map(|c| (&c.path, c.kind))
+                .collect::<Vec<_>>(),
+            want.iter().map(|c| (&c.path, c.kind)).collect::<Vec<_>>()
+        );
+        let tree = |dir: &Path| {
+            let mut files: Vec<_> = walkdir::WalkDir::new(dir)
+                .sort_by_file_name()
+                .into_iter()
+                .map(|e| e.unwrap())
+                .map(|e| {
+                    let bytes = e
+                        .file_type()
+                        .is_file()
+                        .then(|| std::fs::read(e.path()).unwrap());
+                    (relative(dir, e.path()), bytes)
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        assert_eq!(tree(by_writer.path()), tree(by_plan.path()));
+        assert!(
+            !by_writer.path().join("a").exists(),
+            "emptied directory removed"
+        );
+        // Unchanged now: nothing to do.
+        let w = TreeWriter::new(by_writer.path());
+        second.iter().for_each(|f| w.file(f.clone()).unwrap());
+        assert!(w.finish().unwrap().0.is_empty());
+        // Into a directory that does not exist yet: everything added, nothing stale.
+        let fresh = by_writer.path().join("new/out");
+        let w = TreeWriter::new(&fresh);
+        second.iter().for_each(|f| w.file(f.clone()).unwrap());
+        let (changes, n) = w.finish().unwrap();
+        assert_eq!(n, 3);
+        assert!(changes.iter().all(|c| c.kind == ChangeKind::Added));
+        let files: Vec<_> = tree(&fresh)
+            .into_iter()
+            .filter_map(|(p, b)| Some((p, b?)))
+            .collect();
+        let want: Vec<_> = second
+            .iter()
+            .map(|f| (f.path.clone(), f.contents.clone().into_bytes()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(files, want);
     }
 }

@@ -207,8 +207,48 @@ struct Node {
     is_input: bool,
 }
 
+/// A file's text checked and parsed: its syntax tree (`None` when it could not be parsed) and
+/// the diagnostics of the check and parse. A pure function of the file's id, text and language.
+struct Parsed {
+    ast: Option<Ast>,
+    diags: Diagnostics,
+}
+
+fn parse_text(id: FileId, text: &str, lang: Lang) -> Parsed {
+    let mut diags = Diagnostics::default();
+    if let Some(d) = check_nesting(id, text, lang) {
+        diags.push(d);
+        return Parsed { ast: None, diags };
+    }
+    let ast = match lang {
+        Lang::Thrift => thrift::parse(id, text, &mut diags).map(Ast::Thrift),
+        Lang::Proto => proto::parse(id, text, &mut diags).map(Ast::Proto),
+    };
+    Parsed { ast, diags }
+}
+
+/// A file read (and, when there are cores to spare, parsed) before the driver's walk reaches it,
+/// under the id the walk is expected to give it.
+struct Prefetched {
+    id: FileId,
+    text: String,
+    parsed: Option<Parsed>,
+}
+
 /// Compiles IDL files: everything `kit check` does, without touching the terminal.
+///
+/// Files are parsed on all cores; the result does not depend on the number of threads.
 pub fn compile(inputs: &[PathBuf], options: &Options, loader: &dyn Loader) -> Compilation {
+    compile_with(inputs, options, loader, true)
+}
+
+/// [`compile`], parsing ahead on other threads only when `ahead`.
+fn compile_with(
+    inputs: &[PathBuf],
+    options: &Options,
+    loader: &dyn Loader,
+    ahead: bool,
+) -> Compilation {
     let mut c = Driver {
         loader,
         roots: options.include_dirs.iter().map(|r| absolute(r)).collect(),
@@ -216,7 +256,11 @@ pub fn compile(inputs: &[PathBuf], options: &Options, loader: &dyn Loader) -> Co
         diags: Diagnostics::default(),
         nodes: Vec::new(),
         by_path: HashMap::new(),
+        prefetched: HashMap::new(),
     };
+    if ahead {
+        c.prefetched = c.prefetch(inputs);
+    }
     let mut inputs_ids = Vec::new();
     for input in inputs {
         let abs = absolute(input);
@@ -250,9 +294,150 @@ struct Driver<'l> {
     diags: Diagnostics,
     nodes: Vec<Node>,
     by_path: HashMap<PathBuf, FileId>,
+    /// Files read and parsed ahead (see [`Driver::prefetch`]), taken as the walk reaches them.
+    prefetched: HashMap<PathBuf, Prefetched>,
 }
 
+/// Below this many files, parsing ahead on other threads is not worth starting them.
+const PARALLEL_MIN_FILES: usize = 8;
+
 impl Driver<'_> {
+    /// Reads every file the walk of [`Driver::load`] is expected to reach, in the order it is
+    /// expected to reach them (following the imports a quick scan of each text finds), and
+    /// parses them on all cores under the ids the walk would give them.
+    ///
+    /// This is only a guess: `load` uses a parse only when the file really gets the id it was
+    /// parsed under, and parses the file itself otherwise (a scan that misread an import, a
+    /// file that failed to parse and so has no imports followed). Parsing is a pure function
+    /// of id and text, so the result is the same as parsing everything in the walk, whatever
+    /// the guess and the number of threads.
+    fn prefetch(&self, inputs: &[PathBuf]) -> HashMap<PathBuf, Prefetched> {
+        // The inputs (most files, in large runs) are read first and scanned on all cores.
+        let mut read_inputs: Vec<(PathBuf, Lang, String)> = Vec::new();
+        let mut read_paths = std::collections::HashSet::new();
+        for input in inputs {
+            let abs = absolute(input);
+            let Some(lang) = language_of(&abs) else {
+                continue;
+            };
+            if builtin(&abs).is_some() || read_paths.contains(&abs) {
+                continue;
+            }
+            if let Ok(text) = self.loader.read(&abs) {
+                read_paths.insert(abs.clone());
+                read_inputs.push((abs, lang, text));
+            }
+        }
+        let scanned = par_map(&read_inputs, |(_, lang, text)| scan_imports(text, *lang));
+        let mut early: HashMap<PathBuf, (String, Vec<String>)> = read_inputs
+            .into_iter()
+            .zip(scanned)
+            .map(|((abs, _, text), imports)| (abs, (text, imports)))
+            .collect();
+        let mut files: Vec<(PathBuf, Lang, String)> = Vec::new();
+        let mut seen: HashMap<PathBuf, usize> = HashMap::new();
+        // Pre-order, as `load` recurses: (file, its scanned imports, the next one to follow).
+        let mut stack: Vec<(usize, Vec<String>, usize)> = Vec::new();
+        for input in inputs {
+            let abs = absolute(input);
+            let Some(lang) = language_of(&abs) else {
+                continue;
+            };
+            if !self.loader.is_file(&abs) {
+                continue;
+            }
+            self.prefetch_one(abs, lang, &mut early, &mut files, &mut seen, &mut stack);
+            while let Some((i, imports, next)) = stack.last_mut() {
+                let Some(path) = imports.get(*next) else {
+                    stack.pop();
+                    continue;
+                };
+                *next += 1;
+                let (from, lang) = (&files[*i].0, files[*i].1);
+                let own = from.parent().map(Path::to_path_buf).unwrap_or_default();
+                let found = self.resolve_in(&own, lang, path, |p| seen.contains_key(p));
+                if let Some((abs, _)) = found {
+                    self.prefetch_one(abs, lang, &mut early, &mut files, &mut seen, &mut stack);
+                }
+            }
+        }
+        let threads = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+            .min(files.len());
+        let mut parsed: Vec<Option<Parsed>> = Vec::new();
+        if threads > 1 && files.len() >= PARALLEL_MIN_FILES {
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let work = || {
+                let mut done = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((_, lang, text)) = files.get(i) else {
+                        break;
+                    };
+                    done.push((i, parse_text(FileId(i as u32), text, *lang)));
+                }
+                done
+            };
+            let done: Vec<(usize, Parsed)> = std::thread::scope(|scope| {
+                let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+                let mut done = work();
+                for h in helpers {
+                    done.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+                }
+                done
+            });
+            parsed.resize_with(files.len(), || None);
+            for (i, p) in done {
+                parsed[i] = Some(p);
+            }
+        }
+        parsed.resize_with(files.len(), || None);
+        files
+            .into_iter()
+            .zip(parsed)
+            .enumerate()
+            .map(|(i, ((abs, _, text), parsed))| {
+                let id = FileId(i as u32);
+                (abs, Prefetched { id, text, parsed })
+            })
+            .collect()
+    }
+
+    /// One step of [`Driver::prefetch`]'s walk: reads a file not seen yet and scans it for
+    /// imports. Files that cannot be read are left to `load` (which reports them).
+    /// `early` holds the inputs, read and scanned.
+    fn prefetch_one(
+        &self,
+        abs: PathBuf,
+        lang: Lang,
+        early: &mut HashMap<PathBuf, (String, Vec<String>)>,
+        files: &mut Vec<(PathBuf, Lang, String)>,
+        seen: &mut HashMap<PathBuf, usize>,
+        stack: &mut Vec<(usize, Vec<String>, usize)>,
+    ) {
+        if seen.contains_key(&abs) {
+            return;
+        }
+        let (text, imports) = match early.remove(&abs) {
+            Some(read) => read,
+            None => {
+                let read = match builtin(&abs) {
+                    Some(text) => Ok(text.to_string()),
+                    None => self.loader.read(&abs),
+                };
+                let Ok(text) = read else {
+                    return;
+                };
+                let imports = scan_imports(&text, lang);
+                (text, imports)
+            }
+        };
+        seen.insert(abs.clone(), files.len());
+        stack.push((files.len(), imports, 0));
+        files.push((abs, lang, text));
+    }
+
     /// Loads and parses a file and, depth-first, everything it imports.
     fn load(
         &mut self,
@@ -264,9 +449,19 @@ impl Driver<'_> {
         if let Some(&id) = self.by_path.get(&abs) {
             return Some(id);
         }
-        let read = match builtin(&abs) {
-            Some(text) => Ok(text.to_string()),
-            None => self.loader.read(&abs),
+        let mut ahead = None;
+        let read = match self.prefetched.remove(&abs) {
+            Some(p) => {
+                // Parsed ahead under the id this file gets now (ids are given in this order).
+                if p.id.0 as usize == self.nodes.len() {
+                    ahead = p.parsed;
+                }
+                Ok(p.text)
+            }
+            None => match builtin(&abs) {
+                Some(text) => Ok(text.to_string()),
+                None => self.loader.read(&abs),
+            },
         };
         let text = match read {
             Ok(t) => t,
@@ -286,26 +481,14 @@ impl Driver<'_> {
             imports: Vec::new(),
             is_input: false,
         });
-        let text = &self.sources.get(id).text;
-        if let Some(d) = check_nesting(id, text, lang) {
-            self.diags.push(d);
+        let parsed = ahead.unwrap_or_else(|| parse_text(id, &self.sources.get(id).text, lang));
+        self.diags.items.extend(parsed.diags.items);
+        let Some(ast) = parsed.ast else {
             return Some(id);
-        }
-        let (ast, requests) = match lang {
-            Lang::Thrift => match thrift::parse(id, text, &mut self.diags) {
-                Some(ast) => {
-                    let req = thrift::imports(&ast);
-                    (Ast::Thrift(ast), req)
-                }
-                None => return Some(id),
-            },
-            Lang::Proto => match proto::parse(id, text, &mut self.diags) {
-                Some(ast) => {
-                    let req = proto::imports(&ast);
-                    (Ast::Proto(ast), req)
-                }
-                None => return Some(id),
-            },
+        };
+        let requests = match &ast {
+            Ast::Thrift(ast) => thrift::imports(ast),
+            Ast::Proto(ast) => proto::imports(ast),
         };
         self.nodes[id.0 as usize].ast = Some(ast);
         let mut imports = Vec::new();
@@ -346,10 +529,13 @@ impl Driver<'_> {
             .unwrap_or_default()
     }
 
-    /// Thrift: relative to the including file, then the roots. Protobuf (as protoc): the
-    /// roots, then relative to the including file.
     fn candidates(&self, from: FileId, lang: Lang) -> Vec<PathBuf> {
-        let own = self.including_dir(from);
+        self.candidates_in(self.including_dir(from), lang)
+    }
+
+    /// Thrift: relative to the including file (in `own`), then the roots. Protobuf (as
+    /// protoc): the roots, then relative to the including file.
+    fn candidates_in(&self, own: PathBuf, lang: Lang) -> Vec<PathBuf> {
         let mut dirs = Vec::with_capacity(self.roots.len() + 1);
         if lang == Lang::Thrift {
             dirs.push(own.clone());
@@ -379,10 +565,23 @@ impl Driver<'_> {
     }
 
     fn resolve(&self, from: FileId, lang: Lang, path: &str) -> Option<(PathBuf, String)> {
-        for dir in self.candidates(from, lang) {
+        let own = self.including_dir(from);
+        self.resolve_in(&own, lang, path, |abs| self.by_path.contains_key(abs))
+    }
+
+    /// Where `path`, imported by a file in directory `own`, is: the first candidate that is
+    /// `known` to be a file or is one.
+    fn resolve_in(
+        &self,
+        own: &Path,
+        lang: Lang,
+        path: &str,
+        known: impl Fn(&Path) -> bool,
+    ) -> Option<(PathBuf, String)> {
+        for dir in self.candidates_in(own.to_path_buf(), lang) {
             let abs = normalize(&dir.join(path));
-            if self.by_path.contains_key(&abs) || self.loader.is_file(&abs) {
-                let name = self.logical_name(&abs, Some(from));
+            if known(&abs) || self.loader.is_file(&abs) {
+                let name = self.logical_name(&abs, None);
                 return Some((abs, name));
             }
         }
@@ -569,6 +768,94 @@ fn check_nesting(file: FileId, text: &str, lang: Lang) -> Option<Diagnostic> {
     })
 }
 
+/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
+fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len() / PARALLEL_MIN_FILES)
+        .max(1);
+    if threads == 1 {
+        return items.iter().map(f).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let rest: Vec<_> = items
+            .chunks(chunk)
+            .skip(1)
+            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
+        for h in rest {
+            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        }
+        out
+    })
+}
+
+/// The paths of a file's `import "..."` (Protobuf, also `import public`/`weak`) or
+/// `include "..."` (Thrift) statements, as a quick scan sees them: a guess for
+/// [`Driver::prefetch`], never used for anything else.
+fn scan_imports(text: &str, lang: Lang) -> Vec<String> {
+    let keyword = match lang {
+        Lang::Thrift => "include",
+        Lang::Proto => "import",
+    };
+    let b = text.as_bytes();
+    let word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
+    let mut ends = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut last = 0;
+    crate::scan::scan(text, lang == Lang::Thrift, |piece| {
+        let crate::scan::Piece::Code(i, c) = piece else {
+            if let Some(s) = start.take() {
+                if &text[s..last + 1] == keyword {
+                    ends.push(last + 1);
+                }
+            }
+            return true;
+        };
+        // A word ends at a non-word byte or where a string or comment interrupted it.
+        if let Some(s) = start {
+            if !word(c) || i != last + 1 {
+                if &text[s..last + 1] == keyword {
+                    ends.push(last + 1);
+                }
+                start = None;
+            }
+        }
+        if word(c) && start.is_none() && (i == 0 || !word(b[i - 1])) {
+            start = Some(i);
+        }
+        last = i;
+        true
+    });
+    if let Some(s) = start {
+        if &text[s..] == keyword {
+            ends.push(text.len());
+        }
+    }
+    let mut out = Vec::new();
+    for end in ends {
+        let mut rest = text[end..].trim_start();
+        for modifier in ["public", "weak"] {
+            if lang == Lang::Proto {
+                if let Some(r) = rest.strip_prefix(modifier) {
+                    rest = r.trim_start();
+                }
+            }
+        }
+        let Some(q) = rest.chars().next().filter(|&c| c == '"' || c == '\'') else {
+            continue;
+        };
+        if let Some(close) = rest[1..].find(q) {
+            out.push(rest[1..1 + close].to_string());
+        }
+    }
+    out
+}
+
 fn absolute(p: &Path) -> PathBuf {
     normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
 }
@@ -620,5 +907,75 @@ fn slash(p: &Path) -> String {
         s.into_owned()
     } else {
         s.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Everything a compilation produces, comparable.
+    fn outcome(c: &Compilation) -> (String, Vec<Diagnostic>, Vec<String>) {
+        (
+            serde_json::to_string(&c.ir).expect("IR serializes"),
+            c.diagnostics.items.clone(),
+            c.sources.iter().map(|(_, f)| f.name.clone()).collect(),
+        )
+    }
+
+    /// Parsing ahead on other threads gives what parsing in the walk gives, also when the
+    /// quick import scan guesses wrong: an import it cannot read (a comment before the path),
+    /// a file that fails to parse (its imports are not followed, so later files get other ids
+    /// than guessed), a missing file, a nesting error.
+    #[test]
+    fn parsing_ahead_changes_nothing() {
+        let mut loader = MemLoader::new()
+            .add("a.proto", "syntax = \"proto3\";\nimport /* x */ \"b.proto\";\nimport \"bad.proto\";\nimport \"c.proto\";\nmessage A { B b = 1; C c = 2; }\n")
+            .add("b.proto", "syntax = \"proto3\";\nimport \"d.proto\";\nmessage B { D d = 1; }\n")
+            .add("bad.proto", "syntax = \"proto3\";\nimport \"e.proto\";\nmessage Bad { int32 = 1; }\n")
+            .add("c.proto", "syntax = \"proto3\";\nimport \"missing.proto\";\nmessage C {}\n")
+            .add("d.proto", "syntax = \"proto3\";\nmessage D {}\n")
+            .add("e.proto", "syntax = \"proto3\";\nmessage E {}\n")
+            .add("deep.proto", format!("syntax = \"proto3\";\n{}", "{".repeat(200)))
+            .add("t1.thrift", "include \"t2.thrift\"\nstruct S { 1: t2.T t }\n")
+            .add("t2.thrift", "struct T { 1: i32 x }\n");
+        let mut inputs: Vec<PathBuf> = ["a.proto", "deep.proto", "t1.thrift"]
+            .iter()
+            .map(PathBuf::from)
+            .collect();
+        for i in 0..10 {
+            let name = format!("f{i}.proto");
+            let text =
+                format!("syntax = \"proto3\";\nimport \"d.proto\";\nmessage F{i} {{ D d = 1; }}\n");
+            loader = loader.add(name.clone(), text);
+            inputs.push(name.into());
+        }
+        let options = Options::default();
+        let walk = compile_with(&inputs, &options, &loader, false);
+        let ahead = compile_with(&inputs, &options, &loader, true);
+        assert!(walk.has_errors());
+        assert_eq!(outcome(&ahead), outcome(&walk));
+        // Without the bad files, the IR is whole and still the same.
+        let good: Vec<PathBuf> = inputs[2..].to_vec();
+        let walk = compile_with(&good, &options, &loader, false);
+        let ahead = compile_with(&good, &options, &loader, true);
+        assert!(!walk.has_errors(), "{}", walk.render_diagnostics(false));
+        assert!(!walk.ir.defs.is_empty());
+        assert_eq!(outcome(&ahead), outcome(&walk));
+    }
+
+    #[test]
+    fn the_import_scan_finds_statements_not_strings_or_comments() {
+        let proto = "import \"a.proto\"; import public 'b.proto';import weak \"c.proto\";\n\
+                     // import \"no.proto\";\n/* import \"no2.proto\" */ string s = \"import x\";\n\
+                     message import_ {} import\"d.proto\";";
+        assert_eq!(
+            scan_imports(proto, Lang::Proto),
+            ["a.proto", "b.proto", "c.proto", "d.proto"]
+        );
+        let thrift = "include \"x.thrift\"\n# include \"no.thrift\"\ncpp_include \"y.h\"\ninclude";
+        assert_eq!(scan_imports(thrift, Lang::Thrift), ["x.thrift"]);
+        assert!(scan_imports("import", Lang::Proto).is_empty());
+        assert!(scan_imports("import \"unterminated", Lang::Proto).is_empty());
     }
 }
