@@ -256,7 +256,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
     // The services' synthetic args/result structs are generated with their service.
     let user_defs = &ir.defs[..cx.user_defs];
     // Member collisions are looked for on all cores; reported in definition order.
-    let mut member_errors = par_map(user_defs, |def| {
+    let mut member_errors = kit_idl::par::par_map(user_defs, 64, |def| {
         let mut errors = Vec::new();
         member_collisions(def, &mut errors);
         errors
@@ -396,32 +396,6 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
         ),
         _ => {}
     }
-}
-
-/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len() / 64)
-        .max(1);
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let rest: Vec<_> = items
-            .chunks(chunk)
-            .skip(1)
-            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
-        for h in rest {
-            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        out
-    })
 }
 
 fn mod_decls(children: &[String]) -> TokenStream {

@@ -328,7 +328,9 @@ impl Driver<'_> {
                 read_inputs.push((abs, lang, text));
             }
         }
-        let scanned = par_map(&read_inputs, |(_, lang, text)| scan_imports(text, *lang));
+        let scanned = crate::par::par_map(&read_inputs, PARALLEL_MIN_FILES, |(_, lang, text)| {
+            scan_imports(text, *lang)
+        });
         let mut early: HashMap<PathBuf, (String, Vec<String>)> = read_inputs
             .into_iter()
             .zip(scanned)
@@ -765,32 +767,6 @@ fn check_nesting(file: FileId, text: &str, lang: Lang) -> Option<Diagnostic> {
         )
         .with_label("too deep")
         .with_note("kit limits how deeply types, messages and values may nest")
-    })
-}
-
-/// `f` over `items` on all cores, in contiguous chunks; the results in the order of `items`.
-fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len() / PARALLEL_MIN_FILES)
-        .max(1);
-    if threads == 1 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let rest: Vec<_> = items
-            .chunks(chunk)
-            .skip(1)
-            .map(|c| scope.spawn(move || c.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        let mut out: Vec<R> = items[..chunk].iter().map(f).collect();
-        for h in rest {
-            out.extend(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        }
-        out
     })
 }
 

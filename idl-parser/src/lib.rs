@@ -18,6 +18,7 @@
 pub mod compile;
 pub mod diag;
 pub mod ir;
+pub mod par;
 mod proto;
 mod scan;
 pub mod source;
