@@ -2,8 +2,7 @@
 
 use std::io::Write;
 
-use kit_codegen::write::{apply, plan_taking, Change, ChangeKind, TreeWriter};
-use kit_codegen::GeneratedFile;
+use kit_codegen::write::{Change, ChangeKind, TreeWriter};
 use kit_idl::{compile, Options, OsLoader};
 
 use std::path::{Path, PathBuf};
@@ -37,12 +36,6 @@ impl Settings {
             arc_fields: self.arc_fields.clone(),
         }
     }
-}
-
-/// The result of a successful generation.
-pub struct Generated {
-    pub ir: kit_idl::ir::Ir,
-    pub files: Vec<GeneratedFile>,
 }
 
 /// Above this many changed files, a progress bar shows the writing (on a terminal).
@@ -113,7 +106,7 @@ fn settings(args: &GenArgs) -> Result<Settings, Failure> {
 }
 
 /// Compiles the IDL; prints diagnostics. `Ok(None)` when the IDL has errors.
-fn compile_ir(s: &Settings, term: &Term) -> Result<Option<kit_idl::Compilation>, Failure> {
+pub fn compile_ir(s: &Settings, term: &Term) -> Result<Option<kit_idl::Compilation>, Failure> {
     let options = Options {
         include_dirs: s.include.clone(),
     };
@@ -152,24 +145,10 @@ fn codegen_failed(
     Ok(())
 }
 
-/// Compiles and generates; prints diagnostics. `Ok(None)` when the IDL has errors.
-pub fn compile_and_generate(s: &Settings, term: &Term) -> Result<Option<Generated>, Failure> {
-    let Some(c) = compile_ir(s, term)? else {
-        return Ok(None);
-    };
-    match kit_codegen::generate(&c.ir, &s.codegen_options()) {
-        Ok(files) => Ok(Some(Generated { ir: c.ir, files })),
-        Err(diags) => {
-            codegen_failed(&diags, &c, term)?;
-            Ok(None)
-        }
-    }
-}
-
 /// Generates and writes (or, with `check`, only compares) at once: each file is compared and
 /// written by the thread that generated it, while the others generate. `Ok(None)` when codegen
 /// reports errors (nothing is written then); otherwise the changes and the number of files.
-fn generate_into(
+pub fn generate_into(
     c: &kit_idl::Compilation,
     s: &Settings,
     check: bool,
@@ -203,28 +182,6 @@ fn generate_into(
         Ok(Err(e)) => Err(at(e).into()),
         Ok(Ok(())) => Ok(Some(writer.finish().map_err(at)?)),
     }
-}
-
-/// Writes `files` under `out` (only what changed), with a progress bar for large trees on a
-/// terminal; prints a summary unless quiet.
-pub fn write_generated(
-    out: &Path,
-    mut files: Vec<GeneratedFile>,
-    term: &Term,
-) -> Result<Vec<Change>, Failure> {
-    let at = |e: std::io::Error| {
-        std::io::Error::new(e.kind(), format!("writing {}: {e}", out.display()))
-    };
-    // The output is moved into the changes, not copied (it is hundreds of MB for large trees).
-    let changes = plan_taking(out, &mut files).map_err(at)?;
-    let mut bar = Progress::new(changes.len(), term, "writing");
-    for chunk in changes.chunks(64) {
-        apply(out, chunk).map_err(at)?;
-        bar.advance(chunk.len());
-    }
-    bar.finish();
-    summary(out, &changes, files.len(), term)?;
-    Ok(changes)
 }
 
 /// `generated N files in OUT: ...` (unless quiet) and, when verbose, every change.

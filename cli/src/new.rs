@@ -216,12 +216,13 @@ pub fn run(args: &NewArgs, term: &Term) -> Result<bool, Failure> {
         verbose: false,
         tty: false,
     };
-    let Some(out) = gen::compile_and_generate(&settings, &quiet)? else {
+    let Some(c) = gen::compile_ir(&settings, &quiet)? else {
         return Ok(false);
     };
-    let stubs = scaffold::services(&out.ir, &kit_codegen::Options::default(), MOUNT);
-    let generated_files = out.files.len();
-    gen::write_generated(&settings.out, out.files, &quiet)?;
+    let stubs = scaffold::services(&c.ir, &kit_codegen::Options::default(), MOUNT);
+    let Some((_, generated_files)) = gen::generate_into(&c, &settings, false, &quiet)? else {
+        return Ok(false);
+    };
 
     // 4. Render the templates.
     let runtime_dep = match &args.runtime_path {

@@ -35,45 +35,18 @@ pub struct Change {
 /// Compares `files` with what is in `out_dir`. Never writes.
 pub fn plan(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Change>> {
     let (found, stale) = compare(out_dir, files)?;
-    Ok(changes(found, stale, |i| {
-        (files[i].path.clone(), files[i].contents.clone())
-    }))
-}
-
-/// [`plan`] for a caller that writes the files next: the contents of new and changed files are
-/// moved into the changes (those files' `contents` are left empty), not copied.
-pub fn plan_taking(out_dir: &Path, files: &mut [GeneratedFile]) -> io::Result<Vec<Change>> {
-    let (found, stale) = compare(out_dir, files)?;
-    Ok(changes(found, stale, |i| {
-        (
-            files[i].path.clone(),
-            std::mem::take(&mut files[i].contents),
-        )
-    }))
-}
-
-/// The changes for the differing files (path and new contents of file `i` from `file`) and
-/// the stale ones, sorted by path.
-fn changes(
-    found: Vec<(usize, ChangeKind, Option<String>)>,
-    stale: Vec<Change>,
-    mut file: impl FnMut(usize) -> (String, String),
-) -> Vec<Change> {
     let mut changes: Vec<Change> = found
         .into_iter()
-        .map(|(i, kind, old)| {
-            let (path, new) = file(i);
-            Change {
-                path,
-                kind,
-                old,
-                new: Some(new),
-            }
+        .map(|(i, kind, old)| Change {
+            path: files[i].path.clone(),
+            kind,
+            old,
+            new: Some(files[i].contents.clone()),
         })
         .collect();
     changes.extend(stale);
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    changes
+    Ok(changes)
 }
 
 /// The files that differ from disk (index, kind, old contents) and the stale files.
@@ -82,18 +55,8 @@ type Compared = (Vec<(usize, ChangeKind, Option<String>)>, Vec<Change>);
 fn compare(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Compared> {
     let mut changes = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let path = out_dir.join(&f.path);
-        match std::fs::read_to_string(&path) {
-            Ok(old) if old == f.contents => {}
-            Ok(old) => changes.push((i, ChangeKind::Modified, Some(old))),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                changes.push((i, ChangeKind::Added, None))
-            }
-            // Not UTF-8 or unreadable: treat as different, the write will replace it.
-            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                changes.push((i, ChangeKind::Modified, None))
-            }
-            Err(e) => return Err(e),
+        if let Some((kind, old)) = differs(&out_dir.join(&f.path), &f.contents)? {
+            changes.push((i, kind, old));
         }
     }
     let stale = stale(out_dir, files.iter().map(|f| f.path.as_str()))?;
@@ -160,6 +123,19 @@ pub fn write_tree(out_dir: &Path, files: &[GeneratedFile]) -> io::Result<Vec<Cha
     Ok(changes)
 }
 
+/// How the file at `path` differs from `contents`: `None` when it holds exactly that, else
+/// added (missing) or modified, with its old contents when they are UTF-8 (a file that is not
+/// is different, and the write replaces it). Compared as bytes: no UTF-8 check of a file that
+/// is the same.
+fn differs(path: &Path, contents: &str) -> io::Result<Option<(ChangeKind, Option<String>)>> {
+    match std::fs::read(path) {
+        Ok(old) if old == contents.as_bytes() => Ok(None),
+        Ok(old) => Ok(Some((ChangeKind::Modified, String::from_utf8(old).ok()))),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Some((ChangeKind::Added, None))),
+        Err(e) => Err(e),
+    }
+}
+
 fn write_atomic(path: &Path, contents: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
@@ -221,16 +197,9 @@ impl TreeWriter {
     /// the old and new contents of the files that differ.
     pub fn file(&self, f: GeneratedFile) -> io::Result<()> {
         let path = self.out_dir.join(&f.path);
-        // Compared as bytes: no UTF-8 check of a file that is the same.
-        let (kind, old) = match std::fs::read(&path) {
-            Ok(old) if old == f.contents.as_bytes() => {
-                self.lock().0.push(f.path);
-                return Ok(());
-            }
-            // Not UTF-8: different, the write replaces it.
-            Ok(old) => (ChangeKind::Modified, String::from_utf8(old).ok()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => (ChangeKind::Added, None),
-            Err(e) => return Err(e),
+        let Some((kind, old)) = differs(&path, &f.contents)? else {
+            self.lock().0.push(f.path);
+            return Ok(());
         };
         let change = if self.write {
             write_atomic(&path, f.contents.as_bytes())?;
