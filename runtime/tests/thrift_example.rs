@@ -66,13 +66,21 @@ fn example_round_trips_both_protocols() {
 
 #[test]
 fn decoded_strings_borrow_the_input() {
-    let e = sample();
+    // Strings longer than `ByteStr`'s inline capacity (23 bytes) and all binaries share the
+    // input; shorter strings are copied into the value (no allocation either way).
+    let mut e = sample();
+    e.name = "héllo, a name longer than the inline capacity".into();
+    e.tags[1] = "a tag longer than twenty-three bytes".into();
     let enc = e.encode_compact();
     let d = Example::decode_compact(enc.clone()).unwrap();
+    assert_eq!(d, e);
     let range = enc.as_ptr() as usize..enc.as_ptr() as usize + enc.len();
     assert!(range.contains(&(d.name.as_ptr() as usize)));
-    assert!(range.contains(&(d.tags[0].as_ptr() as usize)));
+    assert!(range.contains(&(d.tags[1].as_ptr() as usize)));
+    assert!(d.name.is_shared() && d.tags[1].is_shared());
     assert!(range.contains(&(d.blob.as_ref().unwrap().as_ptr() as usize)));
+    assert!(!d.tags[0].is_shared() && !d.tags[2].is_shared());
+    assert!(!range.contains(&(d.tags[2].as_ptr() as usize)));
 }
 
 #[test]

@@ -282,10 +282,18 @@ mod tests {
             decode_string(&mut r).unwrap_err().kind(),
             &DecodeErrorKind::InvalidUtf8
         );
+        // Short strings are copied into the `ByteStr`, longer ones share the input.
         let input = Bytes::from(vec![0x03, b'a', b'b', b'c', 9]);
         let mut r = input.clone();
         let s = decode_string(&mut r).unwrap();
         assert_eq!(s, "abc");
+        assert!(!s.is_shared());
+        assert_eq!(&r[..], &[9]);
+        let text = "a string longer than twenty-three bytes";
+        let input = Bytes::from([&[text.len() as u8][..], text.as_bytes(), &[9]].concat());
+        let mut r = input.clone();
+        let s = decode_string(&mut r).unwrap();
+        assert_eq!(s, text);
         assert_eq!(s.as_ptr(), input[1..].as_ptr());
         assert_eq!(&r[..], &[9]);
     }

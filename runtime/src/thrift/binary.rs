@@ -467,8 +467,20 @@ mod tests {
 
     #[test]
     fn binary_is_zero_copy() {
-        let input = Bytes::from(vec![0, 0, 0, 3, b'a', b'b', b'c']);
+        // Strings longer than ByteStr's inline capacity share the input; shorter ones are
+        // copied into the value (see `ByteStr`).
+        let text = "a string longer than twenty-three bytes";
+        let mut v = (text.len() as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(text.as_bytes());
+        let input = Bytes::from(v);
         let s = BinaryReader::new(input.clone()).read_string().unwrap();
-        assert_eq!(s.as_bytes_ref().as_ptr(), input[4..].as_ptr());
+        assert_eq!(s, text);
+        assert_eq!(s.as_ptr(), input[4..].as_ptr());
+        let b = BinaryReader::new(input.clone()).read_binary().unwrap();
+        assert_eq!(b.as_ptr(), input[4..].as_ptr());
+        let short = Bytes::from(vec![0, 0, 0, 3, b'a', b'b', b'c']);
+        let s = BinaryReader::new(short).read_string().unwrap();
+        assert_eq!(s, "abc");
+        assert!(!s.is_shared());
     }
 }
