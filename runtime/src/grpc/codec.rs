@@ -130,7 +130,12 @@ pub(crate) enum Side {
 /// decompression and deadline. A `futures_core::Stream` of `Result<Bytes, Status>`.
 pub struct RawStreaming {
     body: Option<h2::RecvStream>,
-    buf: BytesMut,
+    /// Received bytes not yet parsed, as h2 gave them: whole messages are sliced out of it
+    /// without a copy.
+    buf: Bytes,
+    /// A message split over DATA frames, gathered here (the only copy of received bytes).
+    /// When not empty, it holds the start of the next frame and comes before `buf`.
+    acc: BytesMut,
     max: usize,
     encoding: Option<Encoding>,
     side: Side,
@@ -157,7 +162,8 @@ impl RawStreaming {
     ) -> RawStreaming {
         RawStreaming {
             body: Some(body),
-            buf: BytesMut::new(),
+            buf: Bytes::new(),
+            acc: BytesMut::new(),
             max,
             encoding,
             side,
@@ -177,7 +183,8 @@ impl RawStreaming {
     pub(crate) fn finished(status: Status) -> RawStreaming {
         RawStreaming {
             body: None,
-            buf: BytesMut::new(),
+            buf: Bytes::new(),
+            acc: BytesMut::new(),
             max: 0,
             encoding: None,
             side: Side::Client,
@@ -210,28 +217,86 @@ impl RawStreaming {
         Poll::Ready(Err(s))
     }
 
-    fn try_frame(&mut self) -> Result<Option<Bytes>, Status> {
-        if self.buf.len() < 5 {
-            return Ok(None);
+    /// Adds a received DATA chunk after what is still unparsed.
+    fn push_chunk(&mut self, chunk: Bytes) {
+        if self.buf.is_empty() {
+            self.buf = chunk;
+        } else {
+            // Not reached from `poll_message`: `try_frame` leaves `buf` empty when it needs more.
+            let mut joined = BytesMut::with_capacity(self.buf.len() + chunk.len());
+            joined.extend_from_slice(&self.buf);
+            joined.extend_from_slice(&chunk);
+            self.buf = joined.freeze();
         }
-        let flag = self.buf[0];
-        let len = u32::from_be_bytes([self.buf[1], self.buf[2], self.buf[3], self.buf[4]]) as usize;
+    }
+
+    /// The payload length from a frame header, checked against the limit.
+    fn frame_len(&self, header: &[u8]) -> Result<usize, Status> {
+        let len = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
         if len > self.max {
             return Err(Status::resource_exhausted(format!(
                 "message of {len} bytes is larger than the limit of {} bytes",
                 self.max
             )));
         }
-        if self.buf.len() < 5 + len {
-            self.buf.reserve(5 + len - self.buf.len());
-            return Ok(None);
+        Ok(len)
+    }
+
+    /// The next whole message from what has been received, if there is one. Messages inside
+    /// one DATA chunk are zero-copy slices of it; one split over chunks is gathered in `acc`.
+    fn try_frame(&mut self) -> Result<Option<Bytes>, Status> {
+        loop {
+            if self.acc.is_empty() {
+                let mut want = 5;
+                if self.buf.len() >= 5 {
+                    let len = self.frame_len(&self.buf[..5])?;
+                    if self.buf.len() >= 5 + len {
+                        let flag = self.buf[0];
+                        self.buf.advance(5);
+                        let payload = self.buf.split_to(len);
+                        return self.payload(flag, payload).map(Some);
+                    }
+                    want = 5 + len;
+                }
+                if self.buf.is_empty() {
+                    return Ok(None);
+                }
+                // The start of a frame whose rest is still to come.
+                self.acc.reserve(want);
+                self.acc.extend_from_slice(&self.buf);
+                self.buf = Bytes::new();
+                return Ok(None);
+            }
+            let want = if self.acc.len() < 5 {
+                5
+            } else {
+                5 + self.frame_len(&self.acc[..5])?
+            };
+            if self.acc.len() >= want {
+                // `acc` holds exactly one whole frame (it never takes more than `want`; with
+                // fewer than 5 bytes, `want` is 5 and this is not reached).
+                let flag = self.acc[0];
+                self.acc.advance(5);
+                let payload = self.acc.split().freeze();
+                return self.payload(flag, payload).map(Some);
+            }
+            if self.buf.is_empty() {
+                return Ok(None);
+            }
+            let take = (want - self.acc.len()).min(self.buf.len());
+            if want > 5 {
+                self.acc.reserve(want - self.acc.len());
+            }
+            self.acc.extend_from_slice(&self.buf[..take]);
+            self.buf.advance(take);
         }
-        self.buf.advance(5);
-        let payload = self.buf.split_to(len).freeze();
+    }
+
+    fn payload(&self, flag: u8, payload: Bytes) -> Result<Bytes, Status> {
         match flag {
-            0 => Ok(Some(payload)),
+            0 => Ok(payload),
             1 => match self.encoding {
-                Some(Encoding::Gzip) => gunzip(&payload, self.max).map(Some),
+                Some(Encoding::Gzip) => gunzip(&payload, self.max),
                 _ => Err(Status::internal(
                     "compressed message without a supported grpc-encoding",
                 )),
@@ -266,7 +331,7 @@ impl RawStreaming {
             match ready!(body.poll_data(cx)) {
                 Some(Ok(chunk)) => {
                     let _ = body.flow_control().release_capacity(chunk.len());
-                    self.buf.extend_from_slice(&chunk);
+                    self.push_chunk(chunk);
                 }
                 Some(Err(e)) => {
                     let expired = self.deadline.as_ref().is_some_and(|d| d.is_elapsed());
@@ -277,7 +342,7 @@ impl RawStreaming {
                     });
                 }
                 None => {
-                    if !self.buf.is_empty() {
+                    if !self.buf.is_empty() || !self.acc.is_empty() {
                         return self.fail(Status::internal("stream ended inside a message"));
                     }
                     if self.side == Side::Client {
@@ -308,6 +373,60 @@ impl futures_core::Stream for RawStreaming {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Messages come out whole and in order however the byte stream is cut into DATA
+    /// chunks; a message inside one chunk is a slice of it (no copy).
+    #[test]
+    fn frames_survive_any_chunking() {
+        let msgs: Vec<Vec<u8>> = [0usize, 1, 4, 5, 6, 1000, 70_000]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 31 % 251) as u8).collect())
+            .collect();
+        let mut wire = BytesMut::new();
+        for m in &msgs {
+            append_frame(&mut wire, m, Encoding::Identity);
+        }
+        append_frame(&mut wire, &[9u8; 3000], Encoding::Gzip);
+        let wire = wire.freeze();
+        for chunk in [1usize, 2, 3, 5, 7, 1024, 16_384, wire.len()] {
+            let mut r = RawStreaming::finished(Status::ok(""));
+            r.max = 100_000;
+            r.encoding = Some(Encoding::Gzip);
+            let mut got = Vec::new();
+            for c in wire.chunks(chunk) {
+                let c = wire.slice_ref(c);
+                r.push_chunk(c.clone());
+                while let Some(m) = r.try_frame().unwrap() {
+                    if chunk == wire.len() && got.len() < msgs.len() && !m.is_empty() {
+                        let w = wire.as_ptr() as usize..wire.as_ptr() as usize + wire.len();
+                        assert!(w.contains(&(m.as_ptr() as usize)), "zero-copy slice");
+                    }
+                    got.push(m.to_vec());
+                }
+            }
+            assert!(r.buf.is_empty() && r.acc.is_empty(), "chunk {chunk}");
+            assert_eq!(got.len(), msgs.len() + 1, "chunk {chunk}");
+            assert_eq!(&got[..msgs.len()], &msgs[..], "chunk {chunk}");
+            assert_eq!(got[msgs.len()], vec![9u8; 3000]);
+        }
+    }
+
+    #[test]
+    fn frame_over_the_limit_is_refused_before_it_arrives() {
+        let mut r = RawStreaming::finished(Status::ok(""));
+        r.max = 10;
+        // Only the header of an 11-byte message: refused at once, nothing buffered for it.
+        r.push_chunk(Bytes::from_static(&[0, 0, 0, 0, 11]));
+        assert_eq!(r.try_frame().unwrap_err().code(), Code::ResourceExhausted);
+        let mut r = RawStreaming::finished(Status::ok(""));
+        r.max = 10;
+        // A header split over chunks is checked once it is whole.
+        r.push_chunk(Bytes::from_static(&[0, 0xff]));
+        assert!(r.try_frame().unwrap().is_none());
+        r.push_chunk(Bytes::from_static(&[0xff, 0xff, 0xff, 1]));
+        assert_eq!(r.try_frame().unwrap_err().code(), Code::ResourceExhausted);
+        assert!(r.acc.capacity() < 1024);
+    }
 
     #[test]
     fn gzip_round_trip_and_bomb() {
