@@ -130,14 +130,7 @@ pub(crate) enum Side {
 /// decompression and deadline. A `futures_core::Stream` of `Result<Bytes, Status>`.
 pub struct RawStreaming {
     body: Option<h2::RecvStream>,
-    /// Received bytes not yet parsed, as h2 gave them: whole messages are sliced out of it
-    /// without a copy.
-    buf: Bytes,
-    /// A message split over DATA frames, gathered here (the only copy of received bytes).
-    /// When not empty, it holds the start of the next frame and comes before `buf`.
-    acc: BytesMut,
-    max: usize,
-    encoding: Option<Encoding>,
+    frames: MessageDecoder,
     side: Side,
     deadline: Option<Pin<Box<Sleep>>>,
     trailers: Option<Status>,
@@ -152,73 +145,51 @@ impl std::fmt::Debug for RawStreaming {
     }
 }
 
-impl RawStreaming {
-    pub(crate) fn new(
-        body: h2::RecvStream,
-        max: usize,
-        encoding: Option<Encoding>,
-        side: Side,
-        deadline: Option<Instant>,
-    ) -> RawStreaming {
-        RawStreaming {
-            body: Some(body),
+/// Cuts gRPC length-prefixed messages out of received bytes: the framing half of
+/// [`RawStreaming`], usable on its own (and fuzzed: `runtime/fuzz` target `grpc_frames`).
+///
+/// ```
+/// use kit_runtime::bytes::Bytes;
+/// use kit_runtime::grpc::{encode_frame, Encoding, MessageDecoder};
+/// let wire = encode_frame(b"hello", Encoding::Identity);
+/// let mut d = MessageDecoder::new(1024, None);
+/// d.push(wire.slice(..3));
+/// assert_eq!(d.next_message().unwrap(), None);
+/// d.push(wire.slice(3..));
+/// assert_eq!(d.next_message().unwrap().as_deref(), Some(&b"hello"[..]));
+/// assert!(d.is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct MessageDecoder {
+    /// Received bytes not yet parsed, as h2 gave them: whole messages are sliced out of it
+    /// without a copy.
+    buf: Bytes,
+    /// A message split over chunks, gathered here (the only copy of received bytes). When
+    /// not empty, it holds the start of the next frame and comes before `buf`.
+    acc: BytesMut,
+    max: usize,
+    encoding: Option<Encoding>,
+}
+
+impl MessageDecoder {
+    /// A decoder refusing messages over `max` bytes (compressed or not), decompressing with
+    /// `encoding` (the call's `grpc-encoding`; compressed messages without one are an error).
+    pub fn new(max: usize, encoding: Option<Encoding>) -> MessageDecoder {
+        MessageDecoder {
             buf: Bytes::new(),
             acc: BytesMut::new(),
             max,
             encoding,
-            side,
-            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
-            trailers: None,
-            done: false,
-            guard: None,
         }
     }
 
-    pub(crate) fn with_guard(mut self, guard: Option<tokio::sync::oneshot::Sender<()>>) -> Self {
-        self.guard = guard;
-        self
+    /// Whether no bytes of an unfinished message are held.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty() && self.acc.is_empty()
     }
 
-    /// A stream that ends at once with `status` (client side: a trailers-only response).
-    pub(crate) fn finished(status: Status) -> RawStreaming {
-        RawStreaming {
-            body: None,
-            buf: Bytes::new(),
-            acc: BytesMut::new(),
-            max: 0,
-            encoding: None,
-            side: Side::Client,
-            deadline: None,
-            trailers: Some(status),
-            done: false,
-            guard: None,
-        }
-    }
-
-    /// An empty stream (for in-process use and tests).
-    pub fn empty() -> RawStreaming {
-        RawStreaming::finished(Status::ok(""))
-    }
-
-    /// The next message, `None` at the end of the stream (client side: with status OK).
-    pub async fn message(&mut self) -> Result<Option<Bytes>, Status> {
-        std::future::poll_fn(|cx| self.poll_message(cx)).await
-    }
-
-    /// After the end of the stream on the client side: the trailers' status.
-    pub fn trailers(&self) -> Option<&Status> {
-        self.trailers.as_ref()
-    }
-
-    fn fail(&mut self, s: Status) -> Poll<Result<Option<Bytes>, Status>> {
-        // Dropping the body resets the stream if it is still open.
-        self.body = None;
-        self.done = true;
-        Poll::Ready(Err(s))
-    }
-
-    /// Adds a received DATA chunk after what is still unparsed.
-    fn push_chunk(&mut self, chunk: Bytes) {
+    /// Adds received bytes (a DATA chunk) after what is still unparsed.
+    pub fn push(&mut self, chunk: Bytes) {
         if self.buf.is_empty() {
             self.buf = chunk;
         } else {
@@ -242,9 +213,11 @@ impl RawStreaming {
         Ok(len)
     }
 
-    /// The next whole message from what has been received, if there is one. Messages inside
-    /// one DATA chunk are zero-copy slices of it; one split over chunks is gathered in `acc`.
-    fn try_frame(&mut self) -> Result<Option<Bytes>, Status> {
+    /// The next whole message (decompressed) from what has been pushed, `None` until one is
+    /// complete. Messages inside one chunk are zero-copy slices of it; one split over chunks
+    /// is gathered in a buffer sized from its header, after the size-limit check. After an
+    /// error the stream is broken: do not call again.
+    pub fn next_message(&mut self) -> Result<Option<Bytes>, Status> {
         loop {
             if self.acc.is_empty() {
                 let mut want = 5;
@@ -304,6 +277,66 @@ impl RawStreaming {
             f => Err(Status::internal(format!("invalid compressed flag {f}"))),
         }
     }
+}
+
+impl RawStreaming {
+    pub(crate) fn new(
+        body: h2::RecvStream,
+        max: usize,
+        encoding: Option<Encoding>,
+        side: Side,
+        deadline: Option<Instant>,
+    ) -> RawStreaming {
+        RawStreaming {
+            body: Some(body),
+            frames: MessageDecoder::new(max, encoding),
+            side,
+            deadline: deadline.map(|d| Box::pin(tokio::time::sleep_until(d))),
+            trailers: None,
+            done: false,
+            guard: None,
+        }
+    }
+
+    pub(crate) fn with_guard(mut self, guard: Option<tokio::sync::oneshot::Sender<()>>) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// A stream that ends at once with `status` (client side: a trailers-only response).
+    pub(crate) fn finished(status: Status) -> RawStreaming {
+        RawStreaming {
+            body: None,
+            frames: MessageDecoder::new(0, None),
+            side: Side::Client,
+            deadline: None,
+            trailers: Some(status),
+            done: false,
+            guard: None,
+        }
+    }
+
+    /// An empty stream (for in-process use and tests).
+    pub fn empty() -> RawStreaming {
+        RawStreaming::finished(Status::ok(""))
+    }
+
+    /// The next message, `None` at the end of the stream (client side: with status OK).
+    pub async fn message(&mut self) -> Result<Option<Bytes>, Status> {
+        std::future::poll_fn(|cx| self.poll_message(cx)).await
+    }
+
+    /// After the end of the stream on the client side: the trailers' status.
+    pub fn trailers(&self) -> Option<&Status> {
+        self.trailers.as_ref()
+    }
+
+    fn fail(&mut self, s: Status) -> Poll<Result<Option<Bytes>, Status>> {
+        // Dropping the body resets the stream if it is still open.
+        self.body = None;
+        self.done = true;
+        Poll::Ready(Err(s))
+    }
 
     /// Polls for the next message.
     pub fn poll_message(&mut self, cx: &mut Context<'_>) -> Poll<Result<Option<Bytes>, Status>> {
@@ -311,7 +344,7 @@ impl RawStreaming {
             return Poll::Ready(Ok(None));
         }
         loop {
-            match self.try_frame() {
+            match self.frames.next_message() {
                 Ok(Some(m)) => return Poll::Ready(Ok(Some(m))),
                 Ok(None) => {}
                 Err(s) => return self.fail(s),
@@ -331,7 +364,7 @@ impl RawStreaming {
             match ready!(body.poll_data(cx)) {
                 Some(Ok(chunk)) => {
                     let _ = body.flow_control().release_capacity(chunk.len());
-                    self.push_chunk(chunk);
+                    self.frames.push(chunk);
                 }
                 Some(Err(e)) => {
                     let expired = self.deadline.as_ref().is_some_and(|d| d.is_elapsed());
@@ -342,7 +375,7 @@ impl RawStreaming {
                     });
                 }
                 None => {
-                    if !self.buf.is_empty() || !self.acc.is_empty() {
+                    if !self.frames.is_empty() {
                         return self.fail(Status::internal("stream ended inside a message"));
                     }
                     if self.side == Side::Client {
@@ -389,14 +422,12 @@ mod tests {
         append_frame(&mut wire, &[9u8; 3000], Encoding::Gzip);
         let wire = wire.freeze();
         for chunk in [1usize, 2, 3, 5, 7, 1024, 16_384, wire.len()] {
-            let mut r = RawStreaming::finished(Status::ok(""));
-            r.max = 100_000;
-            r.encoding = Some(Encoding::Gzip);
+            let mut r = MessageDecoder::new(100_000, Some(Encoding::Gzip));
             let mut got = Vec::new();
             for c in wire.chunks(chunk) {
                 let c = wire.slice_ref(c);
-                r.push_chunk(c.clone());
-                while let Some(m) = r.try_frame().unwrap() {
+                r.push(c.clone());
+                while let Some(m) = r.next_message().unwrap() {
                     if chunk == wire.len() && got.len() < msgs.len() && !m.is_empty() {
                         let w = wire.as_ptr() as usize..wire.as_ptr() as usize + wire.len();
                         assert!(w.contains(&(m.as_ptr() as usize)), "zero-copy slice");
@@ -404,7 +435,7 @@ mod tests {
                     got.push(m.to_vec());
                 }
             }
-            assert!(r.buf.is_empty() && r.acc.is_empty(), "chunk {chunk}");
+            assert!(r.is_empty(), "chunk {chunk}");
             assert_eq!(got.len(), msgs.len() + 1, "chunk {chunk}");
             assert_eq!(&got[..msgs.len()], &msgs[..], "chunk {chunk}");
             assert_eq!(got[msgs.len()], vec![9u8; 3000]);
@@ -413,18 +444,22 @@ mod tests {
 
     #[test]
     fn frame_over_the_limit_is_refused_before_it_arrives() {
-        let mut r = RawStreaming::finished(Status::ok(""));
-        r.max = 10;
+        let mut r = MessageDecoder::new(10, None);
         // Only the header of an 11-byte message: refused at once, nothing buffered for it.
-        r.push_chunk(Bytes::from_static(&[0, 0, 0, 0, 11]));
-        assert_eq!(r.try_frame().unwrap_err().code(), Code::ResourceExhausted);
-        let mut r = RawStreaming::finished(Status::ok(""));
-        r.max = 10;
+        r.push(Bytes::from_static(&[0, 0, 0, 0, 11]));
+        assert_eq!(
+            r.next_message().unwrap_err().code(),
+            Code::ResourceExhausted
+        );
+        let mut r = MessageDecoder::new(10, None);
         // A header split over chunks is checked once it is whole.
-        r.push_chunk(Bytes::from_static(&[0, 0xff]));
-        assert!(r.try_frame().unwrap().is_none());
-        r.push_chunk(Bytes::from_static(&[0xff, 0xff, 0xff, 1]));
-        assert_eq!(r.try_frame().unwrap_err().code(), Code::ResourceExhausted);
+        r.push(Bytes::from_static(&[0, 0xff]));
+        assert!(r.next_message().unwrap().is_none());
+        r.push(Bytes::from_static(&[0xff, 0xff, 0xff, 1]));
+        assert_eq!(
+            r.next_message().unwrap_err().code(),
+            Code::ResourceExhausted
+        );
         assert!(r.acc.capacity() < 1024);
     }
 

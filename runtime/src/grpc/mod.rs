@@ -31,7 +31,7 @@ mod status;
 mod stream;
 
 pub use client::{Channel, ClientCall, ClientConfig, ClientReply};
-pub use codec::{encode_frame, Encoding, RawStreaming, DEFAULT_MAX_MESSAGE_SIZE};
+pub use codec::{encode_frame, Encoding, MessageDecoder, RawStreaming, DEFAULT_MAX_MESSAGE_SIZE};
 pub use futures_core::Stream;
 pub use metadata::{encode_timeout, parse_timeout, InvalidMetadata, Metadata};
 pub use server::{BoxFuture, NamedService, Router, Server, ServerCall, ServerReply};
