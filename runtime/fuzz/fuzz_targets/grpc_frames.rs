@@ -38,7 +38,10 @@ fn decode(data: &Bytes, cuts: &[u8], encoding: Option<Encoding>) -> Option<Vec<B
 
 fuzz_target!(|input: &[u8]| {
     let split = usize::from(input.first().copied().unwrap_or(0)) % 8;
-    let (cuts, data) = input.get(1..).unwrap_or(&[]).split_at(split.min(input.len().saturating_sub(1)));
+    let (cuts, data) = input
+        .get(1..)
+        .unwrap_or(&[])
+        .split_at(split.min(input.len().saturating_sub(1)));
     let data = Bytes::copy_from_slice(data);
     let _ = decode(&data, cuts, Some(Encoding::Gzip));
     // Identity framing: the cut must not change the result.

@@ -34,8 +34,7 @@ fuzz_target!(|data: &[u8]| {
                     Ok(None) | Err(_) => break,
                 };
                 assert!(f.body.len() <= MAX);
-                let Ok(again) =
-                    encode_frame(f.transport, f.protocol, 0, &f.headers, &f.body)
+                let Ok(again) = encode_frame(f.transport, f.protocol, 0, &f.headers, &f.body)
                 else {
                     continue;
                 };
