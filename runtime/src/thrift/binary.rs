@@ -233,8 +233,7 @@ impl Reader for BinaryReader {
             if len > self.buf.len() {
                 return Err(DecodeError::length_limit(len as u64, self.buf.len()));
             }
-            let name = ByteStr::from_utf8(self.buf.split_to(len))
-                .map_err(|_| DecodeError::new(DecodeErrorKind::InvalidUtf8))?;
+            let name = crate::str::take_utf8(&mut self.buf, len)?;
             let [t] = self.array()?;
             let message_type = MessageType::from_u8(t)?;
             let seq_id = self.read_i32()?;
