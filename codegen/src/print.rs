@@ -56,6 +56,8 @@ fn nodes(tokens: TokenStream) -> Vec<Node> {
 }
 
 fn push_nodes(tokens: TokenStream, out: &mut Vec<Node>) {
+    let tokens = tokens.into_iter();
+    out.reserve(tokens.size_hint().0);
     for tt in tokens {
         match tt {
             TokenTree::Ident(i) => out.push(Node::Ident(i)),
