@@ -656,10 +656,14 @@ fn unquote(lit: &str) -> Option<String> {
     let body = lit.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+    loop {
+        // The text up to the next escape as it is.
+        let rest = chars.as_str();
+        let plain = rest.find('\\').unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        chars = rest[plain..].chars();
+        if chars.next().is_none() {
+            break;
         }
         match chars.next()? {
             'n' => out.push('\n'),

@@ -12,6 +12,11 @@ use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
 
 /// [`quote::quote!`], wrapped by [`wrap`]: interpolating the result elsewhere is cheap.
 macro_rules! quote {
+    // One identifier (`quote!(i32)`, `quote!(Debug)`): copying it is as cheap as copying a
+    // group, so it is not wrapped.
+    ($one:ident) => {
+        ::quote::quote!($one)
+    };
     ($($tt:tt)*) => {
         $crate::tokens::wrap(::quote::quote!($($tt)*))
     };
