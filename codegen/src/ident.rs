@@ -34,14 +34,27 @@ pub fn escape(name: &str) -> String {
     }
 }
 
+/// [`escape`], keeping `name`'s allocation when it is a valid identifier already.
+fn escape_owned(name: String) -> String {
+    let plain = !RAW_IMPOSSIBLE.contains(&name.as_str())
+        && !RAW_OK.contains(&name.as_str())
+        && !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        name
+    } else {
+        escape(&name)
+    }
+}
+
 /// Struct, enum, trait and type alias names: `UpperCamelCase`.
 pub fn type_name(name: &str) -> String {
-    escape(&camel(name))
+    escape_owned(camel(name))
 }
 
 /// Field, method, argument and module names: `snake_case`.
 pub fn field_name(name: &str) -> String {
-    escape(&snake(name))
+    escape_owned(snake(name))
 }
 
 /// Module names (same rules as fields).
@@ -88,12 +101,28 @@ fn camel(name: &str) -> String {
 }
 
 fn snake(name: &str) -> String {
+    // Most Protobuf field names are snake case already: heck would give them back unchanged,
+    // one case-mapped character at a time (about 1.5 % of `kit gen` on googleapis).
+    if is_plain_snake(name) {
+        return name.to_string();
+    }
     let s = name.to_snake_case();
     if s.is_empty() {
         "underscore".to_string()
     } else {
         s
     }
+}
+
+/// `a-z` first, then `a-z`, `0-9` and single underscores, no underscore last: exactly one word
+/// per underscore-separated part for heck, lowercase already, so `to_snake_case` is the identity.
+fn is_plain_snake(name: &str) -> bool {
+    let b = name.as_bytes();
+    matches!(b.first(), Some(b'a'..=b'z'))
+        && !name.ends_with('_')
+        && !name.contains("__")
+        && b.iter()
+            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
 }
 
 /// Finds different IDL names that become the same Rust name in one scope.
@@ -153,6 +182,35 @@ mod tests {
         assert_eq!(field_name("1st"), "_1st");
         assert_eq!(const_name("maxSize"), "MAX_SIZE");
         assert_eq!(const_name("TYPE"), "TYPE");
+    }
+
+    #[test]
+    fn the_snake_case_shortcut_is_what_heck_returns() {
+        let names = [
+            "a",
+            "ab",
+            "a1",
+            "a_b",
+            "a1_b2",
+            "v1beta1",
+            "ipv4_address",
+            "page_token",
+            "x9_y",
+            "name_2",
+            "x",
+            "field_1_2",
+            "abc_def_ghi",
+        ];
+        for n in names {
+            assert!(is_plain_snake(n), "{n}");
+            assert_eq!(snake(n), n.to_snake_case(), "{n}");
+        }
+        let other = [
+            "", "_a", "a_", "a__b", "A", "aB", "fooBar", "1a", "a-b", "a.b", "é", "aé", "HTTP",
+        ];
+        for n in other {
+            assert!(!is_plain_snake(n), "{n}");
+        }
     }
 
     #[test]
