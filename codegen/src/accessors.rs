@@ -8,7 +8,9 @@
 //! calls (a field named `clone`, `write` or `encode` is legal IDL).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::format_ident;
+
+use crate::tokens::quote;
 
 use kit_idl::ir::{Def, DefKind, Struct, Type};
 

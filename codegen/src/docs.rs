@@ -2,8 +2,8 @@
 //! rustdoc would compile them as Rust doctests. Indented code blocks and fences without a
 //! language become ```` ```text ```` blocks, so `cargo test` never runs them.
 
+use crate::tokens::quote;
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use kit_idl::ir::Docs;
 

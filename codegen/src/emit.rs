@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::tokens::quote;
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use kit_idl::diag::Diagnostic;
 use kit_idl::ir::{DefId, DefKind, Ir, Language};
@@ -479,7 +479,8 @@ mod tests {
                     let kids = children.get(k).cloned().unwrap_or_default();
                     let tokens = module_tokens(&cx, &kids, items);
                     let want = prettyplease::unparse(
-                        &syn::parse2(tokens.clone()).expect("generated tokens parse"),
+                        &syn::parse2(crate::tokens::flatten(tokens.clone()))
+                            .expect("generated tokens parse"),
                     );
                     let printed = crate::print::print_file("", tokens);
                     let back = syn::parse_file(&printed).unwrap_or_else(|e| {

@@ -3,7 +3,9 @@
 //! `kit_runtime::grpc::ServerCall`), and a cloneable `{Service}Client<C>`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::format_ident;
+
+use crate::tokens::quote;
 
 use kit_idl::ir::{Def, DefKind, Language, Method};
 

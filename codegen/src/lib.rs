@@ -20,6 +20,7 @@ mod proto_codec;
 pub mod scaffold;
 mod thrift_codec;
 mod thrift_service;
+mod tokens;
 mod types;
 pub mod write;
 

@@ -56,6 +56,8 @@ fn nodes(tokens: TokenStream) -> Vec<Node> {
 }
 
 fn push_nodes(tokens: TokenStream, out: &mut Vec<Node>) {
+    let tokens = tokens.into_iter();
+    out.reserve(tokens.size_hint().0);
     for tt in tokens {
         match tt {
             TokenTree::Ident(i) => out.push(Node::Ident(i)),
@@ -184,6 +186,9 @@ fn unary_position(prev: Prev) -> bool {
         Prev::Start | Prev::Keyword | Prev::Brace | Prev::Spaced | Prev::Tight | Prev::ClosureClose
     )
 }
+
+/// Every punctuation character proc_macro2 allows.
+const PUNCT: &str = "!#$%&'*+,-./:;<=>?@^|~";
 
 /// Multi-character operators, longest first.
 const OPS: [&str; 24] = [
@@ -472,33 +477,31 @@ impl Printer {
     /// One operator (possibly several joint punctuation characters). Returns the next index.
     fn op(&mut self, nodes: &[Node], i: usize, mode: Mode, st: &mut SeqState) -> usize {
         // Gather joint punctuation into the longest known operator.
-        let mut chars = [' '; 3];
+        // Punctuation is ASCII (proc_macro2 refuses any other character).
+        let mut bytes = [0u8; 3];
         let mut n = 0;
         let mut j = i;
         while n < 3 {
             let Some(Node::Punct(p)) = nodes.get(j) else {
                 break;
             };
-            chars[n] = p.as_char();
+            bytes[n] = u8::try_from(p.as_char()).unwrap_or(0);
             n += 1;
             j += 1;
             if p.spacing() != Spacing::Joint {
                 break;
             }
         }
-        let mut len = 1;
-        for l in (2..=n).rev() {
-            if OPS.iter().any(|o| o.chars().eq(chars[..l].iter().copied())) {
-                len = l;
-                break;
+        let longest = (2..=n)
+            .rev()
+            .find_map(|l| OPS.iter().find(|o| o.as_bytes() == &bytes[..l]));
+        let (text, len) = match longest {
+            Some(o) => (*o, o.len()),
+            None => {
+                let at = PUNCT.bytes().position(|b| b == bytes[0]);
+                (at.map_or("", |at| &PUNCT[at..at + 1]), 1)
             }
-        }
-        let mut buf = [0u8; 12];
-        let mut w = 0;
-        for c in &chars[..len] {
-            w += c.encode_utf8(&mut buf[w..]).len();
-        }
-        let text = std::str::from_utf8(&buf[..w]).unwrap_or("");
+        };
         let prev = st.prev;
         let unary = unary_position(prev);
         let tight_before = matches!(prev, Prev::Start | Prev::Tight);
@@ -654,10 +657,14 @@ fn unquote(lit: &str) -> Option<String> {
     let body = lit.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(body.len());
     let mut chars = body.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
+    loop {
+        // The text up to the next escape as it is.
+        let rest = chars.as_str();
+        let plain = rest.find('\\').unwrap_or(rest.len());
+        out.push_str(&rest[..plain]);
+        chars = rest[plain..].chars();
+        if chars.next().is_none() {
+            break;
         }
         match chars.next()? {
             'n' => out.push('\n'),

@@ -2,7 +2,9 @@
 //! `merge_field` dispatching on the field number, keeping unknown fields.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::format_ident;
+
+use crate::tokens::quote;
 
 use kit_idl::ir::{Def, DefKind, Field, Language, Presence, Struct, Type};
 

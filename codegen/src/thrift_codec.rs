@@ -2,7 +2,9 @@
 //! binary and compact protocols alike (the runtime's `Writer`/`Reader` are monomorphised).
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::format_ident;
+
+use crate::tokens::quote;
 
 use kit_idl::ir::{Def, DefId, DefKind, Field, Struct, StructKind, Type};
 

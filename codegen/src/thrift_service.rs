@@ -8,8 +8,8 @@
 
 use std::collections::HashMap;
 
+use crate::tokens::quote;
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use kit_idl::ir::{
     Def, DefId, DefKind, Docs, Field, Ir, Language, Method, Presence, Struct, StructKind,

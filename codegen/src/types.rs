@@ -1,8 +1,8 @@
 //! Rust types for IDL definitions: structs and messages, open enums, unions and oneofs,
 //! exceptions, typedefs and constants.
 
+use crate::tokens::quote;
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
 
 use kit_idl::ir::{
     ConstValue, Def, DefId, DefKind, Docs, Enum, Field, Language, Presence, Struct, StructKind,
