@@ -64,7 +64,7 @@ pub fn module_name(name: &str) -> String {
 
 /// Constants and enum values: `SHOUTY_SNAKE_CASE`.
 pub fn const_name(name: &str) -> String {
-    let s = shouty_snake(name);
+    let s = name.to_shouty_snake_case();
     if s.is_empty() {
         "UNDERSCORE".to_string()
     } else {
@@ -83,7 +83,7 @@ fn camel(name: &str) -> String {
     let parts: Vec<String> = name
         .split('_')
         .filter(|p| !p.is_empty())
-        .map(upper_camel)
+        .map(|p| p.to_upper_camel_case())
         .collect();
     let mut out = String::with_capacity(name.len());
     for p in parts {
@@ -106,113 +106,12 @@ fn snake(name: &str) -> String {
     if is_plain_snake(name) {
         return name.to_string();
     }
-    let s = snake_words(name);
+    let s = name.to_snake_case();
     if s.is_empty() {
         "underscore".to_string()
     } else {
         s
     }
-}
-
-/// heck's `to_snake_case`.
-fn snake_words(name: &str) -> String {
-    if !name.is_ascii() {
-        return name.to_snake_case();
-    }
-    ascii_words(name, "_", |w, out| {
-        out.extend(w.bytes().map(|b| char::from(b.to_ascii_lowercase())))
-    })
-}
-
-/// heck's `to_upper_camel_case`.
-fn upper_camel(name: &str) -> String {
-    if !name.is_ascii() {
-        return name.to_upper_camel_case();
-    }
-    ascii_words(name, "", |w, out| {
-        for (i, b) in w.bytes().enumerate() {
-            let c = if i == 0 {
-                b.to_ascii_uppercase()
-            } else {
-                b.to_ascii_lowercase()
-            };
-            out.push(char::from(c));
-        }
-    })
-}
-
-/// heck's `to_shouty_snake_case`.
-fn shouty_snake(name: &str) -> String {
-    if !name.is_ascii() {
-        return name.to_shouty_snake_case();
-    }
-    ascii_words(name, "_", |w, out| {
-        out.extend(w.bytes().map(|b| char::from(b.to_ascii_uppercase())))
-    })
-}
-
-/// heck 0.5's word splitting (its `transform`) for an ASCII name, step for step: words are
-/// split at non-alphanumerics, after a lowercase-or-caseless run before an uppercase letter, and
-/// before the last of several uppercase letters followed by a lowercase one; each word goes
-/// through `word`, with `sep` between words. heck writes every character through `fmt` (about
-/// 5k instructions a name, ~3 % of `kit gen` on googleapis); for ASCII, where its case tests
-/// and mappings are the ASCII ones, this gives the same string directly. Tested against heck.
-fn ascii_words(name: &str, sep: &str, word: impl Fn(&str, &mut String)) -> String {
-    #[derive(Clone, Copy, PartialEq)]
-    enum Mode {
-        Boundary,
-        Lowercase,
-        Uppercase,
-    }
-    let mut out = String::with_capacity(name.len() + 4);
-    let mut first_word = true;
-    for w in name.split(|c: char| !c.is_ascii_alphanumeric()) {
-        let b = w.as_bytes();
-        let mut init = 0;
-        let mut mode = Mode::Boundary;
-        for k in 0..b.len() {
-            let c = b[k];
-            let Some(&next) = b.get(k + 1) else {
-                // The trailing characters are a word.
-                if !first_word {
-                    out.push_str(sep);
-                }
-                first_word = false;
-                word(&w[init..], &mut out);
-                break;
-            };
-            let next_mode = if c.is_ascii_lowercase() {
-                Mode::Lowercase
-            } else if c.is_ascii_uppercase() {
-                Mode::Uppercase
-            } else {
-                mode
-            };
-            if next_mode == Mode::Lowercase && next.is_ascii_uppercase() {
-                // A boundary after this character.
-                if !first_word {
-                    out.push_str(sep);
-                }
-                word(&w[init..k + 1], &mut out);
-                first_word = false;
-                init = k + 1;
-                mode = Mode::Boundary;
-            } else if mode == Mode::Uppercase && c.is_ascii_uppercase() && next.is_ascii_lowercase()
-            {
-                // A boundary before this character.
-                if !first_word {
-                    out.push_str(sep);
-                }
-                first_word = false;
-                word(&w[init..k], &mut out);
-                init = k;
-                mode = Mode::Boundary;
-            } else {
-                mode = next_mode;
-            }
-        }
-    }
-    out
 }
 
 /// `a-z` first, then `a-z`, `0-9` and single underscores, no underscore last: exactly one word
@@ -311,85 +210,6 @@ mod tests {
         ];
         for n in other {
             assert!(!is_plain_snake(n), "{n}");
-        }
-    }
-
-    #[test]
-    fn ascii_case_conversion_is_heck_s() {
-        let mut names: Vec<String> = [
-            "",
-            "_",
-            "__",
-            "a",
-            "A",
-            "aB",
-            "Ab",
-            "AB",
-            "ABc",
-            "fooBar",
-            "FooBar",
-            "foo_bar",
-            "FOO_BAR",
-            "HTTPRequest",
-            "XMLHttpRequest",
-            "getHTTPResponseCode",
-            "V1Beta2",
-            "v1beta1",
-            "IPv4Address",
-            "OAuth2Token",
-            "a1B2c3",
-            "ABCdef",
-            "snake_Case",
-            "__x__",
-            "x--y",
-            "a  b",
-            "123abc",
-            "A1",
-            "A1B",
-            "A1b",
-            "a1B",
-            "1A",
-            "ID",
-            "Id",
-            "iD",
-            "x.y.Z",
-            "TLSConfig_v2",
-            "already_snake_case",
-            "CONSTANT_VALUE_2",
-            "mixed-Case_name here",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        // And many generated ones over an alphabet that exercises every rule.
-        let alphabet = b"aBz9_-Q1x. ";
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        for _ in 0..20_000 {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            let len = (seed >> 60) as usize;
-            let mut n = String::new();
-            let mut x = seed;
-            for _ in 0..len {
-                n.push(char::from(alphabet[(x % alphabet.len() as u64) as usize]));
-                x /= alphabet.len() as u64;
-                if x == 0 {
-                    x = seed.rotate_left(17) | 1;
-                }
-            }
-            names.push(n);
-        }
-        for n in &names {
-            assert_eq!(snake_words(n), n.to_snake_case(), "snake {n:?}");
-            assert_eq!(upper_camel(n), n.to_upper_camel_case(), "camel {n:?}");
-            assert_eq!(shouty_snake(n), n.to_shouty_snake_case(), "shouty {n:?}");
-        }
-        // Other names go through heck itself.
-        for n in ["Ünïcode", "ΣΑΣ", "straße", "naïveName"] {
-            assert_eq!(snake_words(n), n.to_snake_case());
-            assert_eq!(upper_camel(n), n.to_upper_camel_case());
-            assert_eq!(shouty_snake(n), n.to_shouty_snake_case());
         }
     }
 
