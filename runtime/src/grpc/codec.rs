@@ -193,7 +193,8 @@ impl MessageDecoder {
         if self.buf.is_empty() {
             self.buf = chunk;
         } else {
-            // Not reached from `poll_message`: `try_frame` leaves `buf` empty when it needs more.
+            // Only when `push` is called again before `next_message` has drained what was
+            // pushed (`poll_message` never does: it drains first).
             let mut joined = BytesMut::with_capacity(self.buf.len() + chunk.len());
             joined.extend_from_slice(&self.buf);
             joined.extend_from_slice(&chunk);
