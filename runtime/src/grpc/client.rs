@@ -137,6 +137,7 @@ async fn open(addr: &str, cfg: &ClientConfig) -> io::Result<Live> {
     let (send, mut conn) = h2::client::Builder::new()
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
+        .max_frame_size(super::MAX_FRAME)
         .max_send_buffer_size(1024 * 1024)
         .handshake::<_, Bytes>(super::io::Coalesce::new(sock))
         .await

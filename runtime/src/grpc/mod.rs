@@ -30,6 +30,9 @@ pub mod server;
 mod status;
 mod stream;
 
+/// The largest HTTP/2 frame payload kit accepts (`SETTINGS_MAX_FRAME_SIZE`), on both sides.
+pub(crate) const MAX_FRAME: u32 = 256 * 1024;
+
 pub use client::{Channel, ClientCall, ClientConfig, ClientReply};
 pub use codec::{encode_frame, Encoding, MessageDecoder, RawStreaming, DEFAULT_MAX_MESSAGE_SIZE};
 pub use futures_core::Stream;

@@ -362,6 +362,7 @@ async fn connection<S: GrpcHandler>(
         .max_send_buffer_size(1024 * 1024)
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
+        .max_frame_size(super::MAX_FRAME)
         .handshake::<_, Bytes>(super::io::Coalesce::new(sock));
     let mut conn = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
         Ok(Ok(c)) => c,
