@@ -24,8 +24,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use futures_core::Stream;
-
 use crate::grpc::{ClientCall, ClientReply, Code, ServerCall, ServerReply, Status};
 use crate::thrift::rpc::{read_ident, Request, Response};
 use crate::thrift::{ApplicationExceptionKind, MessageType};
@@ -165,7 +163,7 @@ impl Observed for ServerCall {
     ) -> Result<ServerReply, E> {
         match result {
             Ok(mut reply) => {
-                reply.body = Box::pin(ObservedBody {
+                reply.body = crate::grpc::ReplyBody::observed(ObservedBody {
                     inner: reply.body,
                     report: Some(report),
                 });
@@ -203,18 +201,21 @@ impl Observed for ClientCall {
     }
 }
 
-/// A gRPC server's response stream that reports when it ends.
+/// A gRPC server's response messages, reporting when they end.
 struct ObservedBody {
-    inner: crate::grpc::BoxStream<bytes::Bytes>,
+    inner: crate::grpc::ReplyBody,
     report: Option<Report>,
 }
 
-impl Stream for ObservedBody {
-    type Item = Result<bytes::Bytes, Status>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let item = std::task::ready!(self.inner.as_mut().poll_next(cx));
+impl crate::grpc::server::ReplySource for ObservedBody {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut crate::grpc::server::Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        let item = std::task::ready!(self.inner.poll_frame(cx, out));
         let outcome = match &item {
-            Some(Ok(_)) => None,
+            Some(Ok(())) => None,
             Some(Err(s)) => Some(Outcome::Grpc(s.code())),
             None => Some(Outcome::Ok),
         };

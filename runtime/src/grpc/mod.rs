@@ -37,7 +37,7 @@ pub use client::{Channel, ClientCall, ClientConfig, ClientReply};
 pub use codec::{encode_frame, Encoding, MessageDecoder, RawStreaming, DEFAULT_MAX_MESSAGE_SIZE};
 pub use futures_core::Stream;
 pub use metadata::{encode_timeout, parse_timeout, InvalidMetadata, Metadata};
-pub use server::{BoxFuture, NamedService, Router, Server, ServerCall, ServerReply};
+pub use server::{BoxFuture, NamedService, ReplyBody, Router, Server, ServerCall, ServerReply};
 pub use status::{percent_decode, percent_encode, Code, Status};
 pub use stream::{
     channel, iter, next, BoxStream, Iter, Receiver, Request, Response, Sender, Streaming,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::{BufMut, Bytes, BytesMut};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::Instant;
 use tower_service::Service;
@@ -18,7 +18,7 @@ use tracing::Instrument;
 use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE};
 use super::metadata::{parse_timeout, Metadata};
 use super::status::Status;
-use super::stream::{next, poll_now, BoxStream, EncodeStream, Request, Response, Streaming};
+use super::stream::{BoxStream, Request, Response, Streaming};
 use crate::protobuf::Message;
 
 /// A boxed, `Send` future.
@@ -39,15 +39,206 @@ pub struct ServerCall {
     pub body: RawStreaming,
 }
 
-/// A handler's reply: initial metadata, a stream of encoded messages, trailing metadata sent
-/// with status OK when the stream ends (an `Err` item ends the call with that status instead).
+/// A handler's reply: initial metadata, the response messages, trailing metadata sent with
+/// status OK when the messages end (an `Err` item ends the call with that status instead).
 pub struct ServerReply {
     /// Initial metadata.
     pub metadata: Metadata,
-    /// Encoded response messages.
-    pub body: BoxStream<Bytes>,
+    /// The response messages.
+    pub body: ReplyBody,
     /// Trailing metadata for a successful end.
     pub trailers: Metadata,
+}
+
+/// The response messages of a call. The server frames each message straight into the buffer
+/// it sends (several ready messages go out in one DATA frame): a typed message
+/// ([`ReplyBody::message`], [`ReplyBody::messages`]) is encoded there directly, never into a
+/// buffer of its own first; already-encoded messages ([`ReplyBody::encoded`]) are copied there.
+pub struct ReplyBody(Box<dyn ReplySource>);
+
+impl ReplyBody {
+    /// One typed message (a unary or client-streaming reply).
+    pub fn message<R: Message + Send + 'static>(message: R) -> ReplyBody {
+        ReplyBody(Box::new(One(Some(message))))
+    }
+    /// A stream of typed messages.
+    pub fn messages<R: Message + 'static>(messages: BoxStream<R>) -> ReplyBody {
+        ReplyBody(Box::new(Messages(messages)))
+    }
+    /// A stream of encoded messages (each one message's Protobuf bytes, not yet framed).
+    pub fn encoded(messages: BoxStream<Bytes>) -> ReplyBody {
+        ReplyBody(Box::new(Encoded(messages)))
+    }
+    /// A body of kit's own making (middleware that watches the messages go by).
+    pub(crate) fn observed(source: impl ReplySource + 'static) -> ReplyBody {
+        ReplyBody(Box::new(source))
+    }
+    /// No messages: the call ends with the trailers.
+    pub fn empty() -> ReplyBody {
+        ReplyBody::encoded(Box::pin(super::stream::iter([])))
+    }
+    /// Polls for the next message and frames it into `out`: `Ready(Some(Ok(())))` when one was
+    /// appended, `Ready(None)` at the end.
+    pub(crate) fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        self.0.poll_frame(cx, out)
+    }
+}
+
+impl From<BoxStream<Bytes>> for ReplyBody {
+    fn from(messages: BoxStream<Bytes>) -> ReplyBody {
+        ReplyBody::encoded(messages)
+    }
+}
+
+impl std::fmt::Debug for ReplyBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyBody").finish_non_exhaustive()
+    }
+}
+
+/// What a [`ReplyBody`] is made of (also implemented by middleware inside the crate that
+/// watches a reply, see `metrics`).
+pub(crate) trait ReplySource: Send {
+    /// See [`ReplyBody::poll_frame`].
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>>;
+}
+
+impl ReplySource for ReplyBody {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        self.0.poll_frame(cx, out)
+    }
+}
+
+struct One<R>(Option<R>);
+
+impl<R: Message + Send> ReplySource for One<R> {
+    fn poll_frame(
+        &mut self,
+        _: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        Poll::Ready(self.0.take().map(|m| out.push_message(&m)))
+    }
+}
+
+struct Messages<R>(BoxStream<R>);
+
+impl<R: Message> ReplySource for Messages<R> {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        self.0
+            .as_mut()
+            .poll_next(cx)
+            .map(|o| o.map(|r| r.and_then(|m| out.push_message(&m))))
+    }
+}
+
+struct Encoded(BoxStream<Bytes>);
+
+impl ReplySource for Encoded {
+    fn poll_frame(
+        &mut self,
+        cx: &mut Context<'_>,
+        out: &mut Frames,
+    ) -> Poll<Option<Result<(), Status>>> {
+        self.0
+            .as_mut()
+            .poll_next(cx)
+            .map(|o| o.map(|r| r.and_then(|m| out.push_encoded(&m))))
+    }
+}
+
+/// The buffer a call's response messages are framed into, one batch (one DATA write) at a time.
+pub(crate) struct Frames {
+    buf: BytesMut,
+    encoding: Encoding,
+    max_send: usize,
+    /// Room for a whole batch was reserved (on the batch's second message).
+    grown: bool,
+}
+
+impl Frames {
+    fn new(encoding: Encoding, max_send: usize) -> Frames {
+        Frames {
+            buf: BytesMut::new(),
+            encoding,
+            max_send,
+            grown: false,
+        }
+    }
+
+    /// The messages framed so far, leaving the buffer empty for the next batch.
+    fn take(&mut self) -> Bytes {
+        self.grown = false;
+        std::mem::take(&mut self.buf).freeze()
+    }
+
+    fn check(&self, len: usize) -> Result<(), Status> {
+        if len > self.max_send {
+            return Err(Status::resource_exhausted(format!(
+                "response message of {} bytes is larger than the limit of {} bytes",
+                len, self.max_send
+            )));
+        }
+        Ok(())
+    }
+
+    /// Room for one more framed message of `len` bytes. A second message in a batch means a
+    /// stream: room for a whole batch at once, rather than reallocating (and copying) as the
+    /// batch grows.
+    fn reserve(&mut self, len: usize) {
+        if !self.buf.is_empty() && !self.grown {
+            self.buf.reserve(BATCH + 5 + len);
+            self.grown = true;
+        } else {
+            self.buf.reserve(5 + len);
+        }
+    }
+
+    /// Frames an already-encoded message.
+    pub(crate) fn push_encoded(&mut self, msg: &[u8]) -> Result<(), Status> {
+        self.check(msg.len())?;
+        if self.encoding == Encoding::Identity {
+            self.reserve(msg.len());
+        }
+        codec::append_frame(&mut self.buf, msg, self.encoding);
+        Ok(())
+    }
+
+    /// Encodes and frames a message: straight into the buffer unless compressed.
+    pub(crate) fn push_message<M: Message>(&mut self, msg: &M) -> Result<(), Status> {
+        let len = msg.encoded_len();
+        self.check(len)?;
+        if self.encoding != Encoding::Identity {
+            return self.push_encoded(&msg.encode_to_bytes());
+        }
+        self.reserve(len);
+        self.buf.put_u8(0);
+        self.buf.put_u32(len as u32);
+        let at = self.buf.len();
+        msg.encode_raw(&mut self.buf);
+        debug_assert_eq!(
+            self.buf.len() - at,
+            len,
+            "encoded_len disagrees with encode_raw"
+        );
+        Ok(())
+    }
 }
 
 impl std::fmt::Debug for ServerReply {
@@ -104,12 +295,11 @@ async fn one_message<M: Message>(body: &mut RawStreaming) -> Result<M, Status> {
     M::decode(first).map_err(|e| Status::internal(format!("decoding request: {e}")))
 }
 
-fn reply_one<R: Message>(resp: Response<R>) -> ServerReply {
+fn reply_one<R: Message + Send + 'static>(resp: Response<R>) -> ServerReply {
     let (metadata, message, trailers) = resp.into_parts();
-    let bytes = message.encode_to_bytes();
     ServerReply {
         metadata,
-        body: Box::pin(super::stream::iter([Ok(bytes)])),
+        body: ReplyBody::message(message),
         trailers,
     }
 }
@@ -118,7 +308,7 @@ fn reply_stream<R: Message + 'static>(resp: Response<BoxStream<R>>) -> ServerRep
     let (metadata, message, trailers) = resp.into_parts();
     ServerReply {
         metadata,
-        body: Box::pin(EncodeStream(message)),
+        body: ReplyBody::messages(message),
         trailers,
     }
 }
@@ -127,7 +317,7 @@ fn reply_stream<R: Message + 'static>(resp: Response<BoxStream<R>>) -> ServerRep
 pub async fn unary<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
 where
     M: Message,
-    R: Message,
+    R: Message + Send + 'static,
     F: FnOnce(Request<M>) -> Fut,
     Fut: Future<Output = Result<Response<R>, Status>>,
 {
@@ -167,7 +357,7 @@ where
 pub async fn client_streaming<M, R, F, Fut>(call: ServerCall, f: F) -> Result<ServerReply, Status>
 where
     M: Message,
-    R: Message,
+    R: Message + Send + 'static,
     F: FnOnce(Request<Streaming<M>>) -> Fut,
     Fut: Future<Output = Result<Response<R>, Status>>,
 {
@@ -581,10 +771,11 @@ async fn handle<S: GrpcHandler>(
             Encoding::Identity
         };
         let mut body = reply.body;
+        let mut frames = Frames::new(enc, cfg.max_send);
         let mut ok_trailers = Some(reply.trailers);
         let status: Status = 'call: loop {
             let mut item = tokio::select! {
-                i = next(&mut body) => i,
+                i = std::future::poll_fn(|cx| body.poll_frame(cx, &mut frames)) => i,
                 _ = &mut sleep => Some(Err(Status::deadline_exceeded("deadline exceeded"))),
                 _ = std::future::poll_fn(|cx| send.poll_reset(cx)) => {
                     tracing::debug!("call cancelled by the client");
@@ -594,26 +785,10 @@ async fn handle<S: GrpcHandler>(
             // Every message the handler has ready goes into one buffer (up to `BATCH` bytes),
             // sent as one DATA write: one h2 frame and one wake of the connection task per
             // batch instead of per message.
-            let mut batch = BytesMut::new();
-            let mut grown = false;
             let end = loop {
                 match item {
-                    Some(Ok(msg)) => {
-                        if msg.len() > cfg.max_send {
-                            break Some(Status::resource_exhausted(format!(
-                                "response message of {} bytes is larger than the limit of {} bytes",
-                                msg.len(),
-                                cfg.max_send
-                            )));
-                        }
-                        if !batch.is_empty() && !grown {
-                            // A second message ready: a stream. Room for a whole batch at
-                            // once, rather than reallocating (and copying) as it grows.
-                            batch.reserve(BATCH + 5 + msg.len());
-                            grown = true;
-                        }
-                        codec::append_frame(&mut batch, &msg, enc);
-                        if batch.len() >= BATCH {
+                    Some(Ok(())) => {
+                        if frames.buf.len() >= BATCH {
                             break None;
                         }
                     }
@@ -624,14 +799,17 @@ async fn handle<S: GrpcHandler>(
                         )
                     }
                 }
-                item = match poll_now(&mut body).await {
-                    Poll::Ready(i) => i,
-                    Poll::Pending => break None,
-                };
+                item =
+                    match std::future::poll_fn(|cx| Poll::Ready(body.poll_frame(cx, &mut frames)))
+                        .await
+                    {
+                        Poll::Ready(i) => i,
+                        Poll::Pending => break None,
+                    };
             };
-            if !batch.is_empty() {
+            if !frames.buf.is_empty() {
                 let sent = tokio::select! {
-                    r = codec::send_data(&mut send, batch.freeze(), false) => r,
+                    r = codec::send_data(&mut send, frames.take(), false) => r,
                     _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
                 };
                 if let Err(s) = sent {
@@ -653,4 +831,90 @@ async fn handle<S: GrpcHandler>(
     })
     .instrument(span)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grpc::health::HealthCheckRequest;
+
+    fn poll(body: &mut ReplyBody, frames: &mut Frames) -> Poll<Option<Result<(), Status>>> {
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        body.poll_frame(&mut cx, frames)
+    }
+
+    fn msg(service: &str) -> HealthCheckRequest {
+        HealthCheckRequest {
+            service: service.to_string().into(),
+        }
+    }
+
+    /// A typed message framed straight into the batch is the frame of its encoding; a
+    /// stream's messages go into one batch, in order, with room reserved once.
+    #[test]
+    fn typed_messages_frame_as_their_encoding() {
+        let long = "x".repeat(3000);
+        let items = [msg("a"), msg(""), msg(&long)];
+        let want: Vec<u8> = items
+            .iter()
+            .flat_map(|m| codec::encode_frame(&m.encode_to_bytes(), Encoding::Identity))
+            .collect();
+        let mut body =
+            ReplyBody::messages(Box::pin(super::super::stream::iter(items.clone().map(Ok))));
+        let mut frames = Frames::new(Encoding::Identity, 1 << 20);
+        for _ in 0..3 {
+            assert!(matches!(
+                poll(&mut body, &mut frames),
+                Poll::Ready(Some(Ok(())))
+            ));
+        }
+        assert!(
+            frames.buf.capacity() >= BATCH,
+            "a stream reserves a whole batch"
+        );
+        assert!(matches!(poll(&mut body, &mut frames), Poll::Ready(None)));
+        assert_eq!(&frames.take()[..], &want[..]);
+        assert!(frames.buf.is_empty() && !frames.grown);
+
+        // One message: exactly its frame, no batch-sized reservation.
+        let mut one = ReplyBody::message(msg("svc"));
+        assert!(matches!(
+            poll(&mut one, &mut frames),
+            Poll::Ready(Some(Ok(())))
+        ));
+        assert!(matches!(poll(&mut one, &mut frames), Poll::Ready(None)));
+        assert!(frames.buf.capacity() < BATCH);
+        let f = frames.take();
+        assert_eq!(
+            f,
+            codec::encode_frame(&msg("svc").encode_to_bytes(), Encoding::Identity)
+        );
+    }
+
+    /// Compressed, over the limit, already encoded.
+    #[test]
+    fn gzip_limits_and_encoded_messages() {
+        let m = msg(&"y".repeat(500));
+        let mut frames = Frames::new(Encoding::Gzip, 1 << 20);
+        frames.push_message(&m).unwrap();
+        let framed = frames.take();
+        assert_eq!(framed[0], 1, "compressed flag");
+        let mut dec = codec::MessageDecoder::new(1 << 20, Some(Encoding::Gzip));
+        dec.push(framed);
+        assert_eq!(dec.next_message().unwrap().unwrap(), m.encode_to_bytes());
+
+        let mut small = Frames::new(Encoding::Identity, 10);
+        let e = small.push_message(&m).unwrap_err();
+        assert_eq!(e.code(), super::super::Code::ResourceExhausted);
+        assert!(
+            small.buf.is_empty(),
+            "nothing of a refused message is framed"
+        );
+        assert_eq!(
+            small.push_encoded(&[0u8; 11]).unwrap_err().code(),
+            super::super::Code::ResourceExhausted
+        );
+        small.push_encoded(b"0123456789").unwrap();
+        assert_eq!(&small.take()[..], b"\0\0\0\0\x0a0123456789");
+    }
 }

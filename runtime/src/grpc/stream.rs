@@ -277,19 +277,3 @@ pub async fn next<S: Stream + Unpin>(s: &mut S) -> Option<S::Item> {
 pub(crate) async fn poll_now<S: Stream + Unpin>(s: &mut S) -> Poll<Option<S::Item>> {
     std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut *s).poll_next(cx))).await
 }
-
-/// Maps each message of `s` to its encoding.
-pub(crate) struct EncodeStream<S>(pub(crate) S);
-
-impl<S, T> Stream for EncodeStream<S>
-where
-    S: Stream<Item = Result<T, Status>> + Unpin,
-    T: Message,
-{
-    type Item = Result<bytes::Bytes, Status>;
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        Pin::new(&mut self.get_mut().0)
-            .poll_next(cx)
-            .map(|o| o.map(|r| r.map(|m| m.encode_to_bytes())))
-    }
-}

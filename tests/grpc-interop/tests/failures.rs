@@ -566,3 +566,65 @@ async fn health_watch_follows_status_changes() {
         .unwrap()
         .unwrap();
 }
+
+/// A response larger than the server's send limit ends the call with RESOURCE_EXHAUSTED
+/// (unary, and in a stream after the messages under the limit, which arrive intact); the
+/// server keeps serving.
+#[tokio::test]
+async fn response_over_the_send_limit() {
+    let s = Running::start(Server::new().max_send_message_size(10_000)).await;
+    let c = client(s.addr).await;
+    let big = c
+        .unary_call(Request::new(SimpleRequest {
+            response_size: 20_000,
+            ..Default::default()
+        }))
+        .await
+        .unwrap_err();
+    assert_eq!(big.code(), Code::ResourceExhausted, "{big}");
+    assert!(
+        big.message()
+            .contains("larger than the limit of 10000 bytes"),
+        "{big}"
+    );
+    let ok = c
+        .unary_call(Request::new(SimpleRequest {
+            response_size: 9_000,
+            ..Default::default()
+        }))
+        .await
+        .unwrap();
+    assert_eq!(ok.into_inner().payload.unwrap().body.len(), 9_000);
+
+    let sizes = [100, 5_000, 9_000, 20_000, 10];
+    let req = StreamingOutputCallRequest {
+        response_parameters: sizes
+            .iter()
+            .map(|&size| ResponseParameters {
+                size,
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let mut st = c
+        .streaming_output_call(Request::new(req))
+        .await
+        .unwrap()
+        .into_inner();
+    let mut got = Vec::new();
+    let end = loop {
+        match st.message().await {
+            Ok(Some(m)) => got.push(m.payload.unwrap().body.len()),
+            Ok(None) => break None,
+            Err(e) => break Some(e),
+        }
+    };
+    assert_eq!(got, [100, 5_000, 9_000]);
+    assert_eq!(
+        end.expect("the stream fails").code(),
+        Code::ResourceExhausted
+    );
+    still_serving(s.addr).await;
+    s.stop().await;
+}
