@@ -549,7 +549,7 @@ async fn connection<S: GrpcHandler>(
 ) {
     let handshake = h2::server::Builder::new()
         .max_concurrent_streams(cfg.max_concurrent_streams)
-        .max_send_buffer_size(1024 * 1024)
+        .max_send_buffer_size(128 * 1024)
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
         .max_frame_size(super::MAX_FRAME)
