@@ -1,52 +1,394 @@
-//! `quote!` for codegen: the tokens come back wrapped in one invisible group.
+//! Rust tokens as codegen builds them: one flat buffer per module.
 //!
-//! Codegen builds each item from many small token streams (a field's type, a path, an
-//! `encoded_len` statement) interpolated into bigger ones with `#x`. `quote` interpolates a
-//! `TokenStream` by reference, and proc_macro2 then copies every token of it (an identifier
-//! copy is an allocation), level after level: about a tenth of `kit gen`'s time went to those
-//! copies and to freeing them. A stream that is one `Delimiter::None` group is copied as one
-//! reference-counted token instead. The printer (`print.rs`) prints an invisible group as its
-//! contents, so the printed code is the same token for token.
+//! Codegen builds each item from many small token lists (a field's type, a path, an
+//! `encoded_len` statement) interpolated into bigger ones with `#x`, and the printer
+//! (`print.rs`) lays the module's tokens out as text. With `proc_macro2` streams, building
+//! and re-reading token trees (an identifier copy is an allocation, a group a nested vector
+//! copied on iteration) took most of `kit gen`'s time. Here a token is a small value in one
+//! `Vec`: a group is its `Open` and `Close` markers, identifier and literal text is a static
+//! string (the keywords and punctuation `quote!` writes) or a shared `Arc<str>`, so
+//! interpolating a list is one `extend_from_slice` and the printer walks one slice.
+//!
+//! [`quote!`] (from `kit-codegen-macros`) has `quote::quote!`'s syntax and spacing, and the
+//! constructors here ([`Ident`], [`Lit`]) write exactly the text `proc_macro2` writes, so the
+//! printed code is the same byte for byte.
 
-use proc_macro2::{Delimiter, Group, TokenStream, TokenTree};
+use std::fmt;
+use std::sync::Arc;
 
-/// [`quote::quote!`], wrapped by [`wrap`]: interpolating the result elsewhere is cheap.
-macro_rules! quote {
-    // One identifier (`quote!(i32)`, `quote!(Debug)`): copying it is as cheap as copying a
-    // group, so it is not wrapped.
-    ($one:ident) => {
-        ::quote::quote!($one)
-    };
-    ($($tt:tt)*) => {
-        $crate::tokens::wrap(::quote::quote!($($tt)*))
-    };
-}
-pub(crate) use quote;
+pub(crate) use kit_codegen_macros::quote;
 
-/// `tokens` as one invisible group (an empty stream stays empty, so `is_empty` still tells).
-pub(crate) fn wrap(tokens: TokenStream) -> TokenStream {
-    if tokens.is_empty() {
-        return tokens;
-    }
-    TokenStream::from(TokenTree::Group(Group::new(Delimiter::None, tokens)))
+/// Identifier or literal text.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Sym {
+    Static(&'static str),
+    Shared(Arc<str>),
 }
 
-/// `tokens` without invisible groups (their contents in their place), as the printer sees them.
-#[cfg(test)]
-pub(crate) fn flatten(tokens: TokenStream) -> TokenStream {
-    let mut out = TokenStream::new();
-    for tt in tokens {
-        match tt {
-            TokenTree::Group(g) if g.delimiter() == Delimiter::None => {
-                out.extend(flatten(g.stream()))
-            }
-            TokenTree::Group(g) => {
-                let mut inner = Group::new(g.delimiter(), flatten(g.stream()));
-                inner.set_span(g.span());
-                out.extend([TokenTree::Group(inner)]);
-            }
-            tt => out.extend([tt]),
+impl Sym {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Sym::Static(s) => s,
+            Sym::Shared(s) => s,
         }
     }
-    out
 }
+
+impl From<String> for Sym {
+    fn from(s: String) -> Sym {
+        Sym::Shared(Arc::from(s))
+    }
+}
+
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delim {
+    Paren,
+    Bracket,
+    Brace,
+}
+
+/// One token. Groups are an `Open` and its `Close`, with their contents between.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Tok {
+    /// An identifier or keyword, as written (`r#type` for a raw one).
+    Ident(Sym),
+    /// A literal, as written (`"a\n"`, `5i32`, `-1`, `b"\x00"`).
+    Lit(Sym),
+    /// An ASCII punctuation character; `true` when joint to the next one (inside one operator).
+    Punct(u8, bool),
+    Open(Delim),
+    Close(Delim),
+}
+
+/// A list of tokens (balanced: every `Open` has its `Close`).
+#[derive(Clone, Default, Debug, PartialEq, Eq)]
+pub struct Tokens(pub(crate) Vec<Tok>);
+
+impl Tokens {
+    pub fn new() -> Tokens {
+        Tokens(Vec::new())
+    }
+
+    pub fn with_capacity(n: usize) -> Tokens {
+        Tokens(Vec::with_capacity(n))
+    }
+
+    /// Appends `other`, moving its tokens.
+    pub fn extend(&mut self, mut other: Tokens) {
+        if self.0.is_empty() {
+            *self = other;
+        } else {
+            self.0.append(&mut other.0);
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn push_static(&mut self, t: Tok) {
+        self.0.push(t);
+    }
+
+    #[doc(hidden)]
+    pub fn extend_static(&mut self, ts: &[Tok]) {
+        self.0.extend_from_slice(ts);
+    }
+
+    /// The tokens of `tokens`, with invisible groups replaced by their contents.
+    pub fn from_proc_macro2(tokens: proc_macro2::TokenStream) -> Tokens {
+        let mut out = Tokens::new();
+        out.push_proc_macro2(tokens);
+        out
+    }
+
+    fn push_proc_macro2(&mut self, tokens: proc_macro2::TokenStream) {
+        use proc_macro2::{Delimiter, Spacing, TokenTree};
+        for tt in tokens {
+            match tt {
+                TokenTree::Ident(i) => self.0.push(Tok::Ident(Sym::from(i.to_string()))),
+                TokenTree::Literal(l) => self.0.push(Tok::Lit(Sym::from(l.to_string()))),
+                TokenTree::Punct(p) => self.0.push(Tok::Punct(
+                    u8::try_from(p.as_char()).unwrap_or(b'?'),
+                    p.spacing() == Spacing::Joint,
+                )),
+                TokenTree::Group(g) => {
+                    let d = match g.delimiter() {
+                        Delimiter::Parenthesis => Some(Delim::Paren),
+                        Delimiter::Bracket => Some(Delim::Bracket),
+                        Delimiter::Brace => Some(Delim::Brace),
+                        Delimiter::None => None,
+                    };
+                    if let Some(d) = d {
+                        self.0.push(Tok::Open(d));
+                    }
+                    self.push_proc_macro2(g.stream());
+                    if let Some(d) = d {
+                        self.0.push(Tok::Close(d));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The same tokens as a `proc_macro2` stream (for `kit new`'s scaffold, which formats with
+    /// prettyplease, and for tests).
+    pub fn to_proc_macro2(&self) -> proc_macro2::TokenStream {
+        use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
+        let mut stack: Vec<(Delim, Vec<TokenTree>)> = Vec::new();
+        let mut cur: Vec<TokenTree> = Vec::new();
+        for t in &self.0 {
+            match t {
+                Tok::Ident(s) => {
+                    let s = s.as_str();
+                    cur.push(TokenTree::Ident(match s.strip_prefix("r#") {
+                        Some(raw) => proc_macro2::Ident::new_raw(raw, Span::call_site()),
+                        None => proc_macro2::Ident::new(s, Span::call_site()),
+                    }))
+                }
+                Tok::Lit(s) => cur.push(TokenTree::Literal(
+                    s.as_str()
+                        .parse()
+                        .unwrap_or_else(|_| panic!("not a literal: {s:?}")),
+                )),
+                Tok::Punct(c, joint) => cur.push(TokenTree::Punct(Punct::new(
+                    char::from(*c),
+                    if *joint {
+                        Spacing::Joint
+                    } else {
+                        Spacing::Alone
+                    },
+                ))),
+                Tok::Open(d) => stack.push((*d, std::mem::take(&mut cur))),
+                Tok::Close(_) => {
+                    let (d, outer) = stack.pop().expect("balanced tokens");
+                    let inner = std::mem::replace(&mut cur, outer);
+                    let delim = match d {
+                        Delim::Paren => Delimiter::Parenthesis,
+                        Delim::Bracket => Delimiter::Bracket,
+                        Delim::Brace => Delimiter::Brace,
+                    };
+                    cur.push(TokenTree::Group(Group::new(
+                        delim,
+                        inner.into_iter().collect::<TokenStream>(),
+                    )));
+                }
+            }
+        }
+        cur.into_iter().collect()
+    }
+}
+
+/// A value that `quote!` interpolates with `#x`.
+pub trait ToTokens {
+    fn to_tokens(&self, tokens: &mut Tokens);
+}
+
+impl ToTokens for Tokens {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        tokens.0.extend_from_slice(&self.0);
+    }
+}
+
+impl<T: ToTokens + ?Sized> ToTokens for &T {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        (**self).to_tokens(tokens)
+    }
+}
+
+impl<T: ToTokens> ToTokens for Option<T> {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        if let Some(t) = self {
+            t.to_tokens(tokens)
+        }
+    }
+}
+
+/// An identifier. Its text is written as given: the naming rules in [`crate::ident`] make
+/// sure it is a valid Rust identifier (`r#type` for a raw one).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ident(Sym);
+
+impl Ident {
+    pub fn new(name: impl Into<String>) -> Ident {
+        let name: String = name.into();
+        debug_assert!(
+            crate::ident::is_ident(name.strip_prefix("r#").unwrap_or(&name)),
+            "not an identifier: {name:?}"
+        );
+        Ident(Sym::from(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl fmt::Display for Ident {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ToTokens for Ident {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        tokens.0.push(Tok::Ident(self.0.clone()));
+    }
+}
+
+/// `format_ident!("f_{}", name)`: an [`Ident`] from `format!` arguments.
+macro_rules! format_ident {
+    ($($arg:tt)*) => {
+        $crate::tokens::Ident::new(::std::format!($($arg)*))
+    };
+}
+pub(crate) use format_ident;
+
+/// A literal, with the text `proc_macro2::Literal`'s constructor of the same name writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lit(Sym);
+
+impl Lit {
+    /// A string literal (`proc_macro2::Literal::string`'s escaping).
+    pub fn string(s: &str) -> Lit {
+        let mut repr = String::with_capacity(s.len() + 2);
+        repr.push('"');
+        let mut chars = s.chars();
+        while let Some(ch) = chars.next() {
+            if ch == '\0' {
+                repr.push_str(
+                    if chars
+                        .as_str()
+                        .starts_with(|c: char| c.is_ascii_digit() && c <= '7')
+                    {
+                        r"\x00"
+                    } else {
+                        r"\0"
+                    },
+                );
+            } else if ch == '\'' {
+                repr.push(ch);
+            } else {
+                repr.extend(ch.escape_debug());
+            }
+        }
+        repr.push('"');
+        Lit(Sym::from(repr))
+    }
+
+    /// A byte string literal (`proc_macro2::Literal::byte_string`'s escaping).
+    pub fn byte_string(bytes: &[u8]) -> Lit {
+        use std::fmt::Write as _;
+        let mut repr = String::with_capacity(bytes.len() + 3);
+        repr.push_str("b\"");
+        let mut iter = bytes.iter();
+        while let Some(&b) = iter.next() {
+            match b {
+                b'\0' => repr.push_str(match iter.as_slice().first() {
+                    Some(b'0'..=b'7') => r"\x00",
+                    _ => r"\0",
+                }),
+                b'\t' => repr.push_str(r"\t"),
+                b'\n' => repr.push_str(r"\n"),
+                b'\r' => repr.push_str(r"\r"),
+                b'"' => repr.push_str("\\\""),
+                b'\\' => repr.push_str(r"\\"),
+                b'\x20'..=b'\x7E' => repr.push(char::from(b)),
+                _ => {
+                    let _ = write!(repr, r"\x{b:02X}");
+                }
+            }
+        }
+        repr.push('"');
+        Lit(Sym::from(repr))
+    }
+
+    /// An integer literal without a suffix (`5`, `-1`).
+    pub fn int(n: impl Into<i128>) -> Lit {
+        Lit(Sym::from(n.into().to_string()))
+    }
+
+    /// `proc_macro2::Literal::i32_unsuffixed` and its siblings.
+    pub fn i32_unsuffixed(n: i32) -> Lit {
+        Lit::int(n)
+    }
+
+    pub fn i16_unsuffixed(n: i16) -> Lit {
+        Lit::int(n)
+    }
+
+    pub fn u32_unsuffixed(n: u32) -> Lit {
+        Lit::int(n)
+    }
+}
+
+impl ToTokens for Lit {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        tokens.0.push(Tok::Lit(self.0.clone()));
+    }
+}
+
+impl ToTokens for str {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        Lit::string(self).to_tokens(tokens)
+    }
+}
+
+impl ToTokens for String {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        Lit::string(self).to_tokens(tokens)
+    }
+}
+
+impl ToTokens for bool {
+    fn to_tokens(&self, tokens: &mut Tokens) {
+        let s = if *self { "true" } else { "false" };
+        tokens.0.push(Tok::Ident(Sym::Static(s)));
+    }
+}
+
+/// Numbers interpolate as suffixed literals (`5i32`, `1.5f64`), as in `quote`.
+macro_rules! suffixed {
+    ($($t:ident)*) => {$(
+        impl ToTokens for $t {
+            fn to_tokens(&self, tokens: &mut Tokens) {
+                tokens.0.push(Tok::Lit(Sym::from(format!(concat!("{}", stringify!($t)), self))));
+            }
+        }
+    )*};
+}
+suffixed!(i8 i16 i32 i64 u8 u16 u32 u64 usize f32 f64);
+
+/// `#(#xs)*` over a collection (by reference, as `quote` does).
+#[doc(hidden)]
+pub trait RepRef {
+    type Item;
+    fn __rep(&self) -> std::slice::Iter<'_, Self::Item>;
+}
+
+impl<T> RepRef for Vec<T> {
+    type Item = T;
+    fn __rep(&self) -> std::slice::Iter<'_, T> {
+        self.iter()
+    }
+}
+
+impl<T> RepRef for [T] {
+    type Item = T;
+    fn __rep(&self) -> std::slice::Iter<'_, T> {
+        self.iter()
+    }
+}
+
+/// `#(#xs)*` over an iterator (consumed).
+#[doc(hidden)]
+pub trait RepIter: Iterator + Sized {
+    fn __rep(self) -> Self {
+        self
+    }
+}
+
+impl<I: Iterator> RepIter for I {}
