@@ -109,12 +109,11 @@ pub fn generate_with<E: Send>(
 
 /// The items of one module file: its child modules, the `__rt` import, its definitions.
 fn module_tokens(cx: &Context, children: &[String], items: &[Item]) -> Tokens {
-    let mut tokens = mod_decls(children);
-    tokens.extend(rt_use(cx, items));
+    let mut parts = vec![mod_decls(children), rt_use(cx, items)];
     for item in items {
-        tokens.extend(item_tokens(cx, *item));
+        item_tokens(cx, *item, &mut parts);
     }
-    tokens
+    Tokens::concat(parts)
 }
 
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
@@ -217,25 +216,24 @@ fn rt_use(cx: &Context, items: &[Item]) -> Tokens {
     }
 }
 
-fn item_tokens(cx: &Context, item: Item) -> Tokens {
+/// Adds the tokens of `item` to `parts`.
+fn item_tokens(cx: &Context, item: Item, parts: &mut Vec<Tokens>) {
     match item {
         Item::Def(id) => {
             let def = cx.ir.def(id);
-            let mut tokens = cx.gen_def(def);
+            parts.push(cx.gen_def(def));
             if cx.ir.file(def.file).language == Language::Thrift {
-                tokens.extend(cx.gen_thrift_impl(def));
-                tokens.extend(cx.gen_thrift_service(def));
+                parts.push(cx.gen_thrift_impl(def));
+                parts.push(cx.gen_thrift_service(def));
             } else {
-                tokens.extend(cx.gen_proto_impl(def));
-                tokens.extend(cx.gen_grpc_service(def));
+                parts.push(cx.gen_proto_impl(def));
+                parts.push(cx.gen_grpc_service(def));
             }
-            tokens
         }
         Item::Oneofs(id) => {
             let def = cx.ir.def(id);
-            match &def.kind {
-                DefKind::Struct(s) => cx.gen_oneofs(def, s),
-                _ => Tokens::new(),
+            if let DefKind::Struct(s) = &def.kind {
+                parts.push(cx.gen_oneofs(def, s));
             }
         }
     }

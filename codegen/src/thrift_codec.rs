@@ -14,9 +14,9 @@ use crate::layout::ModPath;
 use crate::types::{id, path, Ptr};
 
 /// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
-fn rt(item: &str) -> Tokens {
-    let p = path(&format!("__rt::thrift::{item}"));
-    quote!(#p)
+fn rt(item: &'static str) -> Tokens {
+    let segs = item.split("::").map(crate::tokens::Ident::from_static);
+    quote!(__rt::thrift::#(#segs)::*)
 }
 
 /// How generated code reaches a value it writes.
@@ -78,7 +78,7 @@ impl Context<'_> {
                 _ => "Struct",
             },
         };
-        let t = format_ident!("{}", t);
+        let t = crate::tokens::Ident::from_static(t);
         let tt = rt("TType");
         quote!(#tt::#t)
     }

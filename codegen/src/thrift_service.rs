@@ -17,12 +17,12 @@ use kit_idl::ir::{
 
 use crate::context::Context;
 use crate::ident;
-use crate::types::{docs, id, path};
+use crate::types::{docs, id};
 
 /// `::kit_runtime::<item>`.
-fn rt(item: &str) -> Tokens {
-    let p = path(&format!("kit_runtime::{item}"));
-    quote!(::#p)
+fn rt(item: &'static str) -> Tokens {
+    let segs = item.split("::").map(crate::tokens::Ident::from_static);
+    quote!(::kit_runtime::#(#segs)::*)
 }
 
 fn synthetic(

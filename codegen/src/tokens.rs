@@ -66,36 +66,78 @@ pub enum Tok {
     Close(Delim),
 }
 
-/// A list of tokens (balanced: every `Open` has its `Close`).
-#[derive(Clone, Default, Debug, PartialEq, Eq)]
-pub struct Tokens(pub(crate) Vec<Tok>);
+/// A part of a [`Tokens`]: a run of constant tokens from a `quote!` body, or one token.
+#[derive(Clone, Debug)]
+enum Piece {
+    Static(&'static [Tok]),
+    One(Tok),
+}
+
+/// A list of tokens (balanced: every `Open` has its `Close`), kept as the pieces it was built
+/// from: a `quote!` body's constant runs are referenced, not copied, so interpolating a list
+/// into a bigger one copies its pieces, not its tokens. [`Tokens::into_vec`] lays them out
+/// as one slice once, for the printer.
+#[derive(Clone, Default, Debug)]
+pub struct Tokens {
+    pieces: Vec<Piece>,
+    /// The number of tokens.
+    len: usize,
+}
 
 impl Tokens {
     pub fn new() -> Tokens {
-        Tokens(Vec::new())
+        Tokens::default()
     }
 
-    pub fn with_capacity(n: usize) -> Tokens {
-        Tokens(Vec::with_capacity(n))
-    }
-
-    /// Appends `other`, moving its tokens.
-    pub fn extend(&mut self, mut other: Tokens) {
-        if self.0.is_empty() {
-            *self = other;
-        } else {
-            self.0.append(&mut other.0);
+    /// An empty list with room for `pieces` pieces.
+    pub fn with_capacity(pieces: usize) -> Tokens {
+        Tokens {
+            pieces: Vec::with_capacity(pieces),
+            len: 0,
         }
     }
 
-    #[doc(hidden)]
-    pub fn push_static(&mut self, t: Tok) {
-        self.0.push(t);
+    /// Appends `other`.
+    pub fn extend(&mut self, mut other: Tokens) {
+        if self.pieces.is_empty() {
+            *self = other;
+        } else {
+            self.pieces.append(&mut other.pieces);
+            self.len += other.len;
+        }
+    }
+
+    /// The lists one after another.
+    pub fn concat(parts: Vec<Tokens>) -> Tokens {
+        let mut out = Tokens::with_capacity(parts.iter().map(|p| p.pieces.len()).sum());
+        for mut p in parts {
+            out.pieces.append(&mut p.pieces);
+            out.len += p.len;
+        }
+        out
+    }
+
+    fn push(&mut self, t: Tok) {
+        self.pieces.push(Piece::One(t));
+        self.len += 1;
     }
 
     #[doc(hidden)]
-    pub fn extend_static(&mut self, ts: &[Tok]) {
-        self.0.extend_from_slice(ts);
+    pub fn extend_static(&mut self, ts: &'static [Tok]) {
+        self.pieces.push(Piece::Static(ts));
+        self.len += ts.len();
+    }
+
+    /// The tokens, in one vector.
+    pub fn into_vec(self) -> Vec<Tok> {
+        let mut out = Vec::with_capacity(self.len);
+        for p in self.pieces {
+            match p {
+                Piece::Static(ts) => out.extend_from_slice(ts),
+                Piece::One(t) => out.push(t),
+            }
+        }
+        out
     }
 
     /// The tokens of `tokens`, with invisible groups replaced by their contents.
@@ -109,9 +151,9 @@ impl Tokens {
         use proc_macro2::{Delimiter, Spacing, TokenTree};
         for tt in tokens {
             match tt {
-                TokenTree::Ident(i) => self.0.push(Tok::Ident(Sym::from(i.to_string()))),
-                TokenTree::Literal(l) => self.0.push(Tok::Lit(Sym::from(l.to_string()))),
-                TokenTree::Punct(p) => self.0.push(Tok::Punct(
+                TokenTree::Ident(i) => self.push(Tok::Ident(Sym::from(i.to_string()))),
+                TokenTree::Literal(l) => self.push(Tok::Lit(Sym::from(l.to_string()))),
+                TokenTree::Punct(p) => self.push(Tok::Punct(
                     u8::try_from(p.as_char()).unwrap_or(b'?'),
                     p.spacing() == Spacing::Joint,
                 )),
@@ -123,11 +165,11 @@ impl Tokens {
                         Delimiter::None => None,
                     };
                     if let Some(d) = d {
-                        self.0.push(Tok::Open(d));
+                        self.push(Tok::Open(d));
                     }
                     self.push_proc_macro2(g.stream());
                     if let Some(d) = d {
-                        self.0.push(Tok::Close(d));
+                        self.push(Tok::Close(d));
                     }
                 }
             }
@@ -140,7 +182,7 @@ impl Tokens {
         use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
         let mut stack: Vec<(Delim, Vec<TokenTree>)> = Vec::new();
         let mut cur: Vec<TokenTree> = Vec::new();
-        for t in &self.0 {
+        for t in &self.clone().into_vec() {
             match t {
                 Tok::Ident(s) => {
                     let s = s.as_str();
@@ -185,17 +227,32 @@ impl Tokens {
 /// A value that `quote!` interpolates with `#x`.
 pub trait ToTokens {
     fn to_tokens(&self, tokens: &mut Tokens);
+
+    /// How many pieces [`ToTokens::to_tokens`] adds (for `quote!`'s initial capacity).
+    #[doc(hidden)]
+    fn pieces(&self) -> usize {
+        1
+    }
 }
 
 impl ToTokens for Tokens {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.0.extend_from_slice(&self.0);
+        tokens.pieces.extend_from_slice(&self.pieces);
+        tokens.len += self.len;
+    }
+
+    fn pieces(&self) -> usize {
+        self.pieces.len()
     }
 }
 
 impl<T: ToTokens + ?Sized> ToTokens for &T {
     fn to_tokens(&self, tokens: &mut Tokens) {
         (**self).to_tokens(tokens)
+    }
+
+    fn pieces(&self) -> usize {
+        (**self).pieces()
     }
 }
 
@@ -205,6 +262,10 @@ impl<T: ToTokens> ToTokens for Option<T> {
             t.to_tokens(tokens)
         }
     }
+
+    fn pieces(&self) -> usize {
+        self.as_ref().map_or(0, T::pieces)
+    }
 }
 
 /// An identifier. Its text is written as given: the naming rules in [`crate::ident`] make
@@ -213,13 +274,29 @@ impl<T: ToTokens> ToTokens for Option<T> {
 pub struct Ident(Sym);
 
 impl Ident {
-    pub fn new(name: impl Into<String>) -> Ident {
-        let name: String = name.into();
+    pub fn new(name: &str) -> Ident {
         debug_assert!(
-            crate::ident::is_ident(name.strip_prefix("r#").unwrap_or(&name)),
+            crate::ident::is_ident(name.strip_prefix("r#").unwrap_or(name)),
             "not an identifier: {name:?}"
         );
-        Ident(Sym::from(name))
+        // Path segments that come up everywhere need no allocation.
+        let common = match name {
+            "super" => "super",
+            "crate" => "crate",
+            "__rt" => "__rt",
+            "kit_runtime" => "kit_runtime",
+            _ => return Ident(Sym::Shared(Arc::from(name))),
+        };
+        Ident(Sym::Static(common))
+    }
+
+    /// An identifier known at compile time.
+    pub fn from_static(name: &'static str) -> Ident {
+        debug_assert!(
+            crate::ident::is_ident(name.strip_prefix("r#").unwrap_or(name)),
+            "not an identifier: {name:?}"
+        );
+        Ident(Sym::Static(name))
     }
 
     pub fn as_str(&self) -> &str {
@@ -235,14 +312,14 @@ impl fmt::Display for Ident {
 
 impl ToTokens for Ident {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.0.push(Tok::Ident(self.0.clone()));
+        tokens.push(Tok::Ident(self.0.clone()));
     }
 }
 
 /// `format_ident!("f_{}", name)`: an [`Ident`] from `format!` arguments.
 macro_rules! format_ident {
     ($($arg:tt)*) => {
-        $crate::tokens::Ident::new(::std::format!($($arg)*))
+        $crate::tokens::Ident::new(&::std::format!($($arg)*))
     };
 }
 pub(crate) use format_ident;
@@ -327,7 +404,7 @@ impl Lit {
 
 impl ToTokens for Lit {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.0.push(Tok::Lit(self.0.clone()));
+        tokens.push(Tok::Lit(self.0.clone()));
     }
 }
 
@@ -346,7 +423,7 @@ impl ToTokens for String {
 impl ToTokens for bool {
     fn to_tokens(&self, tokens: &mut Tokens) {
         let s = if *self { "true" } else { "false" };
-        tokens.0.push(Tok::Ident(Sym::Static(s)));
+        tokens.push(Tok::Ident(Sym::Static(s)));
     }
 }
 
@@ -355,7 +432,7 @@ macro_rules! suffixed {
     ($($t:ident)*) => {$(
         impl ToTokens for $t {
             fn to_tokens(&self, tokens: &mut Tokens) {
-                tokens.0.push(Tok::Lit(Sym::from(format!(concat!("{}", stringify!($t)), self))));
+                tokens.push(Tok::Lit(Sym::from(format!(concat!("{}", stringify!($t)), self))));
             }
         }
     )*};

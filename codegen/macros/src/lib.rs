@@ -3,7 +3,7 @@
 //! The syntax is `quote::quote!`'s, as far as kit-codegen uses it: Rust tokens, `#var` to
 //! interpolate a value through `crate::tokens::ToTokens`, and `#( ... #var ... ) sep *` to
 //! repeat over one iterable variable with an optional separator. The body is expanded at
-//! compile time into pushes onto one `Tokens`: runs of literal tokens become one copy from a
+//! compile time into pushes onto one `Tokens`: a run of literal tokens becomes one reference to a
 //! constant slice; nothing is parsed at run time.
 //!
 //! Punctuation spacing is `quote`'s: characters are joint only inside one Rust operator (`::`,
@@ -22,10 +22,16 @@ pub fn quote(input: TokenStream) -> TokenStream {
     let mut body = Gen::default();
     body.body(&tts);
     body.flush();
+    // Room for the constant runs and interpolations at the top level, and the pieces of
+    // each interpolated value.
+    let mut capacity = body.count.to_string();
+    for var in &body.vars {
+        let _ = write!(capacity, " + crate::tokens::ToTokens::pieces(&{var})");
+    }
     let _ = write!(
         g.out,
-        "{{ let mut __t = crate::tokens::Tokens::with_capacity({}); {} __t }}",
-        body.count, body.out
+        "{{ let mut __t = crate::tokens::Tokens::with_capacity({capacity}); {} __t }}",
+        body.out
     );
     g.out.parse().expect("kit-codegen-macros: expansion parses")
 }
@@ -41,8 +47,10 @@ struct Gen {
     out: String,
     /// Constant tokens not yet emitted (Rust expressions of `Tok`).
     pending: Vec<String>,
-    /// Constant tokens pushed, for the buffer's initial capacity.
+    /// Pieces pushed (constant runs, interpolations), for the buffer's initial capacity.
     count: usize,
+    /// The variables interpolated (outside repetitions).
+    vars: Vec<String>,
 }
 
 fn is_interpolation(tts: &[TokenTree], i: usize) -> bool {
@@ -57,24 +65,18 @@ fn is_interpolation(tts: &[TokenTree], i: usize) -> bool {
 impl Gen {
     fn tok(&mut self, expr: String) {
         self.pending.push(expr);
-        self.count += 1;
     }
 
+    /// Emits the pending constant tokens as one run.
     fn flush(&mut self) {
-        match self.pending.len() {
-            0 => {}
-            1 => {
-                let t = self.pending.pop().unwrap_or_default();
-                let _ = write!(self.out, "__t.push_static({t});");
-            }
-            _ => {
-                let _ = write!(
-                    self.out,
-                    "{{ const __S: &[crate::tokens::Tok] = &[{}]; __t.extend_static(__S); }}",
-                    self.pending.join(",")
-                );
-                self.pending.clear();
-            }
+        if !self.pending.is_empty() {
+            let _ = write!(
+                self.out,
+                "{{ const __S: &[crate::tokens::Tok] = &[{}]; __t.extend_static(__S); }}",
+                self.pending.join(",")
+            );
+            self.pending.clear();
+            self.count += 1;
         }
     }
 
@@ -89,6 +91,10 @@ impl Gen {
                 match &tts[i + 1] {
                     TokenTree::Ident(var) => {
                         self.flush();
+                        let var = var.to_string();
+                        if !self.vars.contains(&var) {
+                            self.vars.push(var.clone());
+                        }
                         let _ = write!(
                             self.out,
                             "crate::tokens::ToTokens::to_tokens(&{var}, &mut __t);"
