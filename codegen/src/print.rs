@@ -23,7 +23,7 @@ const INDENT: &str = "    ";
 
 /// Prints a token list of items as a Rust file that starts with `header`.
 pub fn print_file(header: &str, tokens: Tokens) -> String {
-    let toks = tokens.into_vec();
+    let toks = tokens.flat();
     let pair = pairs(&toks);
     // Generated code prints at about 5 bytes per token: room for more, so the text is never
     // copied to grow (untouched capacity costs no memory).
@@ -46,7 +46,7 @@ pub fn print_file(header: &str, tokens: Tokens) -> String {
 /// For each `Open` the index of its `Close` (the tokens are balanced by construction); other
 /// entries are unused. A sequence of sibling tokens is a range `lo..hi` of the one slice; the
 /// sibling after a group at `i` is at `pair[i] + 1`.
-fn pairs(toks: &[Tok]) -> Vec<u32> {
+fn pairs(toks: &[Tok<'_>]) -> Vec<u32> {
     let mut pair = vec![0u32; toks.len()];
     let mut open = Vec::new();
     for (i, t) in toks.iter().enumerate() {
@@ -110,7 +110,7 @@ struct Printer<'t> {
     at_line_start: bool,
     /// Trying a list on one line: inner lists are not broken.
     flat: bool,
-    toks: &'t [Tok],
+    toks: &'t [Tok<'t>],
     /// See [`pairs`].
     pair: &'t [u32],
 }
@@ -243,7 +243,7 @@ impl Printer<'_> {
             if st.after_block {
                 st.after_block = false;
                 let continues = match &toks[i] {
-                    Tok::Ident(id) => id.as_str() == "else",
+                    Tok::Ident(id) => *id == "else",
                     Tok::Punct(p, _) => matches!(p, b',' | b';' | b'.' | b'?'),
                     _ => false,
                 };
@@ -270,7 +270,7 @@ impl Printer<'_> {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
                     let at = self.out.len();
-                    self.out.push_str(id.as_str());
+                    self.out.push_str(id);
                     let kw = is_keyword(&self.out[at..]);
                     if kw && &self.out[at..] == "where" && mode == Mode::Block {
                         // `where` on its own line, one predicate per line.
@@ -290,15 +290,14 @@ impl Printer<'_> {
                     }
                     st.prev = if kw { Prev::Keyword } else { Prev::Name };
                     // `pub(crate)`.
-                    if id.as_str() == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren)
-                    {
+                    if *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
                         st.prev = Prev::Tight;
                     }
                 }
                 Tok::Lit(l) => {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
-                    self.out.push_str(l.as_str());
+                    self.out.push_str(l);
                     st.prev = Prev::Literal;
                 }
                 Tok::Open(delim) => {
@@ -338,8 +337,8 @@ impl Printer<'_> {
         }
         // `#[doc = "..."]` as `///...` (`#![doc]` as `//!`) when the text is one line.
         if let [Tok::Ident(d), Tok::Punct(b'=', _), Tok::Lit(lit)] = &toks[blo..bhi] {
-            if own_line && d.as_str() == "doc" {
-                if let Some(text) = unquote(lit.as_str()) {
+            if own_line && *d == "doc" {
+                if let Some(text) = unquote(lit) {
                     if !text.contains(['\n', '\r']) && !text.starts_with('/') {
                         self.begin(false);
                         self.out.push_str(if inner { "//!" } else { "///" });
@@ -613,8 +612,7 @@ impl Printer<'_> {
     /// `impl<`, `for<`, `fn<`: a generic list after a keyword (`i` is the `<`, a sibling after
     /// `lo`).
     fn is_generic_keyword(&self, lo: usize, i: usize) -> bool {
-        i > lo
-            && matches!(&self.toks[i - 1], Tok::Ident(k) if matches!(k.as_str(), "impl" | "for" | "fn"))
+        i > lo && matches!(&self.toks[i - 1], Tok::Ident(k) if matches!(*k, "impl" | "for" | "fn"))
     }
 
     /// About how wide the siblings `lo..hi` print up to where the line ends (a brace block,
@@ -628,12 +626,12 @@ impl Printer<'_> {
             }
             w += match &self.toks[i] {
                 Tok::Ident(id) => {
-                    if id.as_str() == "where" {
+                    if *id == "where" {
                         break;
                     }
-                    id.as_str().len() + 1
+                    id.len() + 1
                 }
-                Tok::Lit(l) => l.as_str().len() + 1,
+                Tok::Lit(l) => l.len() + 1,
                 Tok::Punct(p, _) => {
                     if matches!(p, b';' | b',') {
                         return w + 1;

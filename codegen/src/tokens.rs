@@ -53,13 +53,14 @@ pub enum Delim {
     Brace,
 }
 
-/// One token. Groups are an `Open` and its `Close`, with their contents between.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Tok {
+/// One token, its text borrowed (from a `quote!` body or from the [`Tokens`] that holds it).
+/// Groups are an `Open` and its `Close`, with their contents between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tok<'a> {
     /// An identifier or keyword, as written (`r#type` for a raw one).
-    Ident(Sym),
+    Ident(&'a str),
     /// A literal, as written (`"a\n"`, `5i32`, `-1`, `b"\x00"`).
-    Lit(Sym),
+    Lit(&'a str),
     /// An ASCII punctuation character; `true` when joint to the next one (inside one operator).
     Punct(u8, bool),
     Open(Delim),
@@ -69,14 +70,16 @@ pub enum Tok {
 /// A part of a [`Tokens`]: a run of constant tokens from a `quote!` body, or one token.
 #[derive(Clone, Debug)]
 enum Piece {
-    Static(&'static [Tok]),
-    One(Tok),
+    Static(&'static [Tok<'static>]),
+    One(Tok<'static>),
+    /// An identifier (`false`) or literal (`true`) made at run time.
+    Text(bool, Arc<str>),
 }
 
 /// A list of tokens (balanced: every `Open` has its `Close`), kept as the pieces it was built
 /// from: a `quote!` body's constant runs are referenced, not copied, so interpolating a list
-/// into a bigger one copies its pieces, not its tokens. [`Tokens::into_vec`] lays them out
-/// as one slice once, for the printer.
+/// into a bigger one copies its pieces, not its tokens. [`Tokens::flat`] lays them out as one
+/// slice once, for the printer.
 #[derive(Clone, Default, Debug)]
 pub struct Tokens {
     pieces: Vec<Piece>,
@@ -117,24 +120,31 @@ impl Tokens {
         out
     }
 
-    fn push(&mut self, t: Tok) {
+    fn push(&mut self, t: Tok<'static>) {
         self.pieces.push(Piece::One(t));
         self.len += 1;
     }
 
+    fn push_text(&mut self, lit: bool, text: Arc<str>) {
+        self.pieces.push(Piece::Text(lit, text));
+        self.len += 1;
+    }
+
     #[doc(hidden)]
-    pub fn extend_static(&mut self, ts: &'static [Tok]) {
+    pub fn extend_static(&mut self, ts: &'static [Tok<'static>]) {
         self.pieces.push(Piece::Static(ts));
         self.len += ts.len();
     }
 
-    /// The tokens, in one vector.
-    pub fn into_vec(self) -> Vec<Tok> {
+    /// The tokens in one vector (a copy of the constant runs; the run-time text borrowed).
+    pub fn flat(&self) -> Vec<Tok<'_>> {
         let mut out = Vec::with_capacity(self.len);
-        for p in self.pieces {
+        for p in &self.pieces {
             match p {
                 Piece::Static(ts) => out.extend_from_slice(ts),
-                Piece::One(t) => out.push(t),
+                Piece::One(t) => out.push(*t),
+                Piece::Text(false, s) => out.push(Tok::Ident(s)),
+                Piece::Text(true, s) => out.push(Tok::Lit(s)),
             }
         }
         out
@@ -151,8 +161,8 @@ impl Tokens {
         use proc_macro2::{Delimiter, Spacing, TokenTree};
         for tt in tokens {
             match tt {
-                TokenTree::Ident(i) => self.push(Tok::Ident(Sym::from(i.to_string()))),
-                TokenTree::Literal(l) => self.push(Tok::Lit(Sym::from(l.to_string()))),
+                TokenTree::Ident(i) => self.push_text(false, Arc::from(i.to_string())),
+                TokenTree::Literal(l) => self.push_text(true, Arc::from(l.to_string())),
                 TokenTree::Punct(p) => self.push(Tok::Punct(
                     u8::try_from(p.as_char()).unwrap_or(b'?'),
                     p.spacing() == Spacing::Joint,
@@ -182,19 +192,14 @@ impl Tokens {
         use proc_macro2::{Delimiter, Group, Punct, Spacing, Span, TokenStream, TokenTree};
         let mut stack: Vec<(Delim, Vec<TokenTree>)> = Vec::new();
         let mut cur: Vec<TokenTree> = Vec::new();
-        for t in &self.clone().into_vec() {
+        for t in &self.flat() {
             match t {
-                Tok::Ident(s) => {
-                    let s = s.as_str();
-                    cur.push(TokenTree::Ident(match s.strip_prefix("r#") {
-                        Some(raw) => proc_macro2::Ident::new_raw(raw, Span::call_site()),
-                        None => proc_macro2::Ident::new(s, Span::call_site()),
-                    }))
-                }
+                Tok::Ident(s) => cur.push(TokenTree::Ident(match s.strip_prefix("r#") {
+                    Some(raw) => proc_macro2::Ident::new_raw(raw, Span::call_site()),
+                    None => proc_macro2::Ident::new(s, Span::call_site()),
+                })),
                 Tok::Lit(s) => cur.push(TokenTree::Literal(
-                    s.as_str()
-                        .parse()
-                        .unwrap_or_else(|_| panic!("not a literal: {s:?}")),
+                    s.parse().unwrap_or_else(|_| panic!("not a literal: {s:?}")),
                 )),
                 Tok::Punct(c, joint) => cur.push(TokenTree::Punct(Punct::new(
                     char::from(*c),
@@ -312,7 +317,10 @@ impl fmt::Display for Ident {
 
 impl ToTokens for Ident {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.push(Tok::Ident(self.0.clone()));
+        match &self.0 {
+            Sym::Static(s) => tokens.push(Tok::Ident(s)),
+            Sym::Shared(s) => tokens.push_text(false, s.clone()),
+        }
     }
 }
 
@@ -404,7 +412,10 @@ impl Lit {
 
 impl ToTokens for Lit {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.push(Tok::Lit(self.0.clone()));
+        match &self.0 {
+            Sym::Static(s) => tokens.push(Tok::Lit(s)),
+            Sym::Shared(s) => tokens.push_text(true, s.clone()),
+        }
     }
 }
 
@@ -423,7 +434,7 @@ impl ToTokens for String {
 impl ToTokens for bool {
     fn to_tokens(&self, tokens: &mut Tokens) {
         let s = if *self { "true" } else { "false" };
-        tokens.push(Tok::Ident(Sym::Static(s)));
+        tokens.push(Tok::Ident(s));
     }
 }
 
@@ -432,7 +443,8 @@ macro_rules! suffixed {
     ($($t:ident)*) => {$(
         impl ToTokens for $t {
             fn to_tokens(&self, tokens: &mut Tokens) {
-                tokens.push(Tok::Lit(Sym::from(format!(concat!("{}", stringify!($t)), self))));
+                let text = format!(concat!("{}", stringify!($t)), self);
+                tokens.push_text(true, Arc::from(text));
             }
         }
     )*};

@@ -72,7 +72,7 @@ impl Gen {
         if !self.pending.is_empty() {
             let _ = write!(
                 self.out,
-                "{{ const __S: &[crate::tokens::Tok] = &[{}]; __t.extend_static(__S); }}",
+                "{{ const __S: &[crate::tokens::Tok<'static>] = &[{}]; __t.extend_static(__S); }}",
                 self.pending.join(",")
             );
             self.pending.clear();
@@ -110,17 +110,11 @@ impl Gen {
             }
             match &tts[i] {
                 TokenTree::Ident(id) => {
-                    self.tok(format!(
-                        "crate::tokens::Tok::Ident(crate::tokens::Sym::Static({:?}))",
-                        id.to_string()
-                    ));
+                    self.tok(format!("crate::tokens::Tok::Ident({:?})", id.to_string()));
                     i += 1;
                 }
                 TokenTree::Literal(l) => {
-                    self.tok(format!(
-                        "crate::tokens::Tok::Lit(crate::tokens::Sym::Static({:?}))",
-                        l.to_string()
-                    ));
+                    self.tok(format!("crate::tokens::Tok::Lit({:?})", l.to_string()));
                     i += 1;
                 }
                 TokenTree::Group(g) => {
