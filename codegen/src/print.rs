@@ -489,7 +489,7 @@ impl Printer<'_> {
     fn op(&mut self, lo: usize, i: usize, hi: usize, mode: Mode, st: &mut SeqState) -> usize {
         let toks = self.toks;
         // Gather joint punctuation into the longest known operator.
-        // Punctuation is ASCII (proc_macro2 refuses any other character).
+        // Punctuation is ASCII (a `u8` in `Tok::Punct`).
         let mut bytes = [0u8; 3];
         let mut n = 0;
         let mut j = i;
