@@ -130,6 +130,21 @@ impl Tokens {
         self.len += 1;
     }
 
+    /// A literal; a negative number becomes `-` and the number, as proc_macro2 splits it when
+    /// it joins a token stream (the printer spaces and measures the two as two tokens).
+    fn push_lit(&mut self, text: &Sym) {
+        match text.as_str().strip_prefix('-') {
+            Some(rest) => {
+                self.push(Tok::Punct(b'-', false));
+                self.push_text(true, Arc::from(rest));
+            }
+            None => match text {
+                Sym::Static(s) => self.push(Tok::Lit(s)),
+                Sym::Shared(s) => self.push_text(true, s.clone()),
+            },
+        }
+    }
+
     #[doc(hidden)]
     pub fn extend_static(&mut self, ts: &'static [Tok<'static>]) {
         self.pieces.push(Piece::Static(ts));
@@ -341,6 +356,15 @@ impl Lit {
     pub fn string(s: &str) -> Lit {
         let mut repr = String::with_capacity(s.len() + 2);
         repr.push('"');
+        // Printable ASCII other than `"` and `\` is written as it is (what `escape_debug`
+        // leaves of it, and `'` is not escaped).
+        if s.bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            repr.push_str(s);
+            repr.push('"');
+            return Lit(Sym::from(repr));
+        }
         let mut chars = s.chars();
         while let Some(ch) = chars.next() {
             if ch == '\0' {
@@ -412,10 +436,7 @@ impl Lit {
 
 impl ToTokens for Lit {
     fn to_tokens(&self, tokens: &mut Tokens) {
-        match &self.0 {
-            Sym::Static(s) => tokens.push(Tok::Lit(s)),
-            Sym::Shared(s) => tokens.push_text(true, s.clone()),
-        }
+        tokens.push_lit(&self.0)
     }
 }
 
@@ -444,7 +465,7 @@ macro_rules! suffixed {
         impl ToTokens for $t {
             fn to_tokens(&self, tokens: &mut Tokens) {
                 let text = format!(concat!("{}", stringify!($t)), self);
-                tokens.push_text(true, Arc::from(text));
+                tokens.push_lit(&Sym::from(text));
             }
         }
     )*};
@@ -481,3 +502,133 @@ pub trait RepIter: Iterator + Sized {
 }
 
 impl<I: Iterator> RepIter for I {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// As a token stream prints it (a negative number as `- 1`, as proc_macro2 splits it).
+    fn text(t: impl ToTokens) -> String {
+        let mut out = Tokens::new();
+        t.to_tokens(&mut out);
+        let flat: Vec<String> = out
+            .flat()
+            .iter()
+            .map(|t| match t {
+                Tok::Ident(s) | Tok::Lit(s) => s.to_string(),
+                Tok::Punct(c, _) => char::from(*c).to_string(),
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(out.to_proc_macro2().to_string(), flat.join(" "));
+        flat.join(" ")
+    }
+
+    #[test]
+    fn literals_are_written_as_proc_macro2_writes_them() {
+        for s in [
+            "",
+            "plain text, with 'quotes'",
+            "a\"b",
+            "back\\slash",
+            "tab\there\r\n",
+            "\0",
+            "\x001",
+            "\x007",
+            "\x008",
+            "é ü ß",
+            "\u{200b}zero width",
+            "e\u{301} combining",
+            "\x7f\x1b",
+            "emoji 😀",
+        ] {
+            assert_eq!(
+                Lit::string(s).0.as_str(),
+                proc_macro2::Literal::string(s).to_string(),
+                "{s:?}"
+            );
+            assert_eq!(text(s), quote::quote!(#s).to_string(), "{s:?}");
+        }
+        let all: Vec<u8> = (0..=255).collect();
+        for b in [&b""[..], b"abc", &all, b"\x001", b"\x00a", b"\"\\'"] {
+            assert_eq!(
+                Lit::byte_string(b).0.as_str(),
+                proc_macro2::Literal::byte_string(b).to_string()
+            );
+        }
+        for n in [0, -1, i32::MIN, i32::MAX] {
+            assert_eq!(text(n), quote::quote!(#n).to_string());
+            let lit = proc_macro2::Literal::i32_unsuffixed(n);
+            assert_eq!(
+                text(Lit::i32_unsuffixed(n)),
+                quote::quote!(#lit).to_string()
+            );
+        }
+        for n in [i64::MIN, i64::MAX] {
+            assert_eq!(text(n), quote::quote!(#n).to_string());
+        }
+        for n in [0, u64::MAX] {
+            assert_eq!(text(n), quote::quote!(#n).to_string());
+        }
+        for n in [i16::MIN, -7, i16::MAX] {
+            assert_eq!(text(n), quote::quote!(#n).to_string());
+            let lit = proc_macro2::Literal::i16_unsuffixed(n);
+            assert_eq!(
+                text(Lit::i16_unsuffixed(n)),
+                quote::quote!(#lit).to_string()
+            );
+        }
+        assert_eq!(
+            text(Lit::u32_unsuffixed(u32::MAX)),
+            proc_macro2::Literal::u32_unsuffixed(u32::MAX).to_string()
+        );
+        for d in [0.0, -0.0, 1.5, -2.25e-7, 1e300, f64::MAX, f64::MIN_POSITIVE] {
+            assert_eq!(text(d), quote::quote!(#d).to_string());
+        }
+        for f in [0.0f32, 1.5, -3.4e38, f32::EPSILON] {
+            assert_eq!(text(f), quote::quote!(#f).to_string());
+        }
+        assert_eq!(text(true), quote::quote!(true).to_string());
+    }
+
+    /// The same body through kit's `quote!` and `quote::quote!`: the same tokens, text and
+    /// spacing (`to_string` writes a joint punctuation without the space after it).
+    macro_rules! same_as_quote {
+        ([$t:ident, $r:ident, $xs:ident, $s:ident, $n:ident, $none:ident] $($body:tt)*) => {{
+            #[allow(unused_variables)]
+            let ours = {
+                let $t = crate::types::id("Foo");
+                let $r = crate::types::id("r#type");
+                let $xs = vec![quote!(a), quote!(b::c)];
+                let $s = "a \"str\"";
+                let $n = 5i32;
+                let $none: Option<Tokens> = None;
+                quote!($($body)*)
+            };
+            #[allow(unused_variables)]
+            let theirs = {
+                let $t = proc_macro2::Ident::new("Foo", proc_macro2::Span::call_site());
+                let $r = proc_macro2::Ident::new_raw("type", proc_macro2::Span::call_site());
+                let $xs = vec![quote::quote!(a), quote::quote!(b::c)];
+                let $s = "a \"str\"";
+                let $n = 5i32;
+                let $none: Option<proc_macro2::TokenStream> = None;
+                quote::quote!($($body)*)
+            };
+            assert_eq!(ours.to_proc_macro2().to_string(), theirs.to_string());
+        }};
+    }
+
+    #[test]
+    fn quote_writes_what_quote_writes() {
+        same_as_quote!([t, r, xs, s, n, none] impl<'a> ::std::fmt::Debug for #t<'a> where T: Fn(&u8) -> bool {});
+        same_as_quote!([t, r, xs, s, n, none] fn f(&self) -> Option<Vec<Vec<u8>>> { let x = &&y; x..=y; a >>= 2; });
+        same_as_quote!([t, r, xs, s, n, none] #(#xs),* ; #(#xs)::* ; #(#xs)* ; #(pub mod #xs;)*);
+        same_as_quote!([t, r, xs, s, n, none] <#t as X>::Y; !#t; *#t; &#t; -#n; <<#t as A>::B as C>::D; #none #r);
+        same_as_quote!([t, r, xs, s, n, none] #[doc = #s] #[derive(Debug, Clone)] struct A { a: u8, ..Default::default() });
+        same_as_quote!([t, r, xs, s, n, none] match a { 0..=9 | 11 => b, _ if c != d && e || f => {} } x?.y::<u8>();
+            |a, b| a + b; move || {}; 'outer: loop { break 'outer; } a += 1; b -= 1; c == d;
+            e <= f; g >= h; i -> j; k => l; m << n; o >> p; q <<= r; s...t; 'c' 1u8 b"x" 1.5
+            "lit" r"raw" #n #s);
+    }
+}

@@ -11,12 +11,56 @@
 //! onto what `#ty` starts with. The expansion names `crate::tokens`, so the macro is only
 //! usable inside kit-codegen.
 
-use proc_macro::{Delimiter, Spacing, TokenStream, TokenTree};
+use proc_macro::{Delimiter, Group, Ident, Spacing, TokenStream, TokenTree};
+use std::cell::RefCell;
 use std::fmt::Write as _;
+
+thread_local! {
+    /// The interpolated variables of the expansion being built: the generated text names them
+    /// by placeholder, replaced by the original identifiers (with their spans, so they resolve
+    /// where the body was written, also inside a `macro_rules!`).
+    static VARS: RefCell<Vec<Ident>> = const { RefCell::new(Vec::new()) };
+}
+
+const PLACEHOLDER: &str = "__kit_quote_var_";
+
+/// A placeholder for `var` in the generated text.
+fn placeholder(var: &Ident) -> String {
+    VARS.with(|v| {
+        let mut v = v.borrow_mut();
+        v.push(var.clone());
+        format!("{PLACEHOLDER}{}", v.len() - 1)
+    })
+}
+
+/// `ts` with the placeholders replaced by their identifiers.
+fn restore(ts: TokenStream, vars: &[Ident]) -> TokenStream {
+    ts.into_iter()
+        .map(|tt| match tt {
+            TokenTree::Ident(id) => {
+                let s = id.to_string();
+                match s
+                    .strip_prefix(PLACEHOLDER)
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    Some(n) => TokenTree::Ident(vars[n].clone()),
+                    None => TokenTree::Ident(id),
+                }
+            }
+            TokenTree::Group(g) => {
+                let mut ng = Group::new(g.delimiter(), restore(g.stream(), vars));
+                ng.set_span(g.span());
+                TokenTree::Group(ng)
+            }
+            tt => tt,
+        })
+        .collect()
+}
 
 /// See the crate documentation.
 #[proc_macro]
 pub fn quote(input: TokenStream) -> TokenStream {
+    VARS.with(|v| v.borrow_mut().clear());
     let tts: Vec<TokenTree> = input.into_iter().collect();
     let mut g = Gen::default();
     let mut body = Gen::default();
@@ -25,7 +69,7 @@ pub fn quote(input: TokenStream) -> TokenStream {
     // Room for the constant runs and interpolations at the top level, and the pieces of
     // each interpolated value.
     let mut capacity = body.count.to_string();
-    for var in &body.vars {
+    for (_, var) in &body.vars {
         let _ = write!(capacity, " + crate::tokens::ToTokens::pieces(&{var})");
     }
     let _ = write!(
@@ -33,7 +77,9 @@ pub fn quote(input: TokenStream) -> TokenStream {
         "{{ let mut __t = crate::tokens::Tokens::with_capacity({capacity}); {} __t }}",
         body.out
     );
-    g.out.parse().expect("kit-codegen-macros: expansion parses")
+    let ts: TokenStream = g.out.parse().expect("kit-codegen-macros: expansion parses");
+    let vars = VARS.with(|v| std::mem::take(&mut *v.borrow_mut()));
+    restore(ts, &vars)
 }
 
 /// Rust's multi-character operators, longest first (the lexer's, as `quote` pushes them).
@@ -49,8 +95,8 @@ struct Gen {
     pending: Vec<String>,
     /// Pieces pushed (constant runs, interpolations), for the buffer's initial capacity.
     count: usize,
-    /// The variables interpolated (outside repetitions).
-    vars: Vec<String>,
+    /// The variables interpolated (outside repetitions): name and placeholder.
+    vars: Vec<(String, String)>,
 }
 
 fn is_interpolation(tts: &[TokenTree], i: usize) -> bool {
@@ -91,9 +137,10 @@ impl Gen {
                 match &tts[i + 1] {
                     TokenTree::Ident(var) => {
                         self.flush();
-                        let var = var.to_string();
-                        if !self.vars.contains(&var) {
-                            self.vars.push(var.clone());
+                        let name = var.to_string();
+                        let var = placeholder(var);
+                        if !self.vars.iter().any(|(n, _)| *n == name) {
+                            self.vars.push((name, var.clone()));
                         }
                         let _ = write!(
                             self.out,
@@ -193,7 +240,6 @@ impl Gen {
         let sep_end = j;
         let mut vars = Vec::new();
         collect_vars(&body, &mut vars);
-        vars.dedup();
         let var = match vars.as_slice() {
             [v] => v.clone(),
             _ => {
@@ -224,16 +270,17 @@ impl Gen {
             self.out,
             "{{ #[allow(unused_imports)] use crate::tokens::{{RepIter as _, RepRef as _}}; "
         );
+        let (bind, iter) = (placeholder(&var), placeholder(&var));
         if sep.out.is_empty() {
             let _ = write!(
                 self.out,
-                "for {var} in {var}.__rep() {{ {} }} }}",
+                "for {bind} in {iter}.__rep() {{ {} }} }}",
                 inner.out
             );
         } else {
             let _ = write!(
                 self.out,
-                "let mut __first = true; for {var} in {var}.__rep() {{ \
+                "let mut __first = true; for {bind} in {iter}.__rep() {{ \
                  if !__first {{ {} }} __first = false; {} }} }}",
                 sep.out, inner.out
             );
@@ -242,13 +289,13 @@ impl Gen {
     }
 }
 
-fn collect_vars(tts: &[TokenTree], out: &mut Vec<String>) {
+fn collect_vars(tts: &[TokenTree], out: &mut Vec<Ident>) {
     for (i, tt) in tts.iter().enumerate() {
         match tt {
             TokenTree::Ident(id) if i > 0 && is_interpolation(tts, i - 1) => {
                 let s = id.to_string();
-                if !out.contains(&s) {
-                    out.push(s);
+                if !out.iter().any(|o| o.to_string() == s) {
+                    out.push(id.clone());
                 }
             }
             TokenTree::Group(g) => {
