@@ -218,5 +218,5 @@ fn kinds(
         (true, false) => "client_streaming",
         (true, true) => "streaming",
     };
-    (req, resp, format_ident!("{helper}"))
+    (req, resp, crate::tokens::Ident::from_static(helper))
 }

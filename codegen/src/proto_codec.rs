@@ -1,7 +1,6 @@
 //! `Message` impls for Protobuf messages: exact `encoded_len`, `encode_raw` in one pass, and
 //! `merge_field` dispatching on the field number, keeping unknown fields.
 
-use crate::tokens::format_ident;
 use crate::tokens::Tokens;
 
 use crate::tokens::quote;
@@ -23,8 +22,8 @@ enum Kind {
     Message,
 }
 
-fn field_mod(name: &str) -> Tokens {
-    let m = format_ident!("{}", name);
+fn field_mod(name: &'static str) -> Tokens {
+    let m = crate::tokens::Ident::from_static(name);
     quote!(__rt::pb::#m)
 }
 
