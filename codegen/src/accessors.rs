@@ -7,8 +7,8 @@
 //! adds `_or_default` so an accessor can never shadow a trait method a generated or user type
 //! calls (a field named `clone`, `write` or `encode` is legal IDL).
 
-use proc_macro2::TokenStream;
-use quote::format_ident;
+use crate::tokens::format_ident;
+use crate::tokens::Tokens;
 
 use crate::tokens::quote;
 
@@ -20,10 +20,10 @@ use crate::types::id;
 
 impl Context<'_> {
     /// The `impl` block with the accessors of `s`, or nothing if no field needs one.
-    pub(crate) fn default_accessors(&self, def: &Def, s: &Struct) -> TokenStream {
+    pub(crate) fn default_accessors(&self, def: &Def, s: &Struct) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
-        let fns: Vec<TokenStream> = s
+        let fns: Vec<Tokens> = s
             .fields
             .iter()
             .filter(|f| !self.in_real_oneof(def.id, f) && self.field_is_option(def.id, f))

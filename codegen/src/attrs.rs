@@ -25,8 +25,7 @@
 
 use std::fmt;
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use crate::tokens::Tokens;
 
 use crate::Options;
 
@@ -94,9 +93,8 @@ impl Pattern {
 
 struct Rule {
     pattern: Pattern,
-    /// The validated attributes, printed from their tokens (a `String` keeps [`Rules`] `Sync`
-    /// for the threads that generate modules; token streams are not).
-    attrs: String,
+    /// The validated attributes, as tokens (parsed once).
+    attrs: Tokens,
 }
 
 /// The validated rules of an [`Options`].
@@ -109,7 +107,7 @@ pub struct Rules {
 }
 
 /// Parses `text` as one or more outer attributes (`#[derive(Hash)] #[repr(C)]`).
-fn parse_attrs(text: &str) -> Result<String, String> {
+fn parse_attrs(text: &str) -> Result<Tokens, String> {
     use syn::parse::Parser;
     let attrs = syn::Attribute::parse_outer
         .parse_str(text)
@@ -117,7 +115,11 @@ fn parse_attrs(text: &str) -> Result<String, String> {
     if attrs.is_empty() {
         return Err("the attribute is empty: write it in full, e.g. `#[derive(Hash)]`".into());
     }
-    Ok(quote!(#(#attrs)*).to_string())
+    let mut tokens = proc_macro2::TokenStream::new();
+    for a in &attrs {
+        quote::ToTokens::to_tokens(a, &mut tokens);
+    }
+    Ok(Tokens::from_proc_macro2(tokens))
 }
 
 /// What [`Options::serde`] puts on every type.
@@ -181,26 +183,25 @@ impl Rules {
     }
 
     /// The attributes of a type with these paths, rules in order.
-    pub fn for_type(&self, paths: &[String]) -> TokenStream {
+    pub fn for_type(&self, paths: &[String]) -> Tokens {
         collect(&self.types, paths.iter().map(String::as_str))
     }
 
     /// The attributes of field `name` of a type with these paths, rules in order.
-    pub fn for_field(&self, type_paths: &[String], name: &str) -> TokenStream {
+    pub fn for_field(&self, type_paths: &[String], name: &str) -> Tokens {
         if self.fields.is_empty() {
-            return TokenStream::new();
+            return Tokens::new();
         }
         let paths: Vec<String> = type_paths.iter().map(|p| format!("{p}.{name}")).collect();
         collect(&self.fields, paths.iter().map(String::as_str))
     }
 }
 
-fn collect<'a>(rules: &[Rule], paths: impl Iterator<Item = &'a str> + Clone) -> TokenStream {
-    let mut out = TokenStream::new();
+fn collect<'a>(rules: &[Rule], paths: impl Iterator<Item = &'a str> + Clone) -> Tokens {
+    let mut out = Tokens::new();
     for r in rules {
         if paths.clone().any(|p| r.pattern.matches(p)) {
-            // Printed from parsed tokens, so it parses again.
-            out.extend(r.attrs.parse::<TokenStream>().unwrap_or_default());
+            crate::tokens::ToTokens::to_tokens(&r.attrs, &mut out);
         }
     }
     out

@@ -3,12 +3,12 @@
 //! language become ```` ```text ```` blocks, so `cargo test` never runs them.
 
 use crate::tokens::quote;
-use proc_macro2::TokenStream;
+use crate::tokens::Tokens;
 
 use kit_idl::ir::Docs;
 
 /// `#[doc = "..."]` attributes for a comment.
-pub fn attrs(d: &Docs) -> TokenStream {
+pub fn attrs(d: &Docs) -> Tokens {
     match &d.0 {
         Some(text) => {
             let lines = sanitize(text);

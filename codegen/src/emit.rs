@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::tokens::quote;
-use proc_macro2::TokenStream;
+use crate::tokens::Tokens;
 
 use kit_idl::diag::Diagnostic;
 use kit_idl::ir::{DefId, DefKind, Ir, Language};
@@ -108,13 +108,12 @@ pub fn generate_with<E: Send>(
 }
 
 /// The items of one module file: its child modules, the `__rt` import, its definitions.
-fn module_tokens(cx: &Context, children: &[String], items: &[Item]) -> TokenStream {
-    let mut tokens = mod_decls(children);
-    tokens.extend(rt_use(cx, items));
+fn module_tokens(cx: &Context, children: &[String], items: &[Item]) -> Tokens {
+    let mut parts = vec![mod_decls(children), rt_use(cx, items)];
     for item in items {
-        tokens.extend(item_tokens(cx, *item));
+        item_tokens(cx, *item, &mut parts);
     }
-    tokens
+    Tokens::concat(parts)
 }
 
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
@@ -130,7 +129,7 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         prefix: &mut ModPath,
         children: &BTreeMap<ModPath, Vec<String>>,
         plan: &BTreeMap<ModPath, Vec<Item>>,
-    ) -> TokenStream {
+    ) -> Tokens {
         let items = plan.get(prefix).map(Vec::as_slice).unwrap_or_default();
         let mut out = module_tokens(cx, &[], items);
         for child in children.get(prefix).cloned().unwrap_or_default() {
@@ -200,7 +199,7 @@ enum Item {
 
 /// `use ::kit_runtime::__rt;` when the module's items refer to it (the codec impls of structs
 /// and the service stubs do; enums, consts and aliases don't), so it is never unused.
-fn rt_use(cx: &Context, items: &[Item]) -> TokenStream {
+fn rt_use(cx: &Context, items: &[Item]) -> Tokens {
     let uses = items.iter().any(|item| match item {
         Item::Def(id) => matches!(
             cx.ir.def(*id).kind,
@@ -213,29 +212,28 @@ fn rt_use(cx: &Context, items: &[Item]) -> TokenStream {
             use ::kit_runtime::__rt;
         )
     } else {
-        TokenStream::new()
+        Tokens::new()
     }
 }
 
-fn item_tokens(cx: &Context, item: Item) -> TokenStream {
+/// Adds the tokens of `item` to `parts`.
+fn item_tokens(cx: &Context, item: Item, parts: &mut Vec<Tokens>) {
     match item {
         Item::Def(id) => {
             let def = cx.ir.def(id);
-            let mut tokens = cx.gen_def(def);
+            parts.push(cx.gen_def(def));
             if cx.ir.file(def.file).language == Language::Thrift {
-                tokens.extend(cx.gen_thrift_impl(def));
-                tokens.extend(cx.gen_thrift_service(def));
+                parts.push(cx.gen_thrift_impl(def));
+                parts.push(cx.gen_thrift_service(def));
             } else {
-                tokens.extend(cx.gen_proto_impl(def));
-                tokens.extend(cx.gen_grpc_service(def));
+                parts.push(cx.gen_proto_impl(def));
+                parts.push(cx.gen_grpc_service(def));
             }
-            tokens
         }
         Item::Oneofs(id) => {
             let def = cx.ir.def(id);
-            match &def.kind {
-                DefKind::Struct(s) => cx.gen_oneofs(def, s),
-                _ => TokenStream::new(),
+            if let DefKind::Struct(s) = &def.kind {
+                parts.push(cx.gen_oneofs(def, s));
             }
         }
     }
@@ -398,14 +396,12 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-fn mod_decls(children: &[String]) -> TokenStream {
+fn mod_decls(children: &[String]) -> Tokens {
     let mods = children.iter().map(|c| id(c));
     quote!(#(pub mod #mods;)*)
 }
 
-fn file(path: &str, tokens: TokenStream) -> GeneratedFile {
-    // The printer takes the tokens by value and moves them out of the stream: iterating a
-    // shared stream would deep-copy it (proc_macro2 copies shared token vectors on iteration).
+fn file(path: &str, tokens: Tokens) -> GeneratedFile {
     GeneratedFile {
         path: path.to_string(),
         contents: crate::print::print_file(&format!("{HEADER}\n"), tokens),
@@ -479,8 +475,7 @@ mod tests {
                     let kids = children.get(k).cloned().unwrap_or_default();
                     let tokens = module_tokens(&cx, &kids, items);
                     let want = prettyplease::unparse(
-                        &syn::parse2(crate::tokens::flatten(tokens.clone()))
-                            .expect("generated tokens parse"),
+                        &syn::parse2(tokens.to_proc_macro2()).expect("generated tokens parse"),
                     );
                     let printed = crate::print::print_file("", tokens);
                     let back = syn::parse_file(&printed).unwrap_or_else(|e| {

@@ -2,8 +2,8 @@
 //! routes `/package.Service/Method` to it (a `tower` service over
 //! `kit_runtime::grpc::ServerCall`), and a cloneable `{Service}Client<C>`.
 
-use proc_macro2::TokenStream;
-use quote::format_ident;
+use crate::tokens::format_ident;
+use crate::tokens::Tokens;
 
 use crate::tokens::quote;
 
@@ -15,12 +15,12 @@ use crate::types::{docs, id};
 
 impl Context<'_> {
     /// The stubs for `def` if it is a Protobuf service; nothing otherwise.
-    pub fn gen_grpc_service(&self, def: &Def) -> TokenStream {
+    pub fn gen_grpc_service(&self, def: &Def) -> Tokens {
         let DefKind::Service(svc) = &def.kind else {
-            return TokenStream::new();
+            return Tokens::new();
         };
         if self.ir.file(def.file).language == Language::Thrift {
-            return TokenStream::new();
+            return Tokens::new();
         }
         let from = self.layout.def_module(def.id).clone();
         let rt = quote!(__rt::grpc);
@@ -198,10 +198,10 @@ impl Context<'_> {
 /// Request type, response type (as in the server trait) and runtime helper name of a method.
 fn kinds(
     m: &Method,
-    rt: &TokenStream,
-    input: &TokenStream,
-    output: &TokenStream,
-) -> (TokenStream, TokenStream, proc_macro2::Ident) {
+    rt: &Tokens,
+    input: &Tokens,
+    output: &Tokens,
+) -> (Tokens, Tokens, crate::tokens::Ident) {
     let req = if m.client_streaming {
         quote!(#rt::Streaming<#input>)
     } else {
@@ -218,5 +218,5 @@ fn kinds(
         (true, false) => "client_streaming",
         (true, true) => "streaming",
     };
-    (req, resp, format_ident!("{helper}"))
+    (req, resp, crate::tokens::Ident::from_static(helper))
 }

@@ -34,6 +34,16 @@ pub fn escape(name: &str) -> String {
     }
 }
 
+/// Whether `s` can be an identifier's text (as [`escape`] makes them; `r#` stripped): not empty,
+/// no ASCII character other than letters, digits and `_`, not starting with a digit. A check for
+/// debug builds: the naming functions here are what make identifiers valid.
+pub(crate) fn is_ident(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with(|c: char| c.is_ascii_digit())
+        && s.bytes()
+            .all(|b| !b.is_ascii() || b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// [`escape`], keeping `name`'s allocation when it is a valid identifier already.
 fn escape_owned(name: String) -> String {
     let plain = !RAW_IMPOSSIBLE.contains(&name.as_str())

@@ -1,7 +1,7 @@
 //! `kit-codegen`: IR → Rust.
 //!
-//! Depends on the IR of `kit-idl` only. Rust is built as tokens with `quote!`, laid out by the
-//! token printer in `print.rs`, and written with [`write`]: atomically, only on change. Output is
+//! Depends on the IR of `kit-idl` only. Rust is built as kit's own flat tokens (`tokens.rs`,
+//! with the `quote!` of `kit-codegen-macros`), laid out by the token printer in `print.rs`, and written with [`write`]: atomically, only on change. Output is
 //! byte-for-byte deterministic.
 
 mod accessors;

@@ -15,18 +15,19 @@
 //! lists are added, and `#[doc = "..."]` is written as the equivalent `///` comment), so it
 //! compiles to the same program; the tests compile all generated code.
 
-use std::fmt::Write as _;
-
-use proc_macro2::{Delimiter, Ident, Literal, Punct, Spacing, TokenStream, TokenTree};
+use crate::tokens::{Delim, Tok, Tokens};
 
 /// Lines longer than this get their innermost-first bracketed lists broken, one element per line.
 const WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
-/// Prints a token stream of items as a Rust file that starts with `header`.
-pub fn print_file(header: &str, tokens: TokenStream) -> String {
-    let nodes = nodes(tokens);
-    let mut out = String::with_capacity(header.len() + nodes.len() * 8);
+/// Prints a token list of items as a Rust file that starts with `header`.
+pub fn print_file(header: &str, tokens: Tokens) -> String {
+    let toks = tokens.flat();
+    let pair = pairs(&toks);
+    // Generated code prints at about 5 bytes per token: room for more, so the text is never
+    // copied to grow (untouched capacity costs no memory).
+    let mut out = String::with_capacity(header.len() + toks.len() * 8);
     out.push_str(header);
     let mut p = Printer {
         line_start: out.len(),
@@ -34,48 +35,32 @@ pub fn print_file(header: &str, tokens: TokenStream) -> String {
         indent: 0,
         at_line_start: true,
         flat: false,
+        toks: &toks,
+        pair: &pair,
     };
-    p.seq(&nodes, Mode::Block);
+    p.seq(0, toks.len(), Mode::Block);
     p.newline();
     p.out
 }
 
-/// A token tree, moved out of the stream (iterating a `proc_macro2::TokenStream` that is still
-/// referenced, as `Group::stream()` returns it, would deep-copy each level).
-enum Node {
-    Ident(Ident),
-    Punct(Punct),
-    Literal(Literal),
-    Group(Delimiter, Vec<Node>),
-}
-
-fn nodes(tokens: TokenStream) -> Vec<Node> {
-    let mut out = Vec::new();
-    push_nodes(tokens, &mut out);
-    out
-}
-
-fn push_nodes(tokens: TokenStream, out: &mut Vec<Node>) {
-    let tokens = tokens.into_iter();
-    out.reserve(tokens.size_hint().0);
-    for tt in tokens {
-        match tt {
-            TokenTree::Ident(i) => out.push(Node::Ident(i)),
-            TokenTree::Punct(p) => out.push(Node::Punct(p)),
-            TokenTree::Literal(l) => out.push(Node::Literal(l)),
-            TokenTree::Group(g) => {
-                let delim = g.delimiter();
-                let stream = g.stream();
-                drop(g);
-                if delim == Delimiter::None {
-                    // Invisible groups (interpolated syn fragments) print as their contents.
-                    push_nodes(stream, out);
-                } else {
-                    out.push(Node::Group(delim, nodes(stream)));
-                }
+/// For each `Open` the index of its `Close` (the tokens are balanced by construction); other
+/// entries are unused. A sequence of sibling tokens is a range `lo..hi` of the one slice; the
+/// sibling after a group at `i` is at `pair[i] + 1`.
+fn pairs(toks: &[Tok<'_>]) -> Vec<u32> {
+    let mut pair = vec![0u32; toks.len()];
+    let mut open = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        match t {
+            Tok::Open(_) => open.push(i),
+            Tok::Close(_) => {
+                let o = open.pop().expect("balanced tokens");
+                pair[o] = i as u32;
             }
+            _ => {}
         }
     }
+    assert!(open.is_empty(), "balanced tokens");
+    pair
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -116,7 +101,7 @@ enum Prev {
     ClosureClose,
 }
 
-struct Printer {
+struct Printer<'t> {
     out: String,
     indent: usize,
     /// Byte offset of the current line's start.
@@ -125,6 +110,9 @@ struct Printer {
     at_line_start: bool,
     /// Trying a list on one line: inner lists are not broken.
     flat: bool,
+    toks: &'t [Tok<'t>],
+    /// See [`pairs`].
+    pair: &'t [u32],
 }
 
 /// Per-sequence state: generic `<>` depth, inside closure parameters, after `where`.
@@ -196,7 +184,7 @@ const OPS: [&str; 24] = [
     "*=", "/=", "%=", "^=", "&=", "|=", "<<", ">>", "..",
 ];
 
-impl Printer {
+impl Printer<'_> {
     fn col(&self) -> usize {
         if self.at_line_start {
             self.indent * INDENT.len()
@@ -225,7 +213,22 @@ impl Printer {
         }
     }
 
-    fn seq(&mut self, nodes: &[Node], mode: Mode) -> usize {
+    /// The sibling after the token at `i` (after its group when it opens one).
+    fn next(&self, i: usize) -> usize {
+        match self.toks[i] {
+            Tok::Open(_) => self.pair[i] as usize + 1,
+            _ => i + 1,
+        }
+    }
+
+    /// Whether sibling `i` (of a sequence ending at `hi`) is the punctuation `c`.
+    fn punct_at(&self, i: usize, hi: usize, c: u8) -> bool {
+        i < hi && matches!(self.toks[i], Tok::Punct(p, _) if p == c)
+    }
+
+    /// Prints the sibling tokens `lo..hi`. Returns the number of top-level commas counted.
+    fn seq(&mut self, lo: usize, hi: usize, mode: Mode) -> usize {
+        let toks = self.toks;
         let mut st = SeqState {
             prev: Prev::Start,
             generics: 0,
@@ -235,13 +238,13 @@ impl Printer {
             commas: 0,
             impl_generics: false,
         };
-        let mut i = 0;
-        while i < nodes.len() {
+        let mut i = lo;
+        while i < hi {
             if st.after_block {
                 st.after_block = false;
-                let continues = match &nodes[i] {
-                    Node::Ident(id) => id == "else",
-                    Node::Punct(p) => matches!(p.as_char(), ',' | ';' | '.' | '?'),
+                let continues = match &toks[i] {
+                    Tok::Ident(id) => *id == "else",
+                    Tok::Punct(p, _) => matches!(p, b',' | b';' | b'.' | b'?'),
                     _ => false,
                 };
                 if !continues && mode != Mode::Inline && mode != Mode::Attr {
@@ -249,25 +252,25 @@ impl Printer {
                 }
             }
             // Attributes: `#[...]`, `#![...]`.
-            if let Node::Punct(p) = &nodes[i] {
-                if p.as_char() == '#' {
-                    let (inner, at) = match nodes.get(i + 1) {
-                        Some(Node::Punct(b)) if b.as_char() == '!' => (true, i + 2),
-                        _ => (false, i + 1),
-                    };
-                    if let Some(Node::Group(Delimiter::Bracket, body)) = nodes.get(at) {
-                        self.attribute(inner, body, mode, &mut st);
-                        i = at + 1;
-                        continue;
-                    }
+            if let Tok::Punct(b'#', _) = toks[i] {
+                let (inner, at) = if self.punct_at(i + 1, hi, b'!') {
+                    (true, i + 2)
+                } else {
+                    (false, i + 1)
+                };
+                if at < hi && toks[at] == Tok::Open(Delim::Bracket) {
+                    let close = self.pair[at] as usize;
+                    self.attribute(inner, at + 1, close, mode, &mut st);
+                    i = close + 1;
+                    continue;
                 }
             }
-            match &nodes[i] {
-                Node::Ident(id) => {
+            match &toks[i] {
+                Tok::Ident(id) => {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
                     let at = self.out.len();
-                    write!(self.out, "{id}").unwrap();
+                    self.out.push_str(id);
                     let kw = is_keyword(&self.out[at..]);
                     if kw && &self.out[at..] == "where" && mode == Mode::Block {
                         // `where` on its own line, one predicate per line.
@@ -287,23 +290,24 @@ impl Printer {
                     }
                     st.prev = if kw { Prev::Keyword } else { Prev::Name };
                     // `pub(crate)`.
-                    if id == "pub" {
-                        if let Some(Node::Group(Delimiter::Parenthesis, _)) = nodes.get(i + 1) {
-                            st.prev = Prev::Tight;
-                        }
+                    if *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
+                        st.prev = Prev::Tight;
                     }
                 }
-                Node::Literal(l) => {
+                Tok::Lit(l) => {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
-                    write!(self.out, "{l}").unwrap();
+                    self.out.push_str(l);
                     st.prev = Prev::Literal;
                 }
-                Node::Group(delim, body) => {
-                    self.group(*delim, body, mode, &mut st, i, nodes);
+                Tok::Open(delim) => {
+                    self.group(*delim, mode, &mut st, lo, i, hi);
+                    i = self.pair[i] as usize + 1;
+                    continue;
                 }
-                Node::Punct(_) => {
-                    i = self.op(nodes, i, mode, &mut st);
+                Tok::Close(_) => unreachable!("a sequence ends before its group's close"),
+                Tok::Punct(..) => {
+                    i = self.op(lo, i, hi, mode, &mut st);
                     continue;
                 }
             }
@@ -324,15 +328,17 @@ impl Printer {
         self.newline();
     }
 
-    fn attribute(&mut self, inner: bool, body: &[Node], mode: Mode, st: &mut SeqState) {
+    /// An attribute whose bracketed body is `blo..bhi`.
+    fn attribute(&mut self, inner: bool, blo: usize, bhi: usize, mode: Mode, st: &mut SeqState) {
+        let toks = self.toks;
         let own_line = matches!(mode, Mode::Block | Mode::List);
         if own_line {
             self.newline();
         }
         // `#[doc = "..."]` as `///...` (`#![doc]` as `//!`) when the text is one line.
-        if let [Node::Ident(d), Node::Punct(eq), Node::Literal(lit)] = body {
-            if own_line && d == "doc" && eq.as_char() == '=' {
-                if let Some(text) = unquote(&lit.to_string()) {
+        if let [Tok::Ident(d), Tok::Punct(b'=', _), Tok::Lit(lit)] = &toks[blo..bhi] {
+            if own_line && *d == "doc" {
+                if let Some(text) = unquote(lit) {
                     if !text.contains(['\n', '\r']) && !text.starts_with('/') {
                         self.begin(false);
                         self.out.push_str(if inner { "//!" } else { "///" });
@@ -347,7 +353,7 @@ impl Printer {
         let space = !matches!(st.prev, Prev::Start | Prev::Tight);
         self.begin(space);
         self.out.push_str(if inner { "#![" } else { "#[" });
-        self.seq(body, Mode::Attr);
+        self.seq(blo, bhi, Mode::Attr);
         self.out.push(']');
         if own_line {
             self.newline();
@@ -357,52 +363,57 @@ impl Printer {
         }
     }
 
+    /// The group opening at `i`, a sibling in `lo..hi`.
     fn group(
         &mut self,
-        delim: Delimiter,
-        body: &[Node],
+        delim: Delim,
         mode: Mode,
         st: &mut SeqState,
+        lo: usize,
         i: usize,
-        nodes: &[Node],
+        hi: usize,
     ) {
-        if delim == Delimiter::Brace && st.where_clause && mode == Mode::Block {
+        let toks = self.toks;
+        let (blo, bhi) = (i + 1, self.pair[i] as usize);
+        let empty = blo == bhi;
+        if delim == Delim::Brace && st.where_clause && mode == Mode::Block {
             self.end_where();
             st.where_clause = false;
             st.prev = Prev::Start;
         }
-        if delim == Delimiter::Brace {
-            let use_tree = st.prev == Prev::Tight && i > 0 && is_punct(&nodes[i - 1], ':');
+        if delim == Delim::Brace {
+            let use_tree = st.prev == Prev::Tight && i > lo && self.punct_at(i - 1, hi, b':');
             let space = !matches!(st.prev, Prev::Start | Prev::Tight);
             self.begin(space);
-            if body.is_empty() || use_tree || mode == Mode::Attr {
+            if empty || use_tree || mode == Mode::Attr {
                 self.out.push('{');
-                self.seq(body, Mode::Attr);
+                self.seq(blo, bhi, Mode::Attr);
                 self.out.push('}');
                 st.prev = Prev::Brace;
                 // `struct A {}` / `impl E for A {}` end an item.
-                st.after_block = body.is_empty();
+                st.after_block = empty;
                 return;
             }
             self.out.push('{');
             self.indent += 1;
             self.newline();
             let flat = std::mem::replace(&mut self.flat, false);
-            let commas = self.seq(body, Mode::Block);
+            let commas = self.seq(blo, bhi, Mode::Block);
             self.flat = flat;
             // A trailing comma after the last field, variant or match arm; none after a
             // struct literal's base (`..Default::default()`), where Rust forbids one.
-            let last = body
-                .iter()
-                .rposition(|n| is_punct(n, ','))
-                .map_or(0, |i| i + 1);
-            let base = matches!(&body[last..], [a, b, ..] if is_punct(a, '.') && is_punct(b, '.'));
+            let mut last = blo;
+            let mut j = blo;
+            while j < bhi {
+                if self.punct_at(j, bhi, b',') {
+                    last = j + 1;
+                }
+                j = self.next(j);
+            }
+            let base = self.punct_at(last, bhi, b'.') && self.punct_at(last + 1, bhi, b'.');
             if commas > 0
                 && !base
-                && !matches!(
-                    body.last(),
-                    Some(Node::Group(Delimiter::Brace, _)) | Some(Node::Punct(_))
-                )
+                && !matches!(toks[bhi - 1], Tok::Close(Delim::Brace) | Tok::Punct(..))
             {
                 self.out.push(',');
             }
@@ -417,7 +428,7 @@ impl Printer {
             st.closure = false;
             return;
         }
-        let (open, close) = if delim == Delimiter::Bracket {
+        let (open, close) = if delim == Delim::Bracket {
             ('[', ']')
         } else {
             ('(', ')')
@@ -429,7 +440,7 @@ impl Printer {
             _ => true,
         };
         self.begin(space);
-        let macro_call = i > 0 && is_punct(&nodes[i - 1], '!');
+        let macro_call = i > lo && self.punct_at(i - 1, hi, b'!');
         let start = self.out.len();
         let start_col = self.col();
         self.out.push(open);
@@ -438,9 +449,9 @@ impl Printer {
         } else {
             Mode::Inline
         };
-        let fixed = mode == Mode::Attr || body.is_empty() || self.flat;
+        let fixed = mode == Mode::Attr || empty || self.flat;
         let flat = std::mem::replace(&mut self.flat, true);
-        self.seq(body, inner_mode);
+        self.seq(blo, bhi, inner_mode);
         self.flat = flat;
         self.out.push(close);
         st.prev = Prev::Close;
@@ -452,7 +463,7 @@ impl Printer {
         let width = start_col + first_line.unwrap_or(printed.len());
         // On one line with what follows it up to the line's end (`) -> T {`).
         let tail = if first_line.is_none() {
-            tail_width(&nodes[i + 1..], WIDTH + 1 - width.min(WIDTH + 1))
+            self.tail_width(bhi + 1, hi, WIDTH + 1 - width.min(WIDTH + 1))
         } else {
             0
         };
@@ -464,8 +475,8 @@ impl Printer {
         self.out.push(open);
         self.indent += 1;
         self.newline();
-        let commas = self.seq(body, Mode::List);
-        if commas > 0 && !macro_call && !matches!(body.last(), Some(n) if is_punct(n, ',')) {
+        let commas = self.seq(blo, bhi, Mode::List);
+        if commas > 0 && !macro_call && !self.punct_at(bhi - 1, bhi, b',') {
             self.out.push(',');
         }
         self.indent -= 1;
@@ -475,20 +486,21 @@ impl Printer {
     }
 
     /// One operator (possibly several joint punctuation characters). Returns the next index.
-    fn op(&mut self, nodes: &[Node], i: usize, mode: Mode, st: &mut SeqState) -> usize {
+    fn op(&mut self, lo: usize, i: usize, hi: usize, mode: Mode, st: &mut SeqState) -> usize {
+        let toks = self.toks;
         // Gather joint punctuation into the longest known operator.
-        // Punctuation is ASCII (proc_macro2 refuses any other character).
+        // Punctuation is ASCII (a `u8` in `Tok::Punct`).
         let mut bytes = [0u8; 3];
         let mut n = 0;
         let mut j = i;
-        while n < 3 {
-            let Some(Node::Punct(p)) = nodes.get(j) else {
+        while n < 3 && j < hi {
+            let Tok::Punct(p, joint) = toks[j] else {
                 break;
             };
-            bytes[n] = u8::try_from(p.as_char()).unwrap_or(0);
+            bytes[n] = p;
             n += 1;
             j += 1;
-            if p.spacing() != Spacing::Joint {
+            if !joint {
                 break;
             }
         }
@@ -510,9 +522,8 @@ impl Printer {
             "," => {
                 // A trailing comma in a generic list (`<A, B,>`) is dropped, and so is one
                 // ending a list printed on one line (`f(a, b,)`, never a 1-tuple's).
-                let next = nodes.get(i + 1);
-                if (st.generics > 0 && matches!(next, Some(n) if is_punct(n, '>')))
-                    || (next.is_none() && mode == Mode::Inline && st.commas >= 1)
+                if (st.generics > 0 && self.punct_at(i + 1, hi, b'>'))
+                    || (i + 1 == hi && mode == Mode::Inline && st.commas >= 1)
                 {
                     return i + 1;
                 }
@@ -547,11 +558,11 @@ impl Printer {
                 (!tight_before, Prev::Tight)
             }
             "<" if matches!(prev, Prev::Name | Prev::Tight)
-                || (prev == Prev::Keyword && is_generic_keyword(nodes, i))
+                || (prev == Prev::Keyword && self.is_generic_keyword(lo, i))
                 || unary =>
             {
                 if st.generics == 0 {
-                    st.impl_generics = prev == Prev::Keyword && is_generic_keyword(nodes, i);
+                    st.impl_generics = prev == Prev::Keyword && self.is_generic_keyword(lo, i);
                 }
                 st.generics += 1;
                 (
@@ -597,40 +608,44 @@ impl Printer {
         }
         i + len
     }
-}
 
-/// `impl<`, `for<`, `fn<`: a generic list after a keyword.
-fn is_generic_keyword(nodes: &[Node], i: usize) -> bool {
-    matches!(nodes.get(i.wrapping_sub(1)), Some(Node::Ident(k)) if k == "impl" || k == "for" || k == "fn")
-}
-
-/// About how wide `nodes` print up to where the line ends (a brace block, `;`, `,`), at most
-/// `limit`.
-fn tail_width(nodes: &[Node], limit: usize) -> usize {
-    let mut w = 0;
-    for n in nodes {
-        if w >= limit {
-            break;
-        }
-        w += match n {
-            Node::Ident(i) => {
-                if i == "where" {
-                    break;
-                }
-                i.to_string().len() + 1
-            }
-            Node::Literal(l) => l.to_string().len() + 1,
-            Node::Punct(p) => {
-                if matches!(p.as_char(), ';' | ',') {
-                    return w + 1;
-                }
-                2
-            }
-            Node::Group(Delimiter::Brace, _) => return w + 2,
-            Node::Group(_, body) => 2 + tail_width(body, limit - w),
-        };
+    /// `impl<`, `for<`, `fn<`: a generic list after a keyword (`i` is the `<`, a sibling after
+    /// `lo`).
+    fn is_generic_keyword(&self, lo: usize, i: usize) -> bool {
+        i > lo && matches!(&self.toks[i - 1], Tok::Ident(k) if matches!(*k, "impl" | "for" | "fn"))
     }
-    w
+
+    /// About how wide the siblings `lo..hi` print up to where the line ends (a brace block,
+    /// `;`, `,`), at most `limit`.
+    fn tail_width(&self, lo: usize, hi: usize, limit: usize) -> usize {
+        let mut w = 0;
+        let mut i = lo;
+        while i < hi {
+            if w >= limit {
+                break;
+            }
+            w += match &self.toks[i] {
+                Tok::Ident(id) => {
+                    if *id == "where" {
+                        break;
+                    }
+                    id.len() + 1
+                }
+                Tok::Lit(l) => l.len() + 1,
+                Tok::Punct(p, _) => {
+                    if matches!(p, b';' | b',') {
+                        return w + 1;
+                    }
+                    2
+                }
+                Tok::Open(Delim::Brace) => return w + 2,
+                Tok::Open(_) => 2 + self.tail_width(i + 1, self.pair[i] as usize, limit - w),
+                Tok::Close(_) => unreachable!("a sequence ends before its group's close"),
+            };
+            i = self.next(i);
+        }
+        w
+    }
 }
 
 /// After a generic `>`: `impl<T> ::std::...` needs the space that `Vec<T>::new` must not get.
@@ -640,10 +655,6 @@ fn gen_close(st: &mut SeqState) -> Prev {
     } else {
         Prev::GenClose
     }
-}
-
-fn is_punct(n: &Node, c: char) -> bool {
-    matches!(n, Node::Punct(p) if p.as_char() == c)
 }
 
 /// The value of a plain string literal (`"..."`, with escapes), or `None` for other literals.

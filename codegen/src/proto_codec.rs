@@ -1,8 +1,7 @@
 //! `Message` impls for Protobuf messages: exact `encoded_len`, `encode_raw` in one pass, and
 //! `merge_field` dispatching on the field number, keeping unknown fields.
 
-use proc_macro2::TokenStream;
-use quote::format_ident;
+use crate::tokens::Tokens;
 
 use crate::tokens::quote;
 
@@ -23,8 +22,8 @@ enum Kind {
     Message,
 }
 
-fn field_mod(name: &str) -> TokenStream {
-    let m = format_ident!("{}", name);
+fn field_mod(name: &'static str) -> Tokens {
+    let m = crate::tokens::Ident::from_static(name);
     quote!(__rt::pb::#m)
 }
 
@@ -51,7 +50,7 @@ impl Context<'_> {
         }
     }
 
-    fn kind_mod(&self, ty: &Type, group: bool) -> TokenStream {
+    fn kind_mod(&self, ty: &Type, group: bool) -> Tokens {
         match self.kind(ty) {
             Kind::Scalar(m) | Kind::Bytes(m) => field_mod(m),
             Kind::Enum => field_mod("enumeration"),
@@ -62,7 +61,7 @@ impl Context<'_> {
 
     /// `v` is a `&T` (for a boxed message, `&Box<T>` or `&Arc<T>`); the argument a field
     /// function takes.
-    fn arg(&self, ty: &Type, v: TokenStream, boxed: bool) -> TokenStream {
+    fn arg(&self, ty: &Type, v: Tokens, boxed: bool) -> Tokens {
         match self.kind(ty) {
             Kind::Scalar(_) | Kind::Enum => quote!(*#v),
             Kind::Bytes(_) => v,
@@ -72,7 +71,7 @@ impl Context<'_> {
     }
 
     /// Proto3 implicit presence: the field is written only when it is not the default.
-    fn is_set(&self, ty: &Type, place: TokenStream) -> TokenStream {
+    fn is_set(&self, ty: &Type, place: Tokens) -> Tokens {
         match self.resolve(ty) {
             Type::Bool => place,
             // -0.0 is not the default: compare bits, as protoc does.
@@ -96,7 +95,7 @@ impl Context<'_> {
         explicit.unwrap_or(proto3)
     }
 
-    pub fn gen_proto_impl(&self, def: &Def) -> TokenStream {
+    pub fn gen_proto_impl(&self, def: &Def) -> Tokens {
         let DefKind::Struct(s) = &def.kind else {
             return quote!();
         };
@@ -104,7 +103,7 @@ impl Context<'_> {
         let name = id(self.layout.def_name(def.id));
         // (field number, encoded_len statements, encode statements): fields are written in
         // field-number order, oneof members included, as protoc's runtimes do.
-        let mut writes: Vec<(i64, TokenStream, TokenStream)> = Vec::new();
+        let mut writes: Vec<(i64, Tokens, Tokens)> = Vec::new();
         let mut arms = Vec::new();
         for f in s.fields.iter().filter(|f| !self.in_real_oneof(def.id, f)) {
             let (l, e, a) = self.proto_field(def, f);
@@ -165,13 +164,13 @@ impl Context<'_> {
     }
 
     /// (encoded_len statements, encode statements, merge arm) for one field.
-    fn proto_field(&self, def: &Def, f: &Field) -> (TokenStream, TokenStream, TokenStream) {
-        let tag = proc_macro2::Literal::u32_unsuffixed(f.id as u32);
+    fn proto_field(&self, def: &Def, f: &Field) -> (Tokens, Tokens, Tokens) {
+        let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
         let fname = id(&ident::field_name(&f.name));
         let sname = &def.name;
         let raw = &f.name;
         let group = f.proto.as_ref().is_some_and(|p| p.group);
-        let in_field = |merge: TokenStream| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
+        let in_field = |merge: Tokens| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
         // The field by reference and by mutable reference, through its `Arc` if it has one
         // (merging into a shared value copies it first). A `&Arc<Vec<T>>` is passed as it is:
         // it coerces to the `&[T]` that repeated fields take.
@@ -284,12 +283,7 @@ impl Context<'_> {
     }
 
     /// Closures for one side of a map entry: (encoded_len, encode, merge).
-    fn map_part(
-        &self,
-        ty: &Type,
-        var: TokenStream,
-        value: bool,
-    ) -> (TokenStream, TokenStream, TokenStream) {
+    fn map_part(&self, ty: &Type, var: Tokens, value: bool) -> (Tokens, Tokens, Tokens) {
         let m = self.kind_mod(ty, false);
         let a = self.arg(ty, var.clone(), false);
         let merge = match (self.kind(ty), value) {
@@ -313,7 +307,7 @@ impl Context<'_> {
         from: &ModPath,
         s: &Struct,
         index: usize,
-    ) -> (Vec<(i64, TokenStream, TokenStream)>, Vec<TokenStream>) {
+    ) -> (Vec<(i64, Tokens, Tokens)>, Vec<Tokens>) {
         let o = &s.oneofs[index];
         let fname = id(&ident::field_name(&o.name));
         let mut nested = from.clone();
@@ -327,7 +321,7 @@ impl Context<'_> {
         let mut writes = Vec::new();
         let mut merge_arms = Vec::new();
         for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
-            let tag = proc_macro2::Literal::u32_unsuffixed(f.id as u32);
+            let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
             let v = id(&ident::variant_name(&f.name));
             let group = f.proto.as_ref().is_some_and(|p| p.group);
             let m = self.kind_mod(&f.ty, group);

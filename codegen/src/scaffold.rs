@@ -138,7 +138,7 @@ fn thrift_method(
     mount: &TokenStream,
 ) -> MethodStub {
     let rust_name = ident::field_name(&m.name);
-    let fname = crate::types::id(&rust_name);
+    let fname = id(&rust_name);
     let err: TokenStream = format!("{base}::{svc}{}Error", ident::type_name(&m.name))
         .parse()
         .unwrap_or_default();
@@ -146,7 +146,7 @@ fn thrift_method(
     let mut names = Vec::new();
     let mut args_default = true;
     for f in &m.args {
-        let n = crate::types::id(&ident::field_name(&f.name));
+        let n = id(&ident::field_name(&f.name));
         let mut t = ty(cx, &f.ty, mount);
         // As in `thrift_service`: non-required union arguments are `Option`s.
         let union = cx.is_union(&f.ty);
@@ -210,7 +210,7 @@ fn thrift_method(
 
 fn grpc_method(cx: &Context<'_>, m: &Method, mount: &TokenStream) -> MethodStub {
     let rust_name = ident::field_name(&m.name);
-    let fname = crate::types::id(&rust_name);
+    let fname = id(&rust_name);
     let input = m
         .args
         .first()
@@ -266,6 +266,14 @@ fn grpc_method(cx: &Context<'_>, m: &Method, mount: &TokenStream) -> MethodStub 
     }
 }
 
+/// An identifier from an already escaped name (`r#type` becomes a raw identifier).
+fn id(name: &str) -> Ident {
+    match name.strip_prefix("r#") {
+        Some(raw) => Ident::new_raw(raw, Span::call_site()),
+        None => Ident::new(name, Span::call_site()),
+    }
+}
+
 fn ignore(names: &[Ident]) -> TokenStream {
     match names {
         [] => quote!(),
@@ -277,7 +285,7 @@ fn ignore(names: &[Ident]) -> TokenStream {
 /// A type as named from the crate: generated definitions through `mount`, std and runtime
 /// paths shortened (`Option`, `Vec`, `kit_runtime::ByteStr`).
 fn ty(cx: &Context<'_>, t: &Type, mount: &TokenStream) -> TokenStream {
-    rewrite(cx.rust_type(&Vec::new(), t), mount)
+    rewrite(cx.rust_type(&Vec::new(), t).to_proc_macro2(), mount)
 }
 
 const PRIMITIVES: &[&str] = &[

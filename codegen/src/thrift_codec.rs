@@ -1,8 +1,8 @@
 //! `ThriftStruct` impls: one generic `write`/`read` per struct, union and exception, serving the
 //! binary and compact protocols alike (the runtime's `Writer`/`Reader` are monomorphised).
 
-use proc_macro2::TokenStream;
-use quote::format_ident;
+use crate::tokens::format_ident;
+use crate::tokens::Tokens;
 
 use crate::tokens::quote;
 
@@ -14,36 +14,36 @@ use crate::layout::ModPath;
 use crate::types::{id, path, Ptr};
 
 /// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
-fn rt(item: &str) -> TokenStream {
-    let p = path(&format!("__rt::thrift::{item}"));
-    quote!(#p)
+fn rt(item: &'static str) -> Tokens {
+    let segs = item.split("::").map(crate::tokens::Ident::from_static);
+    quote!(__rt::thrift::#(#segs)::*)
 }
 
 /// How generated code reaches a value it writes.
 enum Val {
     /// A place of type `T`, such as `self.field`.
-    Place(TokenStream),
+    Place(Tokens),
     /// A variable of type `&T`, such as a closure argument.
-    Ref(TokenStream),
+    Ref(Tokens),
 }
 
 impl Val {
     /// The value itself, for `Copy` scalars.
-    fn copy(&self) -> TokenStream {
+    fn copy(&self) -> Tokens {
         match self {
             Val::Place(p) => p.clone(),
             Val::Ref(r) => quote!(*#r),
         }
     }
     /// A `&T`.
-    fn by_ref(&self) -> TokenStream {
+    fn by_ref(&self) -> Tokens {
         match self {
             Val::Place(p) => quote!(&#p),
             Val::Ref(r) => r.clone(),
         }
     }
     /// The `i32` inside an open enum.
-    fn field0(&self) -> TokenStream {
+    fn field0(&self) -> Tokens {
         match self {
             Val::Place(p) | Val::Ref(p) => quote!(#p.0),
         }
@@ -51,7 +51,7 @@ impl Val {
 }
 
 /// `has_<field>`: the flag a reader sets when a required field was read.
-fn required_flag(f: &Field) -> proc_macro2::Ident {
+fn required_flag(f: &Field) -> crate::tokens::Ident {
     format_ident!(
         "has_{}",
         ident::field_name(&f.name).trim_start_matches("r#")
@@ -60,7 +60,7 @@ fn required_flag(f: &Field) -> proc_macro2::Ident {
 
 impl Context<'_> {
     /// The Thrift wire type of an IDL type.
-    pub fn ttype(&self, ty: &Type) -> TokenStream {
+    pub fn ttype(&self, ty: &Type) -> Tokens {
         let t = match self.resolve(ty) {
             Type::Bool => "Bool",
             Type::I8 => "I8",
@@ -78,13 +78,13 @@ impl Context<'_> {
                 _ => "Struct",
             },
         };
-        let t = format_ident!("{}", t);
+        let t = crate::tokens::Ident::from_static(t);
         let tt = rt("TType");
         quote!(#tt::#t)
     }
 
     /// An expression writing `v` with writer `w`.
-    fn write_value(&self, from: &ModPath, ty: &Type, v: Val, depth: usize) -> TokenStream {
+    fn write_value(&self, from: &ModPath, ty: &Type, v: Val, depth: usize) -> Tokens {
         let copy = v.copy();
         let by_ref = v.by_ref();
         match self.resolve(ty) {
@@ -142,7 +142,7 @@ impl Context<'_> {
 
     /// An expression of type `Result<T, DecodeError>` reading a `T` with reader `r` (a
     /// `Box<T>` or `Arc<T>` as `ptr` says).
-    fn read_value(&self, from: &ModPath, ty: &Type, ptr: Ptr) -> TokenStream {
+    fn read_value(&self, from: &ModPath, ty: &Type, ptr: Ptr) -> Tokens {
         let read = match self.resolve(ty) {
             Type::Bool => quote!(r.read_bool()),
             Type::I8 => quote!(r.read_i8()),
@@ -190,7 +190,7 @@ impl Context<'_> {
         }
     }
 
-    pub fn gen_thrift_impl(&self, def: &Def) -> TokenStream {
+    pub fn gen_thrift_impl(&self, def: &Def) -> Tokens {
         let DefKind::Struct(s) = &def.kind else {
             return quote!();
         };
@@ -221,7 +221,7 @@ impl Context<'_> {
             };
             self.read_arm(def, from, f, |read| quote!(out.#fname = #read;), set_flag)
         });
-        let arms: Vec<TokenStream> = arms.collect();
+        let arms: Vec<Tokens> = arms.collect();
         if !self.is_defaultable(def.id) {
             return self.gen_thrift_impl_locals(
                 def,
@@ -274,10 +274,10 @@ impl Context<'_> {
         &self,
         def: &Def,
         s: &Struct,
-        writes: Vec<TokenStream>,
-        required_flags: Vec<TokenStream>,
-        required_checks: Vec<TokenStream>,
-    ) -> TokenStream {
+        writes: Vec<Tokens>,
+        required_flags: Vec<Tokens>,
+        required_checks: Vec<Tokens>,
+    ) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let sname = &def.name;
@@ -366,10 +366,10 @@ impl Context<'_> {
         def: &Def,
         from: &ModPath,
         f: &Field,
-        assign: impl FnOnce(TokenStream) -> TokenStream,
-        after: TokenStream,
-    ) -> TokenStream {
-        let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+        assign: impl FnOnce(Tokens) -> Tokens,
+        after: Tokens,
+    ) -> Tokens {
+        let fid = crate::tokens::Lit::i16_unsuffixed(f.id as i16);
         let tt = self.ttype(&f.ty);
         let sname = &def.name;
         let raw = &f.name;
@@ -386,8 +386,8 @@ impl Context<'_> {
         }
     }
 
-    fn write_field(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
-        let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+    fn write_field(&self, owner: DefId, from: &ModPath, f: &Field) -> Tokens {
+        let fid = crate::tokens::Lit::i16_unsuffixed(f.id as i16);
         let tt = self.ttype(&f.ty);
         let fname = id(&ident::field_name(&f.name));
         // Writers see through an `Arc` as a `&T` (a `Box` derefs where it is passed).
@@ -421,13 +421,13 @@ impl Context<'_> {
         }
     }
 
-    fn gen_thrift_union(&self, def: &Def, s: &Struct) -> TokenStream {
+    fn gen_thrift_union(&self, def: &Def, s: &Struct) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let sname = &def.name;
         let write_arms = s.fields.iter().map(|f| {
             let v = id(&ident::variant_name(&f.name));
-            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+            let fid = crate::tokens::Lit::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let body = self.write_value(from, &f.ty, Val::Ref(quote!(v)), 0);
             quote! {
@@ -440,7 +440,7 @@ impl Context<'_> {
         });
         let read_arms = s.fields.iter().map(|f| {
             let v = id(&ident::variant_name(&f.name));
-            let fid = proc_macro2::Literal::i16_unsuffixed(f.id as i16);
+            let fid = crate::tokens::Lit::i16_unsuffixed(f.id as i16);
             let tt = self.ttype(&f.ty);
             let raw = &f.name;
             let ptr = if self.needs_box(def.id, &f.ty) {

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use crate::tokens::quote;
-use proc_macro2::TokenStream;
+use crate::tokens::Tokens;
 
 use kit_idl::ir::{
     Def, DefId, DefKind, Docs, Field, Ir, Language, Method, Presence, Struct, StructKind,
@@ -17,12 +17,12 @@ use kit_idl::ir::{
 
 use crate::context::Context;
 use crate::ident;
-use crate::types::{docs, id, path};
+use crate::types::{docs, id};
 
 /// `::kit_runtime::<item>`.
-fn rt(item: &str) -> TokenStream {
-    let p = path(&format!("kit_runtime::{item}"));
-    quote!(::#p)
+fn rt(item: &'static str) -> Tokens {
+    let segs = item.split("::").map(crate::tokens::Ident::from_static);
+    quote!(::kit_runtime::#(#segs)::*)
 }
 
 fn synthetic(
@@ -163,7 +163,7 @@ impl Context<'_> {
     }
 
     /// Everything generated for a Thrift service; nothing for other definitions.
-    pub fn gen_thrift_service(&self, def: &Def) -> TokenStream {
+    pub fn gen_thrift_service(&self, def: &Def) -> Tokens {
         if !matches!(def.kind, DefKind::Service(_))
             || self.ir.file(def.file).language != Language::Thrift
         {
@@ -173,7 +173,7 @@ impl Context<'_> {
         let none = Vec::new();
         let ids = self.service_structs.get(&def.id).unwrap_or(&none);
         let (cx, ir) = (self, self.ir);
-        let mut out = TokenStream::new();
+        let mut out = Tokens::new();
         for (a, r) in ids {
             for d in [a, r] {
                 let d = ir.def(*d);

@@ -2,7 +2,7 @@
 //! exceptions, typedefs and constants.
 
 use crate::tokens::quote;
-use proc_macro2::{Ident, Span, TokenStream};
+use crate::tokens::{Ident, Tokens};
 
 use kit_idl::ir::{
     ConstValue, Def, DefId, DefKind, Docs, Enum, Field, Language, Presence, Struct, StructKind,
@@ -13,27 +13,24 @@ use crate::context::Context;
 use crate::ident;
 use crate::layout::ModPath;
 
-/// An identifier from an already escaped name (`r#type` becomes a raw identifier).
+/// An identifier from an already escaped name (`r#type` is a raw identifier).
 pub fn id(name: &str) -> Ident {
-    match name.strip_prefix("r#") {
-        Some(raw) => Ident::new_raw(raw, Span::call_site()),
-        None => Ident::new(name, Span::call_site()),
-    }
+    Ident::new(name)
 }
 
 /// A path such as `super::x::Name` as tokens.
-pub fn path(p: &str) -> TokenStream {
+pub fn path(p: &str) -> Tokens {
     let segs = p.split("::").map(id);
     quote!(#(#segs)::*)
 }
 
-pub fn docs(d: &Docs) -> TokenStream {
+pub fn docs(d: &Docs) -> Tokens {
     crate::docs::attrs(d)
 }
 
 impl Context<'_> {
     /// The Rust type of an IDL type, as named from module `from`.
-    pub fn rust_type(&self, from: &ModPath, ty: &Type) -> TokenStream {
+    pub fn rust_type(&self, from: &ModPath, ty: &Type) -> Tokens {
         match ty {
             Type::Bool => quote!(bool),
             Type::I8 => quote!(i8),
@@ -89,7 +86,7 @@ impl Context<'_> {
 
     /// The type of a struct field, with `Option` and `Box` as presence and recursion need, or
     /// `Arc` as asked.
-    pub fn field_type(&self, owner: DefId, from: &ModPath, f: &Field) -> TokenStream {
+    pub fn field_type(&self, owner: DefId, from: &ModPath, f: &Field) -> Tokens {
         let mut t = self.rust_type(from, &f.ty);
         match self.field_ptr(owner, f) {
             Ptr::Value => {}
@@ -133,7 +130,7 @@ impl Context<'_> {
         }
     }
 
-    pub fn gen_def(&self, def: &Def) -> TokenStream {
+    pub fn gen_def(&self, def: &Def) -> Tokens {
         match &def.kind {
             DefKind::Struct(s) if s.kind == StructKind::Union => self.gen_union(def, s),
             DefKind::Struct(s) => self.gen_struct(def, s),
@@ -183,7 +180,7 @@ impl Context<'_> {
         paths
     }
 
-    fn derives(&self, def: &Def, default: bool) -> TokenStream {
+    fn derives(&self, def: &Def, default: bool) -> Tokens {
         let mut d = vec![quote!(Debug), quote!(Clone), quote!(PartialEq)];
         if self.def_hashable(def.id) {
             d.push(quote!(Eq));
@@ -195,7 +192,7 @@ impl Context<'_> {
         quote!(#[derive(#(#d),*)])
     }
 
-    fn gen_struct(&self, def: &Def, s: &Struct) -> TokenStream {
+    fn gen_struct(&self, def: &Def, s: &Struct) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let doc = docs(&def.docs);
@@ -276,7 +273,7 @@ impl Context<'_> {
         }
     }
 
-    fn default_impl(&self, def: &Def, s: &Struct) -> TokenStream {
+    fn default_impl(&self, def: &Def, s: &Struct) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let inits = s.fields.iter().map(|f| {
@@ -300,7 +297,7 @@ impl Context<'_> {
         }
     }
 
-    fn gen_union(&self, def: &Def, s: &Struct) -> TokenStream {
+    fn gen_union(&self, def: &Def, s: &Struct) -> Tokens {
         let from = self.layout.def_module(def.id);
         let name = id(self.layout.def_name(def.id));
         let doc = docs(&def.docs);
@@ -327,10 +324,10 @@ impl Context<'_> {
     }
 
     /// Protobuf oneofs of a message, as enums in the message's nested module.
-    pub fn gen_oneofs(&self, def: &Def, s: &Struct) -> TokenStream {
+    pub fn gen_oneofs(&self, def: &Def, s: &Struct) -> Tokens {
         let mut nested_mod = self.layout.def_module(def.id).clone();
         nested_mod.push(ident::module_name(&def.name));
-        let mut out = TokenStream::new();
+        let mut out = Tokens::new();
         let def_paths = self.idl_paths(def);
         for (i, o) in s.oneofs.iter().enumerate() {
             if o.synthetic {
@@ -375,7 +372,7 @@ impl Context<'_> {
         out
     }
 
-    fn gen_enum(&self, def: &Def, e: &Enum) -> TokenStream {
+    fn gen_enum(&self, def: &Def, e: &Enum) -> Tokens {
         let name = id(self.layout.def_name(def.id));
         let extra = self.attrs.for_type(&self.idl_paths(def));
         let doc = docs(&def.docs);
@@ -387,17 +384,17 @@ impl Context<'_> {
             .filter(|v| names.insert(ident::const_name(&v.name)))
             .map(|v| {
                 let c = id(&ident::const_name(&v.name));
-                let n = proc_macro2::Literal::i32_unsuffixed(v.value);
+                let n = crate::tokens::Lit::i32_unsuffixed(v.value);
                 let vdoc = docs(&v.docs);
                 quote!(#vdoc pub const #c: #name = #name(#n);)
             });
         // Names for Debug and `name()`: the first name of each value (aliases share a number).
-        let arms: Vec<TokenStream> = e
+        let arms: Vec<Tokens> = e
             .values
             .iter()
             .filter(|v| seen.insert(v.value))
             .map(|v| {
-                let n = proc_macro2::Literal::i32_unsuffixed(v.value);
+                let n = crate::tokens::Lit::i32_unsuffixed(v.value);
                 let s = &v.name;
                 quote!(#n => ::std::option::Option::Some(#s),)
             })
@@ -413,7 +410,7 @@ impl Context<'_> {
                 quote!(#s => ::std::option::Option::Some(#name::#c),)
             });
         let first = e.values.first().map(|v| v.value).unwrap_or(0);
-        let default = proc_macro2::Literal::i32_unsuffixed(first);
+        let default = crate::tokens::Lit::i32_unsuffixed(first);
         // The default is the first value (proto3 requires it to be 0; Thrift's may not be).
         let (derive_default, default_impl) = if first == 0 {
             (quote!(, Default), quote!())
@@ -476,7 +473,7 @@ impl Context<'_> {
     }
 
     /// A constant value as an expression of the Rust type of `ty`.
-    pub fn const_value(&self, from: &ModPath, ty: &Type, v: &ConstValue) -> TokenStream {
+    pub fn const_value(&self, from: &ModPath, ty: &Type, v: &ConstValue) -> Tokens {
         let ty = self.resolve(ty);
         match (ty, v) {
             (Type::Bool, ConstValue::Bool(b)) => quote!(#b),
@@ -492,11 +489,11 @@ impl Context<'_> {
                 quote!(::kit_runtime::ByteStr::from_static(#s))
             }
             (Type::Bytes, ConstValue::Str(s)) => {
-                let b = proc_macro2::Literal::byte_string(s.as_bytes());
+                let b = crate::tokens::Lit::byte_string(s.as_bytes());
                 quote!(::kit_runtime::bytes::Bytes::from_static(#b))
             }
             (Type::Bytes, ConstValue::Bytes(b)) => {
-                let b = proc_macro2::Literal::byte_string(b);
+                let b = crate::tokens::Lit::byte_string(b);
                 quote!(::kit_runtime::bytes::Bytes::from_static(#b))
             }
             (Type::List(t), ConstValue::List(items)) => {
@@ -606,7 +603,7 @@ pub enum Ptr {
 
 impl Ptr {
     /// `value` as the field holds it.
-    pub fn wrap(self, value: TokenStream) -> TokenStream {
+    pub fn wrap(self, value: Tokens) -> Tokens {
         match self {
             Ptr::Value => value,
             Ptr::Box => quote!(::std::boxed::Box::new(#value)),
@@ -623,7 +620,7 @@ fn container_depth(ty: &Type) -> usize {
     }
 }
 
-fn int_literal(ty: &Type, i: i64) -> TokenStream {
+fn int_literal(ty: &Type, i: i64) -> Tokens {
     match ty {
         Type::I8 => {
             let v = i as i8;
@@ -649,7 +646,7 @@ fn int_literal(ty: &Type, i: i64) -> TokenStream {
     }
 }
 
-fn float64(d: f64) -> TokenStream {
+fn float64(d: f64) -> Tokens {
     if d.is_nan() {
         quote!(f64::NAN)
     } else if d.is_infinite() {
@@ -663,7 +660,7 @@ fn float64(d: f64) -> TokenStream {
     }
 }
 
-fn float32(d: f32) -> TokenStream {
+fn float32(d: f32) -> Tokens {
     if d.is_nan() {
         quote!(f32::NAN)
     } else if d.is_infinite() {
