@@ -1,7 +1,7 @@
 //! Assembling modules into files: one Rust file per module of the [`Layout`], laid out by
 //! [`crate::print`], each starting with the `@generated` header.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::tokens::quote;
 use crate::tokens::Tokens;
@@ -49,9 +49,12 @@ pub fn generate_with<E: Send>(
     let plan = plan(&cx)?;
     let children = children_of(plan.keys());
     let none = Vec::new();
-    let jobs: Vec<(&ModPath, &Vec<Item>)> = plan.iter().collect();
+    // One file per package / namespace module (and each of its ancestors); the modules of
+    // messages (nested types, oneofs) are printed inline in their package's file.
+    let file_modules: BTreeSet<ModPath> = cx.layout.modules().into_iter().collect();
+    let jobs: Vec<&ModPath> = plan.keys().filter(|k| file_modules.contains(*k)).collect();
     let count = jobs.len() + 1;
-    let module_file = |k: &ModPath, items: &[Item]| {
+    let module_file = |k: &ModPath| {
         let path = format!(
             "{}.rs",
             k.iter()
@@ -61,7 +64,7 @@ pub fn generate_with<E: Send>(
         );
         file(
             &path,
-            module_tokens(&cx, children.get(k).unwrap_or(&none), items),
+            file_module_tokens(&cx, &mut k.clone(), &children, &plan, &file_modules),
         )
     };
     // `mod.rs` is file 0; module `i` of the plan is file `i + 1`.
@@ -85,8 +88,8 @@ pub fn generate_with<E: Send>(
                         let mut error = None;
                         while !stop.load(Relaxed) {
                             let i = next.fetch_add(1, Relaxed);
-                            let Some((k, items)) = jobs.get(i) else { break };
-                            if let Err(e) = sink(i + 1, count, module_file(k, items)) {
+                            let Some(k) = jobs.get(i) else { break };
+                            if let Err(e) = sink(i + 1, count, module_file(k)) {
                                 error = Some((i + 1, e));
                                 stop.store(true, Relaxed);
                             }
@@ -105,6 +108,42 @@ pub fn generate_with<E: Send>(
         Some((_, e)) => Err(e),
         None => Ok(()),
     })
+}
+
+/// A module's file: `pub mod` declarations of the child modules that have files of their own
+/// (packages), the `__rt` import, the definitions, then the child modules of messages (nested
+/// types and oneofs) inline, as `pub mod name { ... }`.
+fn file_module_tokens(
+    cx: &Context,
+    path: &mut ModPath,
+    children: &BTreeMap<ModPath, Vec<String>>,
+    plan: &BTreeMap<ModPath, Vec<Item>>,
+    file_modules: &BTreeSet<ModPath>,
+) -> Tokens {
+    let (own_files, inline): (Vec<String>, Vec<String>) = children
+        .get(path.as_slice())
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .partition(|c| {
+            path.push(c.clone());
+            let file = file_modules.contains(path.as_slice());
+            path.pop();
+            file
+        });
+    let items = plan
+        .get(path.as_slice())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let mut out = module_tokens(cx, &own_files, items);
+    for child in inline {
+        let name = id(&child);
+        path.push(child);
+        let inner = file_module_tokens(cx, path, children, plan, file_modules);
+        path.pop();
+        out.extend(quote!(pub mod #name { #inner }));
+    }
+    out
 }
 
 /// The items of one module file: its child modules, the `__rt` import, its definitions.

@@ -5,8 +5,11 @@
 //! the same module share it. Nested Protobuf messages and enums live in a module named after
 //! their parent message in snake case (`outer::Inner`), as prost does.
 //!
-//! The tree is written as `OUT/mod.rs` declaring the top modules, and one file per module at
-//! `OUT/a/b/c.rs` (2018-style paths: `a.rs` declares `pub mod b;`, which is `a/b.rs`).
+//! The tree is written as `OUT/mod.rs` declaring the top modules, and one file per package /
+//! namespace module (and each of its ancestors) at `OUT/a/b/c.rs` (2018-style paths: `a.rs`
+//! declares `pub mod b;`, which is `a/b.rs`). The modules of messages (`outer::Inner`, oneof
+//! enums) are printed inline in their package's file: a file per message module made the
+//! 200-file Protobuf tree 4,202 files, and creating them cost a quarter of `kit gen`'s time on disk.
 
 use std::collections::BTreeMap;
 
