@@ -83,6 +83,32 @@ impl Context<'_> {
         quote!(#tt::#t)
     }
 
+    /// A call writing a whole field of a scalar, string, binary, uuid or enum type with one of
+    /// the writer's `*_field` methods; `None` for structs and containers.
+    fn field_call(&self, ty: &Type, fid: &crate::tokens::Lit, v: &Val) -> Option<Tokens> {
+        let copy = v.copy();
+        let by_ref = v.by_ref();
+        Some(match self.resolve(ty) {
+            Type::Bool => quote!(w.bool_field(#fid, #copy)),
+            Type::I8 => quote!(w.i8_field(#fid, #copy)),
+            Type::I16 => quote!(w.i16_field(#fid, #copy)),
+            Type::I32 | Type::SInt32 | Type::SFixed32 => quote!(w.i32_field(#fid, #copy)),
+            Type::U32 | Type::Fixed32 => quote!(w.i32_field(#fid, #copy as i32)),
+            Type::I64 | Type::SInt64 | Type::SFixed64 => quote!(w.i64_field(#fid, #copy)),
+            Type::U64 | Type::Fixed64 => quote!(w.i64_field(#fid, #copy as i64)),
+            Type::Float => quote!(w.double_field(#fid, f64::from(#copy))),
+            Type::Double => quote!(w.double_field(#fid, #copy)),
+            Type::String => quote!(w.string_field(#fid, #by_ref)),
+            Type::Bytes => quote!(w.binary_field(#fid, #by_ref)),
+            Type::Uuid => quote!(w.uuid_field(#fid, #by_ref)),
+            Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Enum(_)) => {
+                let n = v.field0();
+                quote!(w.i32_field(#fid, #n))
+            }
+            _ => return None,
+        })
+    }
+
     /// An expression writing `v` with writer `w`.
     fn write_value(&self, from: &ModPath, ty: &Type, v: Val, depth: usize) -> Tokens {
         let copy = v.copy();
@@ -398,7 +424,15 @@ impl Context<'_> {
             } else {
                 quote!(v)
             };
-            let body = self.write_value(from, &f.ty, Val::Ref(v), 0);
+            let v = Val::Ref(v);
+            if let Some(call) = self.field_call(&f.ty, &fid, &v) {
+                return quote! {
+                    if let __rt::Some(v) = &self.#fname {
+                        #call;
+                    }
+                };
+            }
+            let body = self.write_value(from, &f.ty, v, 0);
             quote! {
                 if let __rt::Some(v) = &self.#fname {
                     w.write_field_begin(#tt, #fid);
@@ -412,6 +446,9 @@ impl Context<'_> {
             } else {
                 Val::Place(quote!(self.#fname))
             };
+            if let Some(call) = self.field_call(&f.ty, &fid, &place) {
+                return quote!(#call;);
+            }
             let body = self.write_value(from, &f.ty, place, 0);
             quote! {
                 w.write_field_begin(#tt, #fid);

@@ -230,6 +230,70 @@ pub trait Writer {
     fn write_field_begin(&mut self, ttype: TType, id: i16);
     /// Field trailer (no bytes).
     fn write_field_end(&mut self) {}
+    /// A whole `bool` field (header, value, trailer). The `*_field` methods keep generated
+    /// code to one call per scalar field: less to generate, print and compile.
+    #[inline(always)]
+    fn bool_field(&mut self, id: i16, v: bool) {
+        self.write_field_begin(TType::Bool, id);
+        self.write_bool(v);
+        self.write_field_end();
+    }
+    /// A whole `i8` field.
+    #[inline(always)]
+    fn i8_field(&mut self, id: i16, v: i8) {
+        self.write_field_begin(TType::I8, id);
+        self.write_i8(v);
+        self.write_field_end();
+    }
+    /// A whole `i16` field.
+    #[inline(always)]
+    fn i16_field(&mut self, id: i16, v: i16) {
+        self.write_field_begin(TType::I16, id);
+        self.write_i16(v);
+        self.write_field_end();
+    }
+    /// A whole `i32` field (also an enum's value).
+    #[inline(always)]
+    fn i32_field(&mut self, id: i16, v: i32) {
+        self.write_field_begin(TType::I32, id);
+        self.write_i32(v);
+        self.write_field_end();
+    }
+    /// A whole `i64` field.
+    #[inline(always)]
+    fn i64_field(&mut self, id: i16, v: i64) {
+        self.write_field_begin(TType::I64, id);
+        self.write_i64(v);
+        self.write_field_end();
+    }
+    /// A whole `double` field.
+    #[inline(always)]
+    fn double_field(&mut self, id: i16, v: f64) {
+        self.write_field_begin(TType::Double, id);
+        self.write_double(v);
+        self.write_field_end();
+    }
+    /// A whole `string` field.
+    #[inline(always)]
+    fn string_field(&mut self, id: i16, v: &str) {
+        self.write_field_begin(TType::String, id);
+        self.write_string(v);
+        self.write_field_end();
+    }
+    /// A whole `binary` field.
+    #[inline(always)]
+    fn binary_field(&mut self, id: i16, v: &[u8]) {
+        self.write_field_begin(TType::String, id);
+        self.write_binary(v);
+        self.write_field_end();
+    }
+    /// A whole `uuid` field.
+    #[inline(always)]
+    fn uuid_field(&mut self, id: i16, v: &[u8; 16]) {
+        self.write_field_begin(TType::Uuid, id);
+        self.write_uuid(v);
+        self.write_field_end();
+    }
     /// The stop marker ending a struct's fields.
     fn write_field_stop(&mut self);
     /// `bool`
