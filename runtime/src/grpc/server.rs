@@ -67,7 +67,7 @@ impl ReplyBody {
     }
     /// A stream of encoded messages (each one message's Protobuf bytes, not yet framed).
     pub fn encoded(messages: BoxStream<Bytes>) -> ReplyBody {
-        ReplyBody(Box::new(Encoded(messages)))
+        ReplyBody(Box::new(Messages(messages)))
     }
     /// A body of kit's own making (middleware that watches the messages go by).
     pub(crate) fn observed(source: impl ReplySource + 'static) -> ReplyBody {
@@ -133,24 +133,27 @@ impl<R: Message + Send> ReplySource for One<R> {
     }
 }
 
-struct Messages<R>(BoxStream<R>);
+/// A response message as [`Frames`] takes it: typed (encoded into the batch) or already encoded.
+trait Framed {
+    fn frame_into(&self, out: &mut Frames) -> Result<(), Status>;
+}
 
-impl<R: Message> ReplySource for Messages<R> {
-    fn poll_frame(
-        &mut self,
-        cx: &mut Context<'_>,
-        out: &mut Frames,
-    ) -> Poll<Option<Result<(), Status>>> {
-        self.0
-            .as_mut()
-            .poll_next(cx)
-            .map(|o| o.map(|r| r.and_then(|m| out.push_message(&m))))
+impl<M: Message> Framed for M {
+    fn frame_into(&self, out: &mut Frames) -> Result<(), Status> {
+        out.push_message(self)
     }
 }
 
-struct Encoded(BoxStream<Bytes>);
+impl Framed for Bytes {
+    fn frame_into(&self, out: &mut Frames) -> Result<(), Status> {
+        out.push_encoded(self)
+    }
+}
 
-impl ReplySource for Encoded {
+/// A stream of typed or encoded messages.
+struct Messages<T>(BoxStream<T>);
+
+impl<T: Framed> ReplySource for Messages<T> {
     fn poll_frame(
         &mut self,
         cx: &mut Context<'_>,
@@ -159,7 +162,7 @@ impl ReplySource for Encoded {
         self.0
             .as_mut()
             .poll_next(cx)
-            .map(|o| o.map(|r| r.and_then(|m| out.push_encoded(&m))))
+            .map(|o| o.map(|r| r.and_then(|m| m.frame_into(out))))
     }
 }
 
