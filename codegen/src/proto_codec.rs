@@ -121,6 +121,13 @@ impl Context<'_> {
         writes.sort_by_key(|w| w.0);
         let lens = writes.iter().map(|w| &w.1);
         let encs = writes.iter().map(|w| &w.2);
+        // Fields are written through a cursor that keeps the write position in a register
+        // (`encode` reserved the exact size): see `kit_runtime::sink::Cursor`.
+        let cursor = if writes.is_empty() {
+            quote!()
+        } else {
+            quote!(let buf = &mut __rt::Cursor::new(buf);)
+        };
         let body = if arms.is_empty() {
             quote!(self.unknown_fields.merge_field(tag, wt, buf, depth))
         } else {
@@ -146,6 +153,7 @@ impl Context<'_> {
                 }
                 #[inline]
                 fn encode_raw(&self, buf: &mut __rt::BytesMut) {
+                    #cursor
                     #(#encs)*
                     self.unknown_fields.encode(buf);
                 }

@@ -127,6 +127,7 @@ pub mod __rt {
     pub use crate::grpc;
     pub use crate::protobuf::field as pb;
     pub use crate::protobuf::{Message, UnknownFields, WireType};
+    pub use crate::sink::Cursor;
     pub use crate::thrift;
     pub use crate::{ByteStr, DecodeError, Enum, ResultExt};
     pub use ::std::boxed::Box;

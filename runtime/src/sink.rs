@@ -25,6 +25,13 @@ pub trait Sink {
             self.put_slice(&arr[..n]);
         }
     }
+    /// Appends two varints (a field key and a value or a length). A sink that checks its room
+    /// once for both overrides it.
+    #[inline]
+    fn put_varint2(&mut self, a: u64, b: u64) {
+        self.put_varint(a);
+        self.put_varint(b);
+    }
     /// Hint that `n` more bytes are coming.
     #[inline]
     fn reserve(&mut self, _n: usize) {}
@@ -115,8 +122,182 @@ impl<S: Sink + ?Sized> Sink for &mut S {
         (**self).put_varint(v)
     }
     #[inline]
+    fn put_varint2(&mut self, a: u64, b: u64) {
+        (**self).put_varint2(a, b)
+    }
+    #[inline]
     fn reserve(&mut self, n: usize) {
         (**self).reserve(n)
+    }
+}
+
+/// A [`Sink`] over the spare capacity of a [`BytesMut`], writing through a raw cursor.
+///
+/// `BytesMut`'s own `Sink` impl keeps the length in the buffer: every put reloads length and
+/// capacity, checks, writes and stores the new length. A `Cursor` holds the write position and
+/// the end of the capacity as two pointers the compiler keeps in registers, so a put is one
+/// comparison, the store and a pointer increment; the length is stored once, when the cursor is
+/// dropped (or before [`Cursor::with_buf`] hands the buffer on). It is as safe as the buffer's
+/// own puts: every put checks the room it needs and grows the buffer (exactly as
+/// `BytesMut::reserve` would) when it is short, so a size computed wrong costs a reallocation,
+/// never an out-of-bounds write. Encoders that reserved the exact size first never grow.
+pub struct Cursor<'a> {
+    buf: &'a mut BytesMut,
+    /// Next byte to write: `buf`'s data pointer + the length written so far.
+    pos: *mut u8,
+    /// One past the last byte of `buf`'s capacity.
+    end: *mut u8,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor appending to `buf`.
+    #[inline(always)]
+    pub fn new(buf: &'a mut BytesMut) -> Cursor<'a> {
+        let (pos, end) = spare(buf);
+        Cursor { buf, pos, end }
+    }
+
+    /// Bytes that fit before the buffer must grow.
+    #[inline(always)]
+    fn room(&self) -> usize {
+        self.end as usize - self.pos as usize
+    }
+
+    /// Stores the written length in the buffer.
+    #[inline(always)]
+    fn commit(&mut self) {
+        let written = self.pos as usize - self.buf.as_ptr() as usize;
+        // SAFETY: every byte before `pos` was written by a put (or was already in `buf`).
+        unsafe { self.buf.set_len(written) };
+    }
+
+    /// Makes room for `n` more bytes (the slow path of every put).
+    #[inline(always)]
+    fn grow(&mut self, n: usize) {
+        // The cold part takes the buffer and the position, not `self`: a cursor whose address
+        // never escapes stays in registers (a pointer to it passed to a call would force it
+        // into memory, reloaded after every byte written).
+        (self.pos, self.end) = grow_buf(self.buf, self.pos, n);
+    }
+
+    /// Points the cursor at `buf`'s spare capacity again (after the buffer changed).
+    #[inline(always)]
+    fn refresh(&mut self) {
+        (self.pos, self.end) = spare(self.buf);
+    }
+
+    /// Writes `v` as a varint at the cursor.
+    ///
+    /// # Safety
+    /// At least `encoded_len_varint(v)` bytes of room.
+    #[inline(always)]
+    unsafe fn write_varint(&mut self, mut v: u64) {
+        // SAFETY: the caller guarantees room for exactly the bytes this loop writes.
+        unsafe {
+            while v >= 0x80 {
+                self.pos.write((v as u8) | 0x80);
+                self.pos = self.pos.add(1);
+                v >>= 7;
+            }
+            self.pos.write(v as u8);
+            self.pos = self.pos.add(1);
+        }
+    }
+
+    /// Runs `f` on the buffer itself, with everything written so far in it, and goes on after
+    /// whatever `f` appended (e.g. an embedded message's own encoder).
+    #[inline]
+    pub fn with_buf<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R {
+        self.commit();
+        let r = f(self.buf);
+        self.refresh();
+        r
+    }
+}
+
+/// `buf`'s spare capacity as (first byte, one past the last).
+#[inline(always)]
+fn spare(buf: &mut BytesMut) -> (*mut u8, *mut u8) {
+    let spare = buf.spare_capacity_mut();
+    let pos = spare.as_mut_ptr().cast::<u8>();
+    // SAFETY: one past the end of the spare-capacity slice.
+    (pos, unsafe { pos.add(spare.len()) })
+}
+
+/// Stores the length written up to `pos`, reserves `n` more bytes, returns the new spare range.
+#[cold]
+#[inline(never)]
+fn grow_buf(buf: &mut BytesMut, pos: *mut u8, n: usize) -> (*mut u8, *mut u8) {
+    let written = pos as usize - buf.as_ptr() as usize;
+    // SAFETY: every byte before `pos` was written by a put (or was already in `buf`).
+    unsafe { buf.set_len(written) };
+    buf.reserve(n);
+    spare(buf)
+}
+
+impl Drop for Cursor<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        self.commit();
+    }
+}
+
+impl Sink for Cursor<'_> {
+    #[inline(always)]
+    fn put_u8(&mut self, b: u8) {
+        if self.pos == self.end {
+            self.grow(1);
+        }
+        // SAFETY: at least one byte of room (checked above); `pos` stays within the capacity.
+        unsafe {
+            self.pos.write(b);
+            self.pos = self.pos.add(1);
+        }
+    }
+    #[inline(always)]
+    fn put_slice(&mut self, s: &[u8]) {
+        if self.room() < s.len() {
+            self.grow(s.len());
+        }
+        // SAFETY: `s.len()` bytes of room (checked above); `s` cannot overlap the spare
+        // capacity we hold exclusively through `buf`.
+        unsafe {
+            std::ptr::copy_nonoverlapping(s.as_ptr(), self.pos, s.len());
+            self.pos = self.pos.add(s.len());
+        }
+    }
+    #[inline(always)]
+    fn put_varint(&mut self, v: u64) {
+        // One comparison when there is room for any varint; near the end of an exactly sized
+        // buffer, the exact length decides (so such a buffer never grows).
+        if self.room() < 10 {
+            let need = encoded_len_varint(v);
+            if self.room() < need {
+                self.grow(need);
+            }
+        }
+        // SAFETY: room for this varint's `encoded_len_varint(v)` bytes (checked above).
+        unsafe { self.write_varint(v) }
+    }
+    #[inline(always)]
+    fn put_varint2(&mut self, a: u64, b: u64) {
+        if self.room() < 20 {
+            let need = encoded_len_varint(a) + encoded_len_varint(b);
+            if self.room() < need {
+                self.grow(need);
+            }
+        }
+        // SAFETY: room for both varints (checked above).
+        unsafe {
+            self.write_varint(a);
+            self.write_varint(b);
+        }
+    }
+    #[inline]
+    fn reserve(&mut self, n: usize) {
+        if self.room() < n {
+            self.grow(n);
+        }
     }
 }
 
@@ -180,5 +361,62 @@ mod tests {
         Sink::put_slice(&mut c, &[1, 2, 3]);
         Sink::put_u8(&mut c, 1);
         assert_eq!(c.0, 14);
+    }
+
+    /// Every put of the cursor, on a buffer that starts `cap` bytes short or exact.
+    fn cursor_ops(c: &mut Cursor<'_>, reference: &mut Vec<u8>) {
+        for v in [0u64, 1, 127, 128, 300, 1 << 40, u64::MAX] {
+            Sink::put_varint(c, v);
+            let (a, n) = encode_varint_array(v);
+            reference.extend_from_slice(&a[..n]);
+            Sink::put_u8(c, 0xAB);
+            reference.push(0xAB);
+            Sink::put_slice(c, &v.to_be_bytes());
+            reference.extend_from_slice(&v.to_be_bytes());
+            Sink::put_varint2(c, 8, v);
+            reference.push(8);
+            reference.extend_from_slice(&a[..n]);
+            c.with_buf(|b| Sink::put_slice(b, b"nested"));
+            reference.extend_from_slice(b"nested");
+        }
+    }
+
+    #[test]
+    fn cursor_writes_what_the_buffer_would_and_grows_when_short() {
+        let mut reference = Vec::new();
+        let mut b = BytesMut::new(); // zero capacity: every put takes the growth path
+        b.extend_from_slice(b"head");
+        reference.extend_from_slice(b"head");
+        cursor_ops(&mut Cursor::new(&mut b), &mut reference);
+        assert_eq!(&b[..], &reference[..]);
+        // A second cursor appends after the first one's bytes.
+        cursor_ops(&mut Cursor::new(&mut b), &mut reference);
+        assert_eq!(&b[..], &reference[..]);
+    }
+
+    #[test]
+    fn cursor_into_an_exact_buffer_does_not_reallocate() {
+        let mut reference = Vec::new();
+        cursor_ops(&mut Cursor::new(&mut BytesMut::new()), &mut reference);
+        let mut b = BytesMut::with_capacity(reference.len());
+        let (ptr, cap) = (b.as_ptr(), b.capacity());
+        let mut again = Vec::new();
+        cursor_ops(&mut Cursor::new(&mut b), &mut again);
+        assert_eq!(&b[..], &reference[..]);
+        assert_eq!(
+            (b.as_ptr(), b.capacity()),
+            (ptr, cap),
+            "an exact buffer grew"
+        );
+    }
+
+    #[test]
+    fn cursor_dropped_early_keeps_what_it_wrote() {
+        let mut b = BytesMut::with_capacity(4);
+        {
+            let mut c = Cursor::new(&mut b);
+            Sink::put_slice(&mut c, b"abc");
+        }
+        assert_eq!(&b[..], b"abc");
     }
 }

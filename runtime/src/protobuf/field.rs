@@ -17,13 +17,13 @@
 //! have their own modules. Proto3 "skip default values" is decided by generated
 //! code (`if self.id != 0 { int32::encode(2, self.id, buf) }`).
 
-use ::bytes::{Buf, Bytes, BytesMut};
+use ::bytes::{Buf, Bytes};
 
 use crate::sink::Sink;
 
 use super::wire::{
-    check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key, encode_varint,
-    encoded_len_varint, key_len, WireType,
+    check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key, encode_key_varint,
+    encode_varint, encoded_len_varint, key_len, EncodeBuf, WireType,
 };
 use crate::error::DecodeError;
 
@@ -44,9 +44,8 @@ macro_rules! varint_field {
 
             /// Encodes a singular field.
             #[inline]
-            pub fn encode(tag: u32, v: $ty, buf: &mut BytesMut) {
-                encode_key(tag, WireType::Varint, buf);
-                encode_varint(to_u64(v), buf);
+            pub fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: $ty, buf: &mut B) {
+                encode_key_varint(tag, WireType::Varint, to_u64(v), buf);
             }
             /// Encoded length of a singular field.
             #[inline]
@@ -62,7 +61,7 @@ macro_rules! varint_field {
             }
             /// Encodes an unpacked repeated field.
             #[inline]
-            pub fn encode_repeated(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+            pub fn encode_repeated<B: EncodeBuf + ?Sized>(tag: u32, vs: &[$ty], buf: &mut B) {
                 for &v in vs {
                     encode(tag, v, buf);
                 }
@@ -75,13 +74,12 @@ macro_rules! varint_field {
             }
             /// Encodes a packed repeated field (nothing if empty).
             #[inline]
-            pub fn encode_packed(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+            pub fn encode_packed<B: EncodeBuf + ?Sized>(tag: u32, vs: &[$ty], buf: &mut B) {
                 if vs.is_empty() {
                     return;
                 }
-                encode_key(tag, WireType::LengthDelimited, buf);
                 let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
-                encode_varint(len as u64, buf);
+                encode_key_varint(tag, WireType::LengthDelimited, len as u64, buf);
                 for &v in vs {
                     encode_varint(to_u64(v), buf);
                 }
@@ -162,7 +160,7 @@ macro_rules! fixed_field {
 
             /// Encodes a singular field.
             #[inline]
-            pub fn encode(tag: u32, v: $ty, buf: &mut BytesMut) {
+            pub fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: $ty, buf: &mut B) {
                 encode_key(tag, $wt, buf);
                 Sink::put_slice(buf, &v.to_le_bytes());
             }
@@ -184,7 +182,7 @@ macro_rules! fixed_field {
             }
             /// Encodes an unpacked repeated field.
             #[inline]
-            pub fn encode_repeated(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+            pub fn encode_repeated<B: EncodeBuf + ?Sized>(tag: u32, vs: &[$ty], buf: &mut B) {
                 for &v in vs {
                     encode(tag, v, buf);
                 }
@@ -196,12 +194,11 @@ macro_rules! fixed_field {
             }
             /// Encodes a packed repeated field (nothing if empty).
             #[inline]
-            pub fn encode_packed(tag: u32, vs: &[$ty], buf: &mut BytesMut) {
+            pub fn encode_packed<B: EncodeBuf + ?Sized>(tag: u32, vs: &[$ty], buf: &mut B) {
                 if vs.is_empty() {
                     return;
                 }
-                encode_key(tag, WireType::LengthDelimited, buf);
-                encode_varint((vs.len() * SIZE) as u64, buf);
+                encode_key_varint(tag, WireType::LengthDelimited, (vs.len() * SIZE) as u64, buf);
                 buf.reserve(vs.len() * SIZE);
                 for &v in vs {
                     Sink::put_slice(buf, &v.to_le_bytes());
@@ -269,9 +266,8 @@ pub mod bytes {
 
     /// Encodes a singular field.
     #[inline]
-    pub fn encode(tag: u32, v: &[u8], buf: &mut BytesMut) {
-        encode_key(tag, WireType::LengthDelimited, buf);
-        encode_varint(v.len() as u64, buf);
+    pub fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &[u8], buf: &mut B) {
+        encode_key_varint(tag, WireType::LengthDelimited, v.len() as u64, buf);
         Sink::put_slice(buf, v);
     }
     /// Encoded length of a singular field.
@@ -288,7 +284,7 @@ pub mod bytes {
     }
     /// Encodes a repeated field.
     #[inline]
-    pub fn encode_repeated<T: AsRef<[u8]>>(tag: u32, vs: &[T], buf: &mut BytesMut) {
+    pub fn encode_repeated<T: AsRef<[u8]>, B: EncodeBuf + ?Sized>(tag: u32, vs: &[T], buf: &mut B) {
         for v in vs {
             encode(tag, v.as_ref(), buf);
         }
@@ -318,7 +314,7 @@ pub mod string {
 
     /// Encodes a singular field.
     #[inline]
-    pub fn encode(tag: u32, v: &str, buf: &mut BytesMut) {
+    pub fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &str, buf: &mut B) {
         super::bytes::encode(tag, v.as_bytes(), buf)
     }
     /// Encoded length of a singular field.
@@ -335,7 +331,7 @@ pub mod string {
     }
     /// Encodes a repeated field.
     #[inline]
-    pub fn encode_repeated<T: AsRef<str>>(tag: u32, vs: &[T], buf: &mut BytesMut) {
+    pub fn encode_repeated<T: AsRef<str>, B: EncodeBuf + ?Sized>(tag: u32, vs: &[T], buf: &mut B) {
         for v in vs {
             encode(tag, v.as_ref(), buf);
         }
@@ -366,10 +362,14 @@ pub mod message {
 
     /// Encodes a singular field (length-prefixed).
     #[inline]
-    pub fn encode<M: Message>(tag: u32, msg: &M, buf: &mut BytesMut) {
-        encode_key(tag, WireType::LengthDelimited, buf);
-        encode_varint(msg.encoded_len() as u64, buf);
-        msg.encode_raw(buf);
+    pub fn encode<M: Message, B: EncodeBuf + ?Sized>(tag: u32, msg: &M, buf: &mut B) {
+        encode_key_varint(
+            tag,
+            WireType::LengthDelimited,
+            msg.encoded_len() as u64,
+            buf,
+        );
+        buf.with_buf(|b| msg.encode_raw(b));
     }
     /// Encoded length of a singular field.
     #[inline]
@@ -410,7 +410,7 @@ pub mod message {
     }
     /// Encodes a repeated field.
     #[inline]
-    pub fn encode_repeated<M: Message>(tag: u32, msgs: &[M], buf: &mut BytesMut) {
+    pub fn encode_repeated<M: Message, B: EncodeBuf + ?Sized>(tag: u32, msgs: &[M], buf: &mut B) {
         for m in msgs {
             encode(tag, m, buf);
         }
@@ -469,27 +469,27 @@ pub mod map {
     /// Encodes every entry of `entries` (any iterable of `(key, value)`
     /// references) as a length-delimited entry message.
     #[inline]
-    pub fn encode<I, K, V, KE, KL, VE, VL>(
+    pub fn encode<I, K, V, KE, KL, VE, VL, B>(
         tag: u32,
         entries: I,
         key_encode: KE,
         key_len: KL,
         val_encode: VE,
         val_len: VL,
-        buf: &mut BytesMut,
+        buf: &mut B,
     ) where
+        B: EncodeBuf + ?Sized,
         I: IntoIterator<Item = (K, V)>,
         K: Copy,
         V: Copy,
-        KE: Fn(u32, K, &mut BytesMut),
+        KE: Fn(u32, K, &mut B),
         KL: Fn(u32, K) -> usize,
-        VE: Fn(u32, V, &mut BytesMut),
+        VE: Fn(u32, V, &mut B),
         VL: Fn(u32, V) -> usize,
     {
         for (k, v) in entries {
             let len = key_len(1, k) + val_len(2, v);
-            encode_key(tag, WireType::LengthDelimited, buf);
-            encode_varint(len as u64, buf);
+            encode_key_varint(tag, WireType::LengthDelimited, len as u64, buf);
             key_encode(1, k, buf);
             val_encode(2, v, buf);
         }
@@ -565,7 +565,7 @@ pub mod enumeration {
 
     /// Encodes a singular field.
     #[inline]
-    pub fn encode<E: Enum>(tag: u32, v: E, buf: &mut BytesMut) {
+    pub fn encode<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: E, buf: &mut B) {
         int32::encode(tag, v.value(), buf)
     }
     /// Encoded length of a singular field.
@@ -587,7 +587,7 @@ pub mod enumeration {
     }
     /// Encodes a repeated field, one key per element.
     #[inline]
-    pub fn encode_repeated<E: Enum>(tag: u32, vs: &[E], buf: &mut BytesMut) {
+    pub fn encode_repeated<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, vs: &[E], buf: &mut B) {
         for &v in vs {
             encode(tag, v, buf);
         }
@@ -599,13 +599,12 @@ pub mod enumeration {
     }
     /// Encodes a packed repeated field (nothing if empty).
     #[inline]
-    pub fn encode_packed<E: Enum>(tag: u32, vs: &[E], buf: &mut BytesMut) {
+    pub fn encode_packed<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, vs: &[E], buf: &mut B) {
         if vs.is_empty() {
             return;
         }
-        encode_key(tag, WireType::LengthDelimited, buf);
         let len: usize = vs.iter().map(|&v| encoded_len_varint(to_u64(v))).sum();
-        encode_varint(len as u64, buf);
+        encode_key_varint(tag, WireType::LengthDelimited, len as u64, buf);
         for &v in vs {
             encode_varint(to_u64(v), buf);
         }
@@ -653,9 +652,9 @@ pub mod group {
 
     /// Encodes a singular group.
     #[inline]
-    pub fn encode<M: Message>(tag: u32, msg: &M, buf: &mut BytesMut) {
+    pub fn encode<M: Message, B: EncodeBuf + ?Sized>(tag: u32, msg: &M, buf: &mut B) {
         encode_key(tag, WireType::StartGroup, buf);
-        msg.encode_raw(buf);
+        buf.with_buf(|b| msg.encode_raw(b));
         encode_key(tag, WireType::EndGroup, buf);
     }
     /// Encoded length of a singular group.
@@ -692,7 +691,7 @@ pub mod group {
     }
     /// Encodes a repeated group.
     #[inline]
-    pub fn encode_repeated<M: Message>(tag: u32, msgs: &[M], buf: &mut BytesMut) {
+    pub fn encode_repeated<M: Message, B: EncodeBuf + ?Sized>(tag: u32, msgs: &[M], buf: &mut B) {
         for m in msgs {
             encode(tag, m, buf);
         }

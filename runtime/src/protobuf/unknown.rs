@@ -1,11 +1,9 @@
 //! [`UnknownFields`]: fields a message did not recognise, kept as zero-copy
 //! slices of the input and re-emitted verbatim on encode.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
-use crate::sink::Sink;
-
-use super::wire::{encode_key, key_len, skip_field_len, WireType};
+use super::wire::{encode_key, key_len, skip_field_len, EncodeBuf, WireType};
 use crate::error::DecodeError;
 
 /// One unrecognised field.
@@ -101,10 +99,10 @@ impl UnknownFields {
 
     /// Re-emits every captured field.
     #[inline]
-    pub fn encode(&self, buf: &mut BytesMut) {
+    pub fn encode<B: EncodeBuf + ?Sized>(&self, buf: &mut B) {
         for f in &self.fields {
             encode_key(f.number, f.wire_type, buf);
-            Sink::put_slice(buf, &f.data);
+            buf.put_slice(&f.data);
         }
     }
 }

@@ -7,6 +7,7 @@
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
+use crate::sink::{Cursor, Sink};
 use crate::ByteStr;
 
 pub use crate::varint::{
@@ -55,17 +56,53 @@ impl WireType {
     }
 }
 
+/// Where Protobuf encoders write: a [`BytesMut`], or a [`Cursor`] over one (what generated
+/// `encode_raw`s use: it keeps the write position in a register instead of the buffer's length).
+pub trait EncodeBuf: Sink {
+    /// Runs `f` on the buffer itself, with everything written so far in it; writing goes on
+    /// after whatever `f` appended. Embedded messages encode through their own
+    /// [`encode_raw`](super::Message::encode_raw) this way.
+    fn with_buf<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R;
+}
+
+impl EncodeBuf for BytesMut {
+    #[inline(always)]
+    fn with_buf<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R {
+        f(self)
+    }
+}
+
+impl EncodeBuf for Cursor<'_> {
+    #[inline(always)]
+    fn with_buf<R>(&mut self, f: impl FnOnce(&mut BytesMut) -> R) -> R {
+        Cursor::with_buf(self, f)
+    }
+}
+
 /// Appends `value` as a varint.
 #[inline]
-pub fn encode_varint(value: u64, buf: &mut BytesMut) {
-    crate::sink::Sink::put_varint(buf, value);
+pub fn encode_varint<B: EncodeBuf + ?Sized>(value: u64, buf: &mut B) {
+    buf.put_varint(value);
 }
 
 /// Appends a field key (`field_number << 3 | wire_type`).
 #[inline]
-pub fn encode_key(field_number: u32, wire_type: WireType, buf: &mut BytesMut) {
+pub fn encode_key<B: EncodeBuf + ?Sized>(field_number: u32, wire_type: WireType, buf: &mut B) {
     debug_assert!((MIN_FIELD_NUMBER..=MAX_FIELD_NUMBER).contains(&field_number));
     encode_varint(u64::from((field_number << 3) | wire_type as u32), buf);
+}
+
+/// Appends a field key and a varint after it (a varint field's value, or the length of a
+/// length-delimited one).
+#[inline]
+pub fn encode_key_varint<B: EncodeBuf + ?Sized>(
+    field_number: u32,
+    wire_type: WireType,
+    value: u64,
+    buf: &mut B,
+) {
+    debug_assert!((MIN_FIELD_NUMBER..=MAX_FIELD_NUMBER).contains(&field_number));
+    buf.put_varint2(u64::from((field_number << 3) | wire_type as u32), value);
 }
 
 /// Encoded length of a key for `field_number`.
