@@ -67,7 +67,7 @@
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, DecodeErrorKind};
-use crate::sink::{Counter, Sink};
+use crate::sink::{Counter, Cursor, Sink};
 use crate::ByteStr;
 
 pub mod app_exception;
@@ -570,16 +570,16 @@ pub trait ThriftStruct: Sized {
     #[inline]
     fn encode_to<P: Protocol>(&self, buf: &mut BytesMut) {
         buf.reserve(self.encoded_len::<P>());
-        let mut w = P::writer(buf);
+        let mut w = P::writer(Cursor::new(buf));
         self.write(&mut w);
     }
 
     /// Encodes under `P` into a new buffer of exactly the right size.
     #[inline]
     fn encode<P: Protocol>(&self) -> Bytes {
-        let mut w = P::writer(BytesMut::with_capacity(self.encoded_len::<P>()));
-        self.write(&mut w);
-        P::into_sink(w).freeze()
+        let mut buf = BytesMut::with_capacity(self.encoded_len::<P>());
+        self.write(&mut P::writer(Cursor::new(&mut buf)));
+        buf.freeze()
     }
 
     /// Decodes from `buf` under `P`. Trailing bytes are ignored (as Apache does).
