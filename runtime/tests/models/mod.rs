@@ -298,6 +298,8 @@ impl Message for Address {
     }
     #[inline]
     fn encode_raw(&self, buf: &mut BytesMut) {
+        // As generated code: fields go through a register-held cursor.
+        let buf = &mut kit_runtime::sink::Cursor::new(buf);
         if !self.city.is_empty() {
             field::string::encode(1, &self.city, buf);
         }
@@ -374,6 +376,8 @@ impl Message for Person {
     }
 
     fn encode_raw(&self, buf: &mut BytesMut) {
+        // As generated code: fields go through a register-held cursor.
+        let buf = &mut kit_runtime::sink::Cursor::new(buf);
         if !self.name.is_empty() {
             field::string::encode(1, &self.name, buf);
         }
@@ -451,6 +455,8 @@ impl Message for Tree {
         field::message::encoded_len_repeated(1, &self.kids)
     }
     fn encode_raw(&self, buf: &mut BytesMut) {
+        // As generated code: fields go through a register-held cursor.
+        let buf = &mut kit_runtime::sink::Cursor::new(buf);
         field::message::encode_repeated(1, &self.kids, buf)
     }
     fn merge_field(
