@@ -273,7 +273,7 @@ impl Channel {
         );
         h.insert(http::header::TE, http::HeaderValue::from_static("trailers"));
         h.insert(
-            "grpc-accept-encoding",
+            super::hdr::GRPC_ACCEPT_ENCODING,
             http::HeaderValue::from_static("gzip, identity"),
         );
         match &self.shared.user_agent {
@@ -281,7 +281,10 @@ impl Channel {
             Err(e) => return Err(Status::internal(format!("request: user-agent: {e}"))),
         };
         if self.shared.cfg.gzip {
-            h.insert("grpc-encoding", http::HeaderValue::from_static("gzip"));
+            h.insert(
+                super::hdr::GRPC_ENCODING,
+                http::HeaderValue::from_static("gzip"),
+            );
         }
         if let Some(d) = deadline {
             let left = d.saturating_duration_since(Instant::now());
@@ -291,7 +294,7 @@ impl Channel {
                 ));
             }
             match http::HeaderValue::try_from(encode_timeout(left)) {
-                Ok(v) => h.insert("grpc-timeout", v),
+                Ok(v) => h.insert(super::hdr::GRPC_TIMEOUT, v),
                 Err(e) => return Err(Status::internal(format!("request: {e}"))),
             };
         }
@@ -479,7 +482,7 @@ impl Channel {
         }
         let ct_ok = parts
             .headers
-            .get("content-type")
+            .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/grpc"));
         if !ct_ok {
@@ -489,7 +492,7 @@ impl Channel {
         }
         let encoding = parts
             .headers
-            .get("grpc-encoding")
+            .get(super::hdr::GRPC_ENCODING)
             .and_then(|v| Encoding::from_header(v.as_bytes()));
         Ok(ClientReply {
             metadata,
@@ -524,7 +527,10 @@ impl Service<ClientCall> for Channel {
         Poll::Ready(r.map(drop))
     }
     fn call(&mut self, call: ClientCall) -> Self::Future {
-        let traceparent = call.metadata.get("traceparent").unwrap_or("").to_string();
+        let traceparent = call
+            .metadata
+            .get_name(&super::hdr::TRACEPARENT)
+            .unwrap_or("");
         let span = tracing::info_span!("grpc.client", method = %call.path, %traceparent);
         Box::pin(self.clone().call_inner(call).instrument(span))
     }

@@ -94,6 +94,11 @@ impl Metadata {
         self.headers.get(key).and_then(|v| v.to_str().ok())
     }
 
+    /// [`get`](Self::get) by a name built at compile time (no parsing of the name).
+    pub(crate) fn get_name(&self, key: &HeaderName) -> Option<&str> {
+        self.headers.get(key).and_then(|v| v.to_str().ok())
+    }
+
     /// The first binary value of `key` (base64-decoded); `None` if absent or not base64.
     pub fn get_bin(&self, key: &str) -> Option<Vec<u8>> {
         self.headers.get(key).and_then(|v| b64_decode(v.as_bytes()))

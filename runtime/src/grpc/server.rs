@@ -577,7 +577,16 @@ async fn connection<S: GrpcHandler>(
         tokio::select! {
             r = conn.accept() => match r {
                 Some(Ok((req, respond))) => {
-                    tokio::spawn(handle(req, respond, addr, svc.clone(), cfg.clone()));
+                    // Boxed: the call's future is large (request parts, the handler's
+                    // future, timers, the batch), and tokio moves a spawned future by value
+                    // several times (into the task cell, and the stage on completion).
+                    tokio::spawn(Box::pin(handle(
+                        req,
+                        respond,
+                        addr,
+                        svc.clone(),
+                        cfg.clone(),
+                    )));
                 }
                 Some(Err(e)) => {
                     tracing::debug!(%addr, "h2 connection: {e}");
@@ -633,7 +642,7 @@ fn grpc_response(status: http::StatusCode) -> http::Response<()> {
         http::HeaderValue::from_static("application/grpc"),
     );
     h.insert(
-        "grpc-accept-encoding",
+        super::hdr::GRPC_ACCEPT_ENCODING,
         http::HeaderValue::from_static("gzip, identity"),
     );
     resp
@@ -670,10 +679,10 @@ async fn handle<S: GrpcHandler>(
 ) {
     let (parts, body) = req.into_parts();
     let path = parts.uri.path().to_string();
-    let header = |k: &str| parts.headers.get(k).and_then(|v| v.to_str().ok());
+    let header = |k: &http::HeaderName| parts.headers.get(k).and_then(|v| v.to_str().ok());
     let ctx = crate::trace::TraceContext::incoming(
-        header(crate::trace::TRACEPARENT),
-        header(crate::trace::TRACESTATE),
+        header(&super::hdr::TRACEPARENT),
+        header(&super::hdr::TRACESTATE),
     );
     let span = tracing::info_span!(
         "grpc.server",
@@ -690,13 +699,13 @@ async fn handle<S: GrpcHandler>(
         }
         let grpc_ct = parts
             .headers
-            .get("content-type")
+            .get(http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|ct| ct.starts_with("application/grpc"));
         if !grpc_ct {
             return plain_http(&mut respond, 415);
         }
-        let encoding = match parts.headers.get("grpc-encoding") {
+        let encoding = match parts.headers.get(super::hdr::GRPC_ENCODING) {
             None => None,
             Some(v) => match Encoding::from_header(v.as_bytes()) {
                 Some(e) => Some(e),
@@ -711,7 +720,7 @@ async fn handle<S: GrpcHandler>(
         };
         // As grpc-go does: a malformed `grpc-timeout` fails the call with INTERNAL (HTTP 400)
         // rather than running it without a deadline.
-        let deadline = match parts.headers.get("grpc-timeout") {
+        let deadline = match parts.headers.get(super::hdr::GRPC_TIMEOUT) {
             None => None,
             Some(v) => match parse_timeout(v.as_bytes()) {
                 // Beyond what the clock can represent: no deadline.
@@ -725,7 +734,8 @@ async fn handle<S: GrpcHandler>(
                 }
             },
         };
-        let send_gzip = cfg.gzip && codec::accepts_gzip(parts.headers.get("grpc-accept-encoding"));
+        let send_gzip =
+            cfg.gzip && codec::accepts_gzip(parts.headers.get(super::hdr::GRPC_ACCEPT_ENCODING));
         let call = ServerCall {
             path,
             metadata: Metadata::from_headers(&parts.headers),
@@ -760,8 +770,10 @@ async fn handle<S: GrpcHandler>(
         };
         let mut resp = grpc_response(http::StatusCode::OK);
         if send_gzip {
-            resp.headers_mut()
-                .insert("grpc-encoding", http::HeaderValue::from_static("gzip"));
+            resp.headers_mut().insert(
+                super::hdr::GRPC_ENCODING,
+                http::HeaderValue::from_static("gzip"),
+            );
         }
         reply.metadata.merge_into(resp.headers_mut());
         let mut send = match respond.send_response(resp, false) {

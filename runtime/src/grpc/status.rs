@@ -30,6 +30,18 @@ pub enum Code {
 }
 
 impl Code {
+    /// The `grpc-status` header value, without formatting or allocating.
+    pub(crate) fn header_value(self) -> http::HeaderValue {
+        const VALUES: [&str; 17] = [
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15",
+            "16",
+        ];
+        match VALUES.get(self as usize) {
+            Some(v) => http::HeaderValue::from_static(v),
+            None => http::HeaderValue::from(self as i32),
+        }
+    }
+
     /// The code for a `grpc-status` value; values outside 0..=16 are `Unknown`.
     pub fn from_i32(v: i32) -> Code {
         use Code::*;
@@ -146,15 +158,15 @@ impl Status {
     /// Writes `grpc-status`, `grpc-message`, details and metadata into `headers`.
     pub(crate) fn write_trailers(&self, headers: &mut http::HeaderMap) {
         self.metadata().merge_into(headers);
-        headers.insert("grpc-status", http::HeaderValue::from(self.code as i32));
+        headers.insert(super::hdr::GRPC_STATUS, self.code.header_value());
         if !self.message.is_empty() {
             if let Ok(v) = http::HeaderValue::from_str(&percent_encode(&self.message)) {
-                headers.insert("grpc-message", v);
+                headers.insert(super::hdr::GRPC_MESSAGE, v);
             }
         }
         if let Some(d) = &self.details {
             if let Ok(v) = http::HeaderValue::from_str(&super::metadata::b64_encode(d)) {
-                headers.insert("grpc-status-details-bin", v);
+                headers.insert(super::hdr::GRPC_STATUS_DETAILS, v);
             }
         }
     }
@@ -162,13 +174,13 @@ impl Status {
     /// Reads a status from trailers (or a trailers-only response's headers). `None` when there
     /// is no `grpc-status`.
     pub(crate) fn from_trailers(headers: &http::HeaderMap) -> Option<Status> {
-        let code = Code::from_header(headers.get("grpc-status")?.as_bytes());
+        let code = Code::from_header(headers.get(super::hdr::GRPC_STATUS)?.as_bytes());
         let message = headers
-            .get("grpc-message")
+            .get(super::hdr::GRPC_MESSAGE)
             .map(|v| percent_decode(v.as_bytes()))
             .unwrap_or_default();
         let details = headers
-            .get("grpc-status-details-bin")
+            .get(super::hdr::GRPC_STATUS_DETAILS)
             .and_then(|v| super::metadata::b64_decode(v.as_bytes()))
             .map(Bytes::from);
         Some(
@@ -252,6 +264,15 @@ pub fn percent_decode(v: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn status_header_values_are_the_numbers() {
+        for v in 0..=16 {
+            let c = Code::from_i32(v);
+            assert_eq!(c.header_value(), http::HeaderValue::from(v), "{c:?}");
+        }
+    }
+
     use super::*;
 
     #[test]
