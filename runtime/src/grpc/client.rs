@@ -349,8 +349,17 @@ impl Channel {
                 Some(Ok(m)) if m.len() <= max_send => match poll_now(&mut body).await {
                     Poll::Ready(None) => {
                         let frame = codec::encode_frame(&m, enc);
-                        stream.reserve_capacity(frame.len());
-                        if stream.capacity() >= frame.len() {
+                        // h2 assigns send capacity on the connection task, after this call
+                        // asks for it, so `capacity()` right after `reserve_capacity` is almost
+                        // always 0 (measured: every unary call fell through to the task and
+                        // framed its message twice). A frame within HTTP/2's default initial
+                        // window goes out now, h2 queueing it until the window takes it; only
+                        // larger ones need the capacity check and the task's back-pressure.
+                        let small = frame.len() <= codec::INLINE_FRAME;
+                        if !small {
+                            stream.reserve_capacity(frame.len());
+                        }
+                        if small || stream.capacity() >= frame.len() {
                             // A failed send means a dead stream: the response future carries
                             // the connection's error, as in the sending task.
                             if stream.send_data(frame, true).is_err() {

@@ -823,17 +823,29 @@ async fn handle<S: GrpcHandler>(
                     };
             };
             if !frames.buf.is_empty() {
-                let sent = tokio::select! {
-                    r = codec::send_data(&mut send, frames.take(), false) => r,
-                    _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
-                };
-                if let Err(s) = sent {
-                    tracing::debug!(status = %s, "sending response");
-                    if s.code() == super::Code::DeadlineExceeded {
-                        break 'call s;
+                let data = frames.take();
+                // The call's last batch (a unary reply, a stream's tail) when it fits HTTP/2's
+                // default window: handed to h2 at once, without waiting for the connection task
+                // to assign capacity first (one wake of this task less per call). h2 queues it
+                // until the window takes it; the buffering is bounded by this one batch, and
+                // the trailers follow. Every other batch waits for capacity (back-pressure).
+                if end.is_some() && data.len() <= codec::INLINE_FRAME {
+                    if send.send_data(data, false).is_err() {
+                        return;
                     }
-                    send.send_reset(h2::Reason::CANCEL);
-                    return;
+                } else {
+                    let sent = tokio::select! {
+                        r = codec::send_data(&mut send, data, false) => r,
+                        _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
+                    };
+                    if let Err(s) = sent {
+                        tracing::debug!(status = %s, "sending response");
+                        if s.code() == super::Code::DeadlineExceeded {
+                            break 'call s;
+                        }
+                        send.send_reset(h2::Reason::CANCEL);
+                        return;
+                    }
                 }
             }
             if let Some(s) = end {
