@@ -439,6 +439,56 @@ async fn pipelined_calls_on_one_connection_are_answered_by_seq_id() {
     h.shutdown().await;
 }
 
+/// A call whose handler waits does not hold up the calls behind it on the same connection
+/// (framed calls with nothing else in flight are first polled on the connection's own task:
+/// a call still pending there must move to a task of its own).
+#[tokio::test]
+async fn a_waiting_call_does_not_block_the_next_on_its_connection() {
+    use kit_interop::thrift::test::{
+        ThriftTestTestI32Args, ThriftTestTestI32Result, ThriftTestTestOnewayArgs,
+    };
+    use kit_runtime::thrift::rpc::{decode_reply, encode_frame, encode_message, FrameReader};
+    use kit_runtime::thrift::MessageType;
+    let h = serve(Server::new()).await;
+    let p = ProtocolKind::Binary;
+    for t in [TransportKind::Framed, TransportKind::Buffered] {
+        let s = TcpStream::connect(h.local_addr()).await.unwrap();
+        let (rd, mut wr) = s.into_split();
+        // The handler of testOneway sleeps for `seconds_to_sleep`.
+        let sleep = encode_message(
+            p,
+            "testOneway",
+            MessageType::Oneway,
+            1,
+            &ThriftTestTestOnewayArgs {
+                seconds_to_sleep: 5,
+            },
+        );
+        wr.write_all(&encode_frame(t, p, 1, &Default::default(), &sleep).unwrap())
+            .await
+            .unwrap();
+        let call = encode_message(
+            p,
+            "testI32",
+            MessageType::Call,
+            2,
+            &ThriftTestTestI32Args { thing: 7 },
+        );
+        wr.write_all(&encode_frame(t, p, 2, &Default::default(), &call).unwrap())
+            .await
+            .unwrap();
+        let mut r = FrameReader::new(rd, Some(t), 1 << 20);
+        let f = tokio::time::timeout(Duration::from_secs(2), r.next_frame(None, None))
+            .await
+            .unwrap_or_else(|_| panic!("{t:?}: the call behind a sleeping one was not answered"))
+            .unwrap()
+            .unwrap();
+        let res: ThriftTestTestI32Result = decode_reply(p, "testI32", f.body).unwrap();
+        assert_eq!(res.success, Some(7), "{t:?}");
+    }
+    h.shutdown().await;
+}
+
 #[tokio::test]
 async fn unknown_method_gets_application_exception() {
     use kit_interop::thrift::test::ThriftTestTestVoidArgs;

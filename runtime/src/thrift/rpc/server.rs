@@ -248,7 +248,7 @@ async fn connection<S>(
         let svc = service.clone();
         let tx = tx.clone();
         let peer = peer.clone();
-        handlers.spawn(async move {
+        let mut call = Box::pin(async move {
             let _permit = permit;
             let ctx =
                 TraceContext::incoming(req.headers.get(TRACEPARENT), req.headers.get(TRACESTATE));
@@ -268,6 +268,26 @@ async fn connection<S>(
                 Err(e) => tracing::warn!(error = %e, "thrift server: reply not encodable"),
             }
         });
+        // On a framed or buffered connection with nothing else in flight (a pooled client's
+        // connection: one call at a time), a call whose handler completes without waiting
+        // (most do: decode, compute, encode, queue the reply) is finished right here on its
+        // first poll; a call still pending becomes a task. Spawning every call cost ~2k
+        // instructions (an aligned task allocation, moving the future into it, join
+        // bookkeeping, a wake). Header transports multiplex many calls on one connection, so
+        // their calls always get a task of their own: a handler's synchronous work must not
+        // hold up reading the next call.
+        let inline = handlers.is_empty()
+            && matches!(
+                transport,
+                super::TransportKind::Framed | super::TransportKind::Buffered
+            );
+        if !inline
+            || std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx)))
+                .await
+                .is_pending()
+        {
+            handlers.spawn(call);
+        }
         while handlers.try_join_next().is_some() {}
     }
     // Finish what was accepted, then let the writer flush and close.
