@@ -35,6 +35,8 @@ pub fn print_file(header: &str, tokens: Tokens) -> String {
         indent: 0,
         at_line_start: true,
         flat: false,
+        trial_end: None,
+        abort: false,
         toks: &toks,
         pair: &pair,
     };
@@ -110,6 +112,13 @@ struct Printer<'t> {
     at_line_start: bool,
     /// Trying a list on one line: inner lists are not broken.
     flat: bool,
+    /// While a list is tried on one line and no line break has been printed since it
+    /// started: the length `out` may reach before the first line is too long (see
+    /// [`Printer::group`]). A line break settles the try (its first line fits), so this is
+    /// cleared by [`Printer::newline`].
+    trial_end: Option<usize>,
+    /// The list being tried is too long: printing stops, back to the list's `group`.
+    abort: bool,
     toks: &'t [Tok<'t>],
     /// See [`pairs`].
     pair: &'t [u32],
@@ -198,6 +207,7 @@ impl Printer<'_> {
             self.out.push('\n');
             self.line_start = self.out.len();
             self.at_line_start = true;
+            self.trial_end = None;
         }
     }
 
@@ -240,6 +250,14 @@ impl Printer<'_> {
         };
         let mut i = lo;
         while i < hi {
+            if let Some(end) = self.trial_end {
+                if self.out.len() > end {
+                    self.abort = true;
+                }
+            }
+            if self.abort {
+                break;
+            }
             if st.after_block {
                 st.after_block = false;
                 let continues = match &toks[i] {
@@ -297,6 +315,10 @@ impl Printer<'_> {
                 Tok::Lit(l) => {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
+                    if self.trial_end.is_some() && l.contains('\n') {
+                        // The first line ends inside the literal: the try is settled.
+                        self.trial_end = None;
+                    }
                     self.out.push_str(l);
                     st.prev = Prev::Literal;
                 }
@@ -451,6 +473,13 @@ impl Printer<'_> {
         };
         let fixed = mode == Mode::Attr || empty || self.flat;
         let flat = std::mem::replace(&mut self.flat, true);
+        // A try on one line stops as soon as its first line is too long (`width` below over
+        // `WIDTH`), instead of printing the whole list only to throw it away. Tries nest only
+        // after a line break (in a brace block), where the outer try is settled.
+        if !fixed {
+            debug_assert!(self.trial_end.is_none() && !self.abort);
+            self.trial_end = Some(start + WIDTH.saturating_sub(start_col));
+        }
         self.seq(blo, bhi, inner_mode);
         self.flat = flat;
         self.out.push(close);
@@ -458,17 +487,21 @@ impl Printer<'_> {
         if fixed {
             return;
         }
-        let printed = &self.out[start..];
-        let first_line = printed.find('\n');
-        let width = start_col + first_line.unwrap_or(printed.len());
-        // On one line with what follows it up to the line's end (`) -> T {`).
-        let tail = if first_line.is_none() {
-            self.tail_width(bhi + 1, hi, WIDTH + 1 - width.min(WIDTH + 1))
-        } else {
-            0
-        };
-        if width + tail <= WIDTH {
-            return;
+        let aborted = std::mem::take(&mut self.abort);
+        self.trial_end = None;
+        if !aborted {
+            let printed = &self.out[start..];
+            let first_line = printed.find('\n');
+            let width = start_col + first_line.unwrap_or(printed.len());
+            // On one line with what follows it up to the line's end (`) -> T {`).
+            let tail = if first_line.is_none() {
+                self.tail_width(bhi + 1, hi, WIDTH + 1 - width.min(WIDTH + 1))
+            } else {
+                0
+            };
+            if width + tail <= WIDTH {
+                return;
+            }
         }
         // Too long: one element per line.
         self.out.truncate(start);
