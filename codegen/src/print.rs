@@ -22,8 +22,18 @@ const WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
 /// Prints a token list of items as a Rust file that starts with `header`.
+#[cfg(test)]
 pub fn print_file(header: &str, tokens: Tokens) -> String {
-    let toks = tokens.flat();
+    print_parts(header, std::slice::from_ref(&tokens))
+}
+
+/// [`print_file`] for the token lists `parts` one after another (balanced together, not
+/// necessarily each: a group may open in one part and close in a later one).
+pub fn print_parts(header: &str, parts: &[Tokens]) -> String {
+    let mut toks = Vec::with_capacity(parts.iter().map(Tokens::len).sum());
+    for p in parts {
+        p.flat_into(&mut toks);
+    }
     let pair = pairs(&toks);
     // Generated code prints at about 5 bytes per token: room for more, so the text is never
     // copied to grow (untouched capacity costs no memory).

@@ -110,7 +110,23 @@ impl Tokens {
         }
     }
 
+    /// A lone `Open` of a group: only for a list of parts (see `print::print_parts`) whose
+    /// [`Tokens::close`] comes in a later part.
+    pub(crate) fn open(d: Delim) -> Tokens {
+        let mut t = Tokens::with_capacity(1);
+        t.push(Tok::Open(d));
+        t
+    }
+
+    /// The `Close` of a [`Tokens::open`] part.
+    pub(crate) fn close(d: Delim) -> Tokens {
+        let mut t = Tokens::with_capacity(1);
+        t.push(Tok::Close(d));
+        t
+    }
+
     /// The lists one after another.
+    #[cfg(test)]
     pub fn concat(parts: Vec<Tokens>) -> Tokens {
         let mut out = Tokens::with_capacity(parts.iter().map(|p| p.pieces.len()).sum());
         for mut p in parts {
@@ -154,6 +170,17 @@ impl Tokens {
     /// The tokens in one vector (a copy of the constant runs; the run-time text borrowed).
     pub fn flat(&self) -> Vec<Tok<'_>> {
         let mut out = Vec::with_capacity(self.len);
+        self.flat_into(&mut out);
+        out
+    }
+
+    /// The number of tokens.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds the tokens to `out` (see [`Tokens::flat`]).
+    pub fn flat_into<'a>(&'a self, out: &mut Vec<Tok<'a>>) {
         for p in &self.pieces {
             match p {
                 Piece::Static(ts) => out.extend_from_slice(ts),
@@ -162,7 +189,6 @@ impl Tokens {
                 Piece::Text(true, s) => out.push(Tok::Lit(s)),
             }
         }
-        out
     }
 
     /// The tokens of `tokens`, with invisible groups replaced by their contents.
