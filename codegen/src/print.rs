@@ -47,6 +47,7 @@ pub fn print_parts(header: &str, parts: &[Tokens]) -> String {
         flat: false,
         trial_end: None,
         abort: false,
+        last_comma: 0,
         toks: &toks,
         pair: &pair,
     };
@@ -129,6 +130,9 @@ struct Printer<'t> {
     trial_end: Option<usize>,
     /// The list being tried is too long: printing stops, back to the list's `group`.
     abort: bool,
+    /// Set by [`Printer::seq`] as it returns: the index after the last comma among the
+    /// siblings it printed (its `lo` when there is none).
+    last_comma: usize,
     toks: &'t [Tok<'t>],
     /// See [`pairs`].
     pair: &'t [u32],
@@ -149,6 +153,10 @@ struct SeqState {
 }
 
 fn is_keyword(s: &str) -> bool {
+    // Every keyword is 2 to 8 lowercase ASCII letters: most identifiers are told at once.
+    if !(2..=8).contains(&s.len()) || !s.as_bytes()[0].is_ascii_lowercase() {
+        return false;
+    }
     matches!(
         s,
         "as" | "async"
@@ -193,9 +201,6 @@ fn unary_position(prev: Prev) -> bool {
         Prev::Start | Prev::Keyword | Prev::Brace | Prev::Spaced | Prev::Tight | Prev::ClosureClose
     )
 }
-
-/// Every punctuation character proc_macro2 allows.
-const PUNCT: &str = "!#$%&'*+,-./:;<=>?@^|~";
 
 /// Multi-character operators, longest first.
 const OPS: [&str; 24] = [
@@ -259,6 +264,7 @@ impl Printer<'_> {
             impl_generics: false,
         };
         let mut i = lo;
+        let mut last_comma = lo;
         while i < hi {
             if let Some(end) = self.trial_end {
                 if self.out.len() > end {
@@ -267,6 +273,9 @@ impl Printer<'_> {
             }
             if self.abort {
                 break;
+            }
+            if let Tok::Punct(b',', _) = toks[i] {
+                last_comma = i + 1;
             }
             if st.after_block {
                 st.after_block = false;
@@ -345,6 +354,7 @@ impl Printer<'_> {
             }
             i += 1;
         }
+        self.last_comma = last_comma;
         st.commas
     }
 
@@ -434,14 +444,7 @@ impl Printer<'_> {
             self.flat = flat;
             // A trailing comma after the last field, variant or match arm; none after a
             // struct literal's base (`..Default::default()`), where Rust forbids one.
-            let mut last = blo;
-            let mut j = blo;
-            while j < bhi {
-                if self.punct_at(j, bhi, b',') {
-                    last = j + 1;
-                }
-                j = self.next(j);
-            }
+            let last = self.last_comma;
             let base = self.punct_at(last, bhi, b'.') && self.punct_at(last + 1, bhi, b'.');
             if commas > 0
                 && !base
@@ -547,14 +550,43 @@ impl Printer<'_> {
                 break;
             }
         }
-        let longest = (2..=n)
-            .rev()
-            .find_map(|l| OPS.iter().find(|o| o.as_bytes() == &bytes[..l]));
+        let longest = if n < 2 {
+            None
+        } else {
+            (2..=n)
+                .rev()
+                .find_map(|l| OPS.iter().find(|o| o.as_bytes() == &bytes[..l]))
+        };
         let (text, len) = match longest {
             Some(o) => (*o, o.len()),
             None => {
-                let at = PUNCT.bytes().position(|b| b == bytes[0]);
-                (at.map_or("", |at| &PUNCT[at..at + 1]), 1)
+                // The one character as a static string (a jump table, not a search).
+                let text = match bytes[0] {
+                    b'!' => "!",
+                    b'#' => "#",
+                    b'$' => "$",
+                    b'%' => "%",
+                    b'&' => "&",
+                    b'\'' => "'",
+                    b'*' => "*",
+                    b'+' => "+",
+                    b',' => ",",
+                    b'-' => "-",
+                    b'.' => ".",
+                    b'/' => "/",
+                    b':' => ":",
+                    b';' => ";",
+                    b'<' => "<",
+                    b'=' => "=",
+                    b'>' => ">",
+                    b'?' => "?",
+                    b'@' => "@",
+                    b'^' => "^",
+                    b'|' => "|",
+                    b'~' => "~",
+                    _ => "",
+                };
+                (text, 1)
             }
         };
         let prev = st.prev;
