@@ -308,8 +308,8 @@ impl Printer<'_> {
                     self.begin(space);
                     let at = self.out.len();
                     self.out.push_str(id);
-                    let kw = is_keyword(&self.out[at..]);
-                    if kw && &self.out[at..] == "where" && mode == Mode::Block {
+                    let kw = is_keyword(id);
+                    if kw && *id == "where" && mode == Mode::Block {
                         // `where` on its own line, one predicate per line.
                         self.out.truncate(at);
                         while self.out.ends_with(' ') {
@@ -327,7 +327,7 @@ impl Printer<'_> {
                     }
                     st.prev = if kw { Prev::Keyword } else { Prev::Name };
                     // `pub(crate)`.
-                    if *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
+                    if kw && *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
                         st.prev = Prev::Tight;
                     }
                 }
