@@ -198,13 +198,13 @@ impl Rules {
 }
 
 fn collect<'a>(rules: &[Rule], paths: impl Iterator<Item = &'a str> + Clone) -> Tokens {
-    let mut out = Tokens::new();
+    let mut out = crate::tokens::TokenBuf::default();
     for r in rules {
         if paths.clone().any(|p| r.pattern.matches(p)) {
             crate::tokens::ToTokens::to_tokens(&r.attrs, &mut out);
         }
     }
-    out
+    out.finish()
 }
 
 #[cfg(test)]

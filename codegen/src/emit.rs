@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::tokens::quote;
-use crate::tokens::Tokens;
+use crate::tokens::{Delim, Tokens};
 
 use kit_idl::diag::Diagnostic;
 use kit_idl::ir::{DefId, DefKind, Ir, Language};
@@ -62,13 +62,19 @@ pub fn generate_with<E: Send>(
                 .collect::<Vec<_>>()
                 .join("/")
         );
-        file(
-            &path,
-            file_module_tokens(&cx, &mut k.clone(), &children, &plan, &file_modules),
-        )
+        let mut parts = Vec::new();
+        file_module_tokens(
+            &cx,
+            &mut k.clone(),
+            &children,
+            &plan,
+            &file_modules,
+            &mut parts,
+        );
+        file(&path, parts)
     };
     // `mod.rs` is file 0; module `i` of the plan is file `i + 1`.
-    let root = || mod_decls(children.get(&Vec::new()).unwrap_or(&none));
+    let root = || vec![mod_decls(children.get(&Vec::new()).unwrap_or(&none))];
     let mut first_error: Option<(usize, E)> =
         sink(0, count, file("mod.rs", root())).err().map(|e| (0, e));
     if first_error.is_none() {
@@ -112,14 +118,16 @@ pub fn generate_with<E: Send>(
 
 /// A module's file: `pub mod` declarations of the child modules that have files of their own
 /// (packages), the `__rt` import, the definitions, then the child modules of messages (nested
-/// types and oneofs) inline, as `pub mod name { ... }`.
+/// types and oneofs) inline, as `pub mod name { ... }`. Added to `parts`, which the printer
+/// reads one after another: the parts are never copied into one list.
 fn file_module_tokens(
     cx: &Context,
     path: &mut ModPath,
     children: &BTreeMap<ModPath, Vec<String>>,
     plan: &BTreeMap<ModPath, Vec<Item>>,
     file_modules: &BTreeSet<ModPath>,
-) -> Tokens {
+    parts: &mut Vec<Tokens>,
+) {
     let (own_files, inline): (Vec<String>, Vec<String>) = children
         .get(path.as_slice())
         .cloned()
@@ -135,24 +143,34 @@ fn file_module_tokens(
         .get(path.as_slice())
         .map(Vec::as_slice)
         .unwrap_or_default();
-    let mut out = module_tokens(cx, &own_files, items);
+    module_parts(cx, &own_files, items, parts);
     for child in inline {
         let name = id(&child);
         path.push(child);
-        let inner = file_module_tokens(cx, path, children, plan, file_modules);
+        // `pub mod #name { #inner }`, the braces as parts of their own.
+        parts.push(quote!(pub mod #name));
+        parts.push(Tokens::open(Delim::Brace));
+        file_module_tokens(cx, path, children, plan, file_modules, parts);
+        parts.push(Tokens::close(Delim::Brace));
         path.pop();
-        out.extend(quote!(pub mod #name { #inner }));
     }
-    out
 }
 
 /// The items of one module file: its child modules, the `__rt` import, its definitions.
+#[cfg(test)]
 fn module_tokens(cx: &Context, children: &[String], items: &[Item]) -> Tokens {
-    let mut parts = vec![mod_decls(children), rt_use(cx, items)];
-    for item in items {
-        item_tokens(cx, *item, &mut parts);
-    }
+    let mut parts = Vec::new();
+    module_parts(cx, children, items, &mut parts);
     Tokens::concat(parts)
+}
+
+/// [`module_tokens`], added to `parts`.
+fn module_parts(cx: &Context, children: &[String], items: &[Item], parts: &mut Vec<Tokens>) {
+    parts.push(mod_decls(children));
+    parts.push(rt_use(cx, items));
+    for item in items {
+        item_tokens(cx, *item, parts);
+    }
 }
 
 /// Generates everything as one file of nested inline modules, for `include!` from `OUT_DIR` in
@@ -168,22 +186,23 @@ pub fn generate_single(ir: &Ir, options: &Options) -> Result<GeneratedFile, Vec<
         prefix: &mut ModPath,
         children: &BTreeMap<ModPath, Vec<String>>,
         plan: &BTreeMap<ModPath, Vec<Item>>,
-    ) -> Tokens {
+        parts: &mut Vec<Tokens>,
+    ) {
         let items = plan.get(prefix).map(Vec::as_slice).unwrap_or_default();
-        let mut out = module_tokens(cx, &[], items);
+        module_parts(cx, &[], items, parts);
         for child in children.get(prefix).cloned().unwrap_or_default() {
             let name = id(&child);
             prefix.push(child);
-            let inner = nest(cx, prefix, children, plan);
+            parts.push(quote!(pub mod #name));
+            parts.push(Tokens::open(Delim::Brace));
+            nest(cx, prefix, children, plan, parts);
+            parts.push(Tokens::close(Delim::Brace));
             prefix.pop();
-            out.extend(quote!(pub mod #name { #inner }));
         }
-        out
     }
-    Ok(file(
-        "kit_gen.rs",
-        nest(&cx, &mut Vec::new(), &children, &plan),
-    ))
+    let mut parts = Vec::new();
+    nest(&cx, &mut Vec::new(), &children, &plan, &mut parts);
+    Ok(file("kit_gen.rs", parts))
 }
 
 /// The one [`Context`] of a run: over `ir`, or over its copy with the Thrift services'
@@ -440,10 +459,11 @@ fn mod_decls(children: &[String]) -> Tokens {
     quote!(#(pub mod #mods;)*)
 }
 
-fn file(path: &str, tokens: Tokens) -> GeneratedFile {
+/// A file printed from `parts`, the lists of its tokens one after another.
+fn file(path: &str, parts: Vec<Tokens>) -> GeneratedFile {
     GeneratedFile {
         path: path.to_string(),
-        contents: crate::print::print_file(&format!("{HEADER}\n"), tokens),
+        contents: crate::print::print_parts(&format!("{HEADER}\n"), &parts),
     }
 }
 

@@ -18,6 +18,16 @@ const RAW_OK: &[&str] = &[
 /// Keywords that cannot be raw identifiers: renamed with a trailing underscore.
 const RAW_IMPOSSIBLE: &[&str] = &["self", "Self", "super", "crate", "_"];
 
+/// `name` is in [`RAW_OK`] or [`RAW_IMPOSSIBLE`]: a quick test first (every keyword is 1 to 8
+/// bytes, starting with a lowercase ASCII letter, `S` or `_`), as most names are none.
+fn is_keyword(name: &str) -> bool {
+    let b = name.as_bytes();
+    if b.is_empty() || b.len() > 8 || !(b[0].is_ascii_lowercase() || b[0] == b'S' || b[0] == b'_') {
+        return false;
+    }
+    RAW_IMPOSSIBLE.contains(&name) || RAW_OK.contains(&name)
+}
+
 /// Makes `name` a valid Rust identifier: raw (`r#type`) where Rust allows it, a trailing
 /// underscore (`self_`) where it does not, a leading underscore before a digit.
 pub fn escape(name: &str) -> String {
@@ -46,10 +56,8 @@ pub(crate) fn is_ident(s: &str) -> bool {
 
 /// [`escape`], keeping `name`'s allocation when it is a valid identifier already.
 fn escape_owned(name: String) -> String {
-    let plain = !RAW_IMPOSSIBLE.contains(&name.as_str())
-        && !RAW_OK.contains(&name.as_str())
-        && !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit());
+    let plain =
+        !is_keyword(&name) && !name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit());
     if plain {
         name
     } else {
@@ -166,6 +174,25 @@ impl Collisions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quick_keyword_test_knows_every_keyword() {
+        for k in RAW_OK.iter().chain(RAW_IMPOSSIBLE) {
+            assert!(is_keyword(k), "{k}");
+        }
+        for n in [
+            "",
+            "types",
+            "Type",
+            "selfie",
+            "r#type",
+            "override_",
+            "_a",
+            "9",
+        ] {
+            assert!(!is_keyword(n), "{n}");
+        }
+    }
 
     #[test]
     fn keywords_are_escaped_or_renamed() {

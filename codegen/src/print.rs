@@ -22,8 +22,18 @@ const WIDTH: usize = 100;
 const INDENT: &str = "    ";
 
 /// Prints a token list of items as a Rust file that starts with `header`.
+#[cfg(test)]
 pub fn print_file(header: &str, tokens: Tokens) -> String {
-    let toks = tokens.flat();
+    print_parts(header, std::slice::from_ref(&tokens))
+}
+
+/// [`print_file`] for the token lists `parts` one after another (balanced together, not
+/// necessarily each: a group may open in one part and close in a later one).
+pub fn print_parts(header: &str, parts: &[Tokens]) -> String {
+    let mut toks = Vec::with_capacity(parts.iter().map(Tokens::len).sum());
+    for p in parts {
+        p.flat_into(&mut toks);
+    }
     let pair = pairs(&toks);
     // Generated code prints at about 5 bytes per token: room for more, so the text is never
     // copied to grow (untouched capacity costs no memory).
@@ -35,6 +45,9 @@ pub fn print_file(header: &str, tokens: Tokens) -> String {
         indent: 0,
         at_line_start: true,
         flat: false,
+        trial_end: None,
+        abort: false,
+        last_comma: 0,
         toks: &toks,
         pair: &pair,
     };
@@ -110,6 +123,16 @@ struct Printer<'t> {
     at_line_start: bool,
     /// Trying a list on one line: inner lists are not broken.
     flat: bool,
+    /// While a list is tried on one line and no line break has been printed since it
+    /// started: the length `out` may reach before the first line is too long (see
+    /// [`Printer::group`]). A line break settles the try (its first line fits), so this is
+    /// cleared by [`Printer::newline`].
+    trial_end: Option<usize>,
+    /// The list being tried is too long: printing stops, back to the list's `group`.
+    abort: bool,
+    /// Set by [`Printer::seq`] as it returns: the index after the last comma among the
+    /// siblings it printed (its `lo` when there is none).
+    last_comma: usize,
     toks: &'t [Tok<'t>],
     /// See [`pairs`].
     pair: &'t [u32],
@@ -130,6 +153,10 @@ struct SeqState {
 }
 
 fn is_keyword(s: &str) -> bool {
+    // Every keyword is 2 to 8 lowercase ASCII letters: most identifiers are told at once.
+    if !(2..=8).contains(&s.len()) || !s.as_bytes()[0].is_ascii_lowercase() {
+        return false;
+    }
     matches!(
         s,
         "as" | "async"
@@ -175,9 +202,6 @@ fn unary_position(prev: Prev) -> bool {
     )
 }
 
-/// Every punctuation character proc_macro2 allows.
-const PUNCT: &str = "!#$%&'*+,-./:;<=>?@^|~";
-
 /// Multi-character operators, longest first.
 const OPS: [&str; 24] = [
     "<<=", ">>=", "...", "..=", "::", "->", "=>", "==", "!=", "<=", ">=", "&&", "||", "+=", "-=",
@@ -198,6 +222,7 @@ impl Printer<'_> {
             self.out.push('\n');
             self.line_start = self.out.len();
             self.at_line_start = true;
+            self.trial_end = None;
         }
     }
 
@@ -239,7 +264,19 @@ impl Printer<'_> {
             impl_generics: false,
         };
         let mut i = lo;
+        let mut last_comma = lo;
         while i < hi {
+            if let Some(end) = self.trial_end {
+                if self.out.len() > end {
+                    self.abort = true;
+                }
+            }
+            if self.abort {
+                break;
+            }
+            if let Tok::Punct(b',', _) = toks[i] {
+                last_comma = i + 1;
+            }
             if st.after_block {
                 st.after_block = false;
                 let continues = match &toks[i] {
@@ -271,8 +308,8 @@ impl Printer<'_> {
                     self.begin(space);
                     let at = self.out.len();
                     self.out.push_str(id);
-                    let kw = is_keyword(&self.out[at..]);
-                    if kw && &self.out[at..] == "where" && mode == Mode::Block {
+                    let kw = is_keyword(id);
+                    if kw && *id == "where" && mode == Mode::Block {
                         // `where` on its own line, one predicate per line.
                         self.out.truncate(at);
                         while self.out.ends_with(' ') {
@@ -290,13 +327,17 @@ impl Printer<'_> {
                     }
                     st.prev = if kw { Prev::Keyword } else { Prev::Name };
                     // `pub(crate)`.
-                    if *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
+                    if kw && *id == "pub" && i + 1 < hi && toks[i + 1] == Tok::Open(Delim::Paren) {
                         st.prev = Prev::Tight;
                     }
                 }
                 Tok::Lit(l) => {
                     let space = !matches!(st.prev, Prev::Start | Prev::Tight);
                     self.begin(space);
+                    if self.trial_end.is_some() && l.contains('\n') {
+                        // The first line ends inside the literal: the try is settled.
+                        self.trial_end = None;
+                    }
                     self.out.push_str(l);
                     st.prev = Prev::Literal;
                 }
@@ -313,6 +354,7 @@ impl Printer<'_> {
             }
             i += 1;
         }
+        self.last_comma = last_comma;
         st.commas
     }
 
@@ -402,14 +444,7 @@ impl Printer<'_> {
             self.flat = flat;
             // A trailing comma after the last field, variant or match arm; none after a
             // struct literal's base (`..Default::default()`), where Rust forbids one.
-            let mut last = blo;
-            let mut j = blo;
-            while j < bhi {
-                if self.punct_at(j, bhi, b',') {
-                    last = j + 1;
-                }
-                j = self.next(j);
-            }
+            let last = self.last_comma;
             let base = self.punct_at(last, bhi, b'.') && self.punct_at(last + 1, bhi, b'.');
             if commas > 0
                 && !base
@@ -451,6 +486,13 @@ impl Printer<'_> {
         };
         let fixed = mode == Mode::Attr || empty || self.flat;
         let flat = std::mem::replace(&mut self.flat, true);
+        // A try on one line stops as soon as its first line is too long (`width` below over
+        // `WIDTH`), instead of printing the whole list only to throw it away. Tries nest only
+        // after a line break (in a brace block), where the outer try is settled.
+        if !fixed {
+            debug_assert!(self.trial_end.is_none() && !self.abort);
+            self.trial_end = Some(start + WIDTH.saturating_sub(start_col));
+        }
         self.seq(blo, bhi, inner_mode);
         self.flat = flat;
         self.out.push(close);
@@ -458,17 +500,21 @@ impl Printer<'_> {
         if fixed {
             return;
         }
-        let printed = &self.out[start..];
-        let first_line = printed.find('\n');
-        let width = start_col + first_line.unwrap_or(printed.len());
-        // On one line with what follows it up to the line's end (`) -> T {`).
-        let tail = if first_line.is_none() {
-            self.tail_width(bhi + 1, hi, WIDTH + 1 - width.min(WIDTH + 1))
-        } else {
-            0
-        };
-        if width + tail <= WIDTH {
-            return;
+        let aborted = std::mem::take(&mut self.abort);
+        self.trial_end = None;
+        if !aborted {
+            let printed = &self.out[start..];
+            let first_line = printed.find('\n');
+            let width = start_col + first_line.unwrap_or(printed.len());
+            // On one line with what follows it up to the line's end (`) -> T {`).
+            let tail = if first_line.is_none() {
+                self.tail_width(bhi + 1, hi, WIDTH + 1 - width.min(WIDTH + 1))
+            } else {
+                0
+            };
+            if width + tail <= WIDTH {
+                return;
+            }
         }
         // Too long: one element per line.
         self.out.truncate(start);
@@ -504,14 +550,43 @@ impl Printer<'_> {
                 break;
             }
         }
-        let longest = (2..=n)
-            .rev()
-            .find_map(|l| OPS.iter().find(|o| o.as_bytes() == &bytes[..l]));
+        let longest = if n < 2 {
+            None
+        } else {
+            (2..=n)
+                .rev()
+                .find_map(|l| OPS.iter().find(|o| o.as_bytes() == &bytes[..l]))
+        };
         let (text, len) = match longest {
             Some(o) => (*o, o.len()),
             None => {
-                let at = PUNCT.bytes().position(|b| b == bytes[0]);
-                (at.map_or("", |at| &PUNCT[at..at + 1]), 1)
+                // The one character as a static string (a jump table, not a search).
+                let text = match bytes[0] {
+                    b'!' => "!",
+                    b'#' => "#",
+                    b'$' => "$",
+                    b'%' => "%",
+                    b'&' => "&",
+                    b'\'' => "'",
+                    b'*' => "*",
+                    b'+' => "+",
+                    b',' => ",",
+                    b'-' => "-",
+                    b'.' => ".",
+                    b'/' => "/",
+                    b':' => ":",
+                    b';' => ";",
+                    b'<' => "<",
+                    b'=' => "=",
+                    b'>' => ">",
+                    b'?' => "?",
+                    b'@' => "@",
+                    b'^' => "^",
+                    b'|' => "|",
+                    b'~' => "~",
+                    _ => "",
+                };
+                (text, 1)
             }
         };
         let prev = st.prev;

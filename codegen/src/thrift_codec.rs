@@ -14,9 +14,12 @@ use crate::layout::ModPath;
 use crate::types::{id, path, Ptr};
 
 /// `__rt::thrift::<item>` (see `kit_runtime::__rt`).
-fn rt(item: &'static str) -> Tokens {
-    let segs = item.split("::").map(crate::tokens::Ident::from_static);
-    quote!(__rt::thrift::#(#segs)::*)
+/// `rt!(helpers::read_list)`: the path `__rt::thrift::helpers::read_list`, its tokens
+/// constant (built at compile time, as any `quote!` body).
+macro_rules! rt {
+    ($($seg:ident)::+) => {
+        quote!(__rt::thrift::$($seg)::+)
+    };
 }
 
 /// How generated code reaches a value it writes.
@@ -79,7 +82,7 @@ impl Context<'_> {
             },
         };
         let t = crate::tokens::Ident::from_static(t);
-        let tt = rt("TType");
+        let tt = rt!(TType);
         quote!(#tt::#t)
     }
 
@@ -131,9 +134,9 @@ impl Context<'_> {
                 let tt = self.ttype(t);
                 let inner = self.write_value(from, t, Val::Ref(quote!(#e)), depth + 1);
                 let f = if matches!(self.resolve(ty), Type::List(_)) {
-                    rt("helpers::write_list")
+                    rt!(helpers::write_list)
                 } else {
-                    rt("helpers::write_set")
+                    rt!(helpers::write_set)
                 };
                 quote!(#f(w, #tt, #by_ref, |w, #e| #inner))
             }
@@ -144,7 +147,7 @@ impl Context<'_> {
                 let vt = self.ttype(val);
                 let kw = self.write_value(from, k, Val::Ref(quote!(#ke)), depth + 1);
                 let vw = self.write_value(from, val, Val::Ref(quote!(#ve)), depth + 1);
-                let f = rt("helpers::write_map");
+                let f = rt!(helpers::write_map);
                 let entries = if self.is_hashable(k) {
                     by_ref
                 } else {
@@ -158,7 +161,7 @@ impl Context<'_> {
                     quote!(w.write_i32(#n))
                 }
                 _ => {
-                    let ts = rt("ThriftStruct");
+                    let ts = rt!(ThriftStruct);
                     let p = path(&self.layout.path_from(from, *d));
                     quote!(<#p as #ts>::write(#by_ref, w))
                 }
@@ -184,18 +187,18 @@ impl Context<'_> {
             Type::Uuid => quote!(r.read_uuid()),
             Type::List(t) => {
                 let inner = self.read_value(from, t, Ptr::Value);
-                let f = rt("helpers::read_list");
+                let f = rt!(helpers::read_list);
                 quote!(#f(r, |r| #inner))
             }
             Type::Set(t) => {
                 let inner = self.read_value(from, t, Ptr::Value);
-                let f = rt("helpers::read_set");
+                let f = rt!(helpers::read_set);
                 quote!(#f(r, |r| #inner))
             }
             Type::Map(k, v) => {
                 let kr = self.read_value(from, k, Ptr::Value);
                 let vr = self.read_value(from, v, Ptr::Value);
-                let f = rt("helpers::read_map");
+                let f = rt!(helpers::read_map);
                 quote!(#f(r, |r| #kr, |r| #vr))
             }
             Type::Ref(d) => {
@@ -203,7 +206,7 @@ impl Context<'_> {
                 match self.ir.def(*d).kind {
                     DefKind::Enum(_) => quote!(r.read_i32().map(#p)),
                     _ => {
-                        let ts = rt("ThriftStruct");
+                        let ts = rt!(ThriftStruct);
                         quote!(<#p as #ts>::read(r))
                     }
                 }
@@ -257,10 +260,10 @@ impl Context<'_> {
                 required_checks,
             );
         }
-        let ts = rt("ThriftStruct");
-        let w_trait = rt("Writer");
-        let r_trait = rt("Reader");
-        let tt = rt("TType");
+        let ts = rt!(ThriftStruct);
+        let w_trait = rt!(Writer);
+        let r_trait = rt!(Reader);
+        let tt = rt!(TType);
         quote! {
             impl #ts for #name {
                 fn write<W: #w_trait>(&self, w: &mut W) {
@@ -348,10 +351,10 @@ impl Context<'_> {
             }
             fields.push(quote!(#fname: #l,));
         }
-        let ts = rt("ThriftStruct");
-        let w_trait = rt("Writer");
-        let r_trait = rt("Reader");
-        let tt = rt("TType");
+        let ts = rt!(ThriftStruct);
+        let w_trait = rt!(Writer);
+        let r_trait = rt!(Reader);
+        let tt = rt!(TType);
         quote! {
             impl #ts for #name {
                 fn write<W: #w_trait>(&self, w: &mut W) {
@@ -494,10 +497,10 @@ impl Context<'_> {
                 }
             }
         });
-        let ts = rt("ThriftStruct");
-        let w_trait = rt("Writer");
-        let r_trait = rt("Reader");
-        let tt = rt("TType");
+        let ts = rt!(ThriftStruct);
+        let w_trait = rt!(Writer);
+        let r_trait = rt!(Reader);
+        let tt = rt!(TType);
         let msg = format!("union {sname} has no field set");
         quote! {
             impl #ts for #name {

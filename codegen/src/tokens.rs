@@ -67,57 +67,60 @@ pub enum Tok<'a> {
     Close(Delim),
 }
 
-/// A part of a [`Tokens`]: a run of constant tokens from a `quote!` body, or one token.
+/// A part of a [`Tokens`]: a run of constant tokens from a `quote!` body, one token, or
+/// another list, shared.
 #[derive(Clone, Debug)]
 enum Piece {
     Static(&'static [Tok<'static>]),
     One(Tok<'static>),
     /// An identifier (`false`) or literal (`true`) made at run time.
     Text(bool, Arc<str>),
+    /// An interpolated list: its pieces are shared, not copied.
+    Sub(Arc<Vec<Piece>>),
 }
 
 /// A list of tokens (balanced: every `Open` has its `Close`), kept as the pieces it was built
-/// from: a `quote!` body's constant runs are referenced, not copied, so interpolating a list
-/// into a bigger one copies its pieces, not its tokens. [`Tokens::flat`] lays them out as one
-/// slice once, for the printer.
+/// from: a `quote!` body's constant runs are referenced, not copied, and an interpolated list
+/// (`#x`) is shared (one reference count), so building a big list from small ones copies
+/// nothing. [`Tokens::flat`] lays the whole tree out as one slice once, for the printer.
+/// Cloning is a reference count. Built through a [`TokenBuf`] (what `quote!` fills).
 #[derive(Clone, Default, Debug)]
 pub struct Tokens {
-    pieces: Vec<Piece>,
+    /// `None` when empty.
+    pieces: Option<Arc<Vec<Piece>>>,
     /// The number of tokens.
     len: usize,
 }
 
-impl Tokens {
-    pub fn new() -> Tokens {
-        Tokens::default()
-    }
+/// A [`Tokens`] being built: `quote!` pushes onto one, and [`ToTokens`] writes to one.
+#[derive(Default, Debug)]
+pub struct TokenBuf {
+    pieces: Vec<Piece>,
+    len: usize,
+}
 
-    /// An empty list with room for `pieces` pieces.
-    pub fn with_capacity(pieces: usize) -> Tokens {
-        Tokens {
+/// Lists of at most this many pieces are copied when interpolated, not shared (a copy of a
+/// piece costs what sharing costs, and the printer's walk stays flatter).
+const COPY_MAX: usize = 2;
+
+impl TokenBuf {
+    /// An empty buffer with room for `pieces` pieces.
+    pub fn with_capacity(pieces: usize) -> TokenBuf {
+        TokenBuf {
             pieces: Vec::with_capacity(pieces),
             len: 0,
         }
     }
 
-    /// Appends `other`.
-    pub fn extend(&mut self, mut other: Tokens) {
-        if self.pieces.is_empty() {
-            *self = other;
-        } else {
-            self.pieces.append(&mut other.pieces);
-            self.len += other.len;
+    pub fn finish(self) -> Tokens {
+        Tokens {
+            pieces: if self.pieces.is_empty() {
+                None
+            } else {
+                Some(Arc::new(self.pieces))
+            },
+            len: self.len,
         }
-    }
-
-    /// The lists one after another.
-    pub fn concat(parts: Vec<Tokens>) -> Tokens {
-        let mut out = Tokens::with_capacity(parts.iter().map(|p| p.pieces.len()).sum());
-        for mut p in parts {
-            out.pieces.append(&mut p.pieces);
-            out.len += p.len;
-        }
-        out
     }
 
     fn push(&mut self, t: Tok<'static>) {
@@ -151,25 +154,16 @@ impl Tokens {
         self.len += ts.len();
     }
 
-    /// The tokens in one vector (a copy of the constant runs; the run-time text borrowed).
-    pub fn flat(&self) -> Vec<Tok<'_>> {
-        let mut out = Vec::with_capacity(self.len);
-        for p in &self.pieces {
-            match p {
-                Piece::Static(ts) => out.extend_from_slice(ts),
-                Piece::One(t) => out.push(*t),
-                Piece::Text(false, s) => out.push(Tok::Ident(s)),
-                Piece::Text(true, s) => out.push(Tok::Lit(s)),
+    /// Appends `t` (shared when it is more than a few pieces).
+    fn push_tokens(&mut self, t: &Tokens) {
+        if let Some(p) = &t.pieces {
+            if p.len() <= COPY_MAX {
+                self.pieces.extend_from_slice(p);
+            } else {
+                self.pieces.push(Piece::Sub(p.clone()));
             }
+            self.len += t.len;
         }
-        out
-    }
-
-    /// The tokens of `tokens`, with invisible groups replaced by their contents.
-    pub fn from_proc_macro2(tokens: proc_macro2::TokenStream) -> Tokens {
-        let mut out = Tokens::new();
-        out.push_proc_macro2(tokens);
-        out
     }
 
     fn push_proc_macro2(&mut self, tokens: proc_macro2::TokenStream) {
@@ -199,6 +193,83 @@ impl Tokens {
                 }
             }
         }
+    }
+}
+
+impl Tokens {
+    pub fn new() -> Tokens {
+        Tokens::default()
+    }
+
+    /// Appends `other`.
+    pub fn extend(&mut self, other: Tokens) {
+        let Some(theirs) = other.pieces else {
+            return;
+        };
+        match &mut self.pieces {
+            None => {
+                *self = Tokens {
+                    pieces: Some(theirs),
+                    len: other.len,
+                }
+            }
+            // Copied first only if this list is shared.
+            Some(ours) => {
+                Arc::make_mut(ours).push(Piece::Sub(theirs));
+                self.len += other.len;
+            }
+        }
+    }
+
+    /// A lone `Open` of a group: only for a list of parts (see `print::print_parts`) whose
+    /// [`Tokens::close`] comes in a later part.
+    pub(crate) fn open(d: Delim) -> Tokens {
+        let mut t = TokenBuf::with_capacity(1);
+        t.push(Tok::Open(d));
+        t.finish()
+    }
+
+    /// The `Close` of a [`Tokens::open`] part.
+    pub(crate) fn close(d: Delim) -> Tokens {
+        let mut t = TokenBuf::with_capacity(1);
+        t.push(Tok::Close(d));
+        t.finish()
+    }
+
+    /// The lists one after another.
+    #[cfg(test)]
+    pub fn concat(parts: Vec<Tokens>) -> Tokens {
+        let mut out = TokenBuf::with_capacity(parts.len());
+        for p in &parts {
+            out.push_tokens(p);
+        }
+        out.finish()
+    }
+
+    /// The tokens in one vector (a copy of the constant runs; the run-time text borrowed).
+    pub fn flat(&self) -> Vec<Tok<'_>> {
+        let mut out = Vec::with_capacity(self.len);
+        self.flat_into(&mut out);
+        out
+    }
+
+    /// The number of tokens.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Adds the tokens to `out` (see [`Tokens::flat`]).
+    pub fn flat_into<'a>(&'a self, out: &mut Vec<Tok<'a>>) {
+        if let Some(p) = &self.pieces {
+            flat_pieces(p, out);
+        }
+    }
+
+    /// The tokens of `tokens`, with invisible groups replaced by their contents.
+    pub fn from_proc_macro2(tokens: proc_macro2::TokenStream) -> Tokens {
+        let mut out = TokenBuf::default();
+        out.push_proc_macro2(tokens);
+        out.finish()
     }
 
     /// The same tokens as a `proc_macro2` stream (for `kit new`'s scaffold, which formats with
@@ -244,9 +315,23 @@ impl Tokens {
     }
 }
 
+/// The tokens of `pieces`, in order, into `out`. Recursion is as deep as `quote!`s were
+/// nested in codegen's source (an interpolation adds a level; appending does not).
+fn flat_pieces<'a>(pieces: &'a [Piece], out: &mut Vec<Tok<'a>>) {
+    for p in pieces {
+        match p {
+            Piece::Static(ts) => out.extend_from_slice(ts),
+            Piece::One(t) => out.push(*t),
+            Piece::Text(false, s) => out.push(Tok::Ident(s)),
+            Piece::Text(true, s) => out.push(Tok::Lit(s)),
+            Piece::Sub(sub) => flat_pieces(sub, out),
+        }
+    }
+}
+
 /// A value that `quote!` interpolates with `#x`.
 pub trait ToTokens {
-    fn to_tokens(&self, tokens: &mut Tokens);
+    fn to_tokens(&self, tokens: &mut TokenBuf);
 
     /// How many pieces [`ToTokens::to_tokens`] adds (for `quote!`'s initial capacity).
     #[doc(hidden)]
@@ -256,18 +341,21 @@ pub trait ToTokens {
 }
 
 impl ToTokens for Tokens {
-    fn to_tokens(&self, tokens: &mut Tokens) {
-        tokens.pieces.extend_from_slice(&self.pieces);
-        tokens.len += self.len;
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
+        tokens.push_tokens(self);
     }
 
     fn pieces(&self) -> usize {
-        self.pieces.len()
+        match &self.pieces {
+            Some(p) if p.len() <= COPY_MAX => p.len(),
+            Some(_) => 1,
+            None => 0,
+        }
     }
 }
 
 impl<T: ToTokens + ?Sized> ToTokens for &T {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         (**self).to_tokens(tokens)
     }
 
@@ -277,7 +365,7 @@ impl<T: ToTokens + ?Sized> ToTokens for &T {
 }
 
 impl<T: ToTokens> ToTokens for Option<T> {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         if let Some(t) = self {
             t.to_tokens(tokens)
         }
@@ -331,7 +419,7 @@ impl fmt::Display for Ident {
 }
 
 impl ToTokens for Ident {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         match &self.0 {
             Sym::Static(s) => tokens.push(Tok::Ident(s)),
             Sym::Shared(s) => tokens.push_text(false, s.clone()),
@@ -435,25 +523,25 @@ impl Lit {
 }
 
 impl ToTokens for Lit {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         tokens.push_lit(&self.0)
     }
 }
 
 impl ToTokens for str {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         Lit::string(self).to_tokens(tokens)
     }
 }
 
 impl ToTokens for String {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         Lit::string(self).to_tokens(tokens)
     }
 }
 
 impl ToTokens for bool {
-    fn to_tokens(&self, tokens: &mut Tokens) {
+    fn to_tokens(&self, tokens: &mut TokenBuf) {
         let s = if *self { "true" } else { "false" };
         tokens.push(Tok::Ident(s));
     }
@@ -463,7 +551,7 @@ impl ToTokens for bool {
 macro_rules! suffixed {
     ($($t:ident)*) => {$(
         impl ToTokens for $t {
-            fn to_tokens(&self, tokens: &mut Tokens) {
+            fn to_tokens(&self, tokens: &mut TokenBuf) {
                 let text = format!(concat!("{}", stringify!($t)), self);
                 tokens.push_lit(&Sym::from(text));
             }
@@ -509,8 +597,9 @@ mod tests {
 
     /// As a token stream prints it (a negative number as `- 1`, as proc_macro2 splits it).
     fn text(t: impl ToTokens) -> String {
-        let mut out = Tokens::new();
+        let mut out = TokenBuf::default();
         t.to_tokens(&mut out);
+        let out = out.finish();
         let flat: Vec<String> = out
             .flat()
             .iter()

@@ -74,7 +74,7 @@ pub fn quote(input: TokenStream) -> TokenStream {
     }
     let _ = write!(
         g.out,
-        "{{ let mut __t = crate::tokens::Tokens::with_capacity({capacity}); {} __t }}",
+        "{{ let mut __t = crate::tokens::TokenBuf::with_capacity({capacity}); {} __t.finish() }}",
         body.out
     );
     let ts: TokenStream = g.out.parse().expect("kit-codegen-macros: expansion parses");
