@@ -37,55 +37,26 @@ pub trait Sink {
     fn reserve(&mut self, _n: usize) {}
 }
 
+/// One put through a [`Cursor`] made for it: the byte-writing logic lives in one place, and a
+/// single put costs what a hand-written `BytesMut` put did (load length and capacity, check,
+/// write, store the length). Growth is exactly what the put needs, so an exactly sized buffer
+/// never reallocates (tested below).
 impl Sink for BytesMut {
     #[inline(always)]
     fn put_u8(&mut self, b: u8) {
-        self.reserve(1);
-        let len = self.len();
-        // SAFETY: `reserve(1)` guarantees at least one byte of spare capacity;
-        // it is initialised before `set_len` exposes it.
-        unsafe {
-            self.spare_capacity_mut().as_mut_ptr().cast::<u8>().write(b);
-            self.set_len(len + 1);
-        }
+        Cursor::new(self).put_u8(b)
     }
     #[inline(always)]
     fn put_slice(&mut self, s: &[u8]) {
-        // Hand-inlined `extend_from_slice`: with constant-size `s` (fixed-width
-        // integers) this compiles to a single store instead of a memmove call.
-        self.reserve(s.len());
-        let len = self.len();
-        // SAFETY: `reserve` guarantees `s.len()` bytes of spare capacity; they
-        // are fully initialised by the copy before `set_len` exposes them.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                s.as_ptr(),
-                self.spare_capacity_mut().as_mut_ptr().cast::<u8>(),
-                s.len(),
-            );
-            self.set_len(len + s.len());
-        }
+        Cursor::new(self).put_slice(s)
     }
     #[inline(always)]
-    fn put_varint(&mut self, mut v: u64) {
-        // Reserve exactly what this varint needs: encoders size buffers exactly, and asking for
-        // the 10-byte maximum near the end of one would reallocate it.
-        let need = crate::varint::encoded_len_varint(v);
-        self.reserve(need);
-        let len = self.len();
-        let mut n = 0;
-        // SAFETY: `reserve(need)` guarantees `need` bytes of spare capacity, exactly the bytes
-        // this varint occupies (0..=n, with n + 1 == need); they are written before `set_len`.
-        unsafe {
-            let p = self.spare_capacity_mut().as_mut_ptr().cast::<u8>();
-            while v >= 0x80 {
-                p.add(n).write((v as u8) | 0x80);
-                v >>= 7;
-                n += 1;
-            }
-            p.add(n).write(v as u8);
-            self.set_len(len + n + 1);
-        }
+    fn put_varint(&mut self, v: u64) {
+        Cursor::new(self).put_varint(v)
+    }
+    #[inline(always)]
+    fn put_varint2(&mut self, a: u64, b: u64) {
+        Cursor::new(self).put_varint2(a, b)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -166,9 +137,20 @@ impl<'a> Cursor<'a> {
     /// Stores the written length in the buffer.
     #[inline(always)]
     fn commit(&mut self) {
-        let written = self.pos as usize - self.buf.as_ptr() as usize;
-        // SAFETY: every byte before `pos` was written by a put (or was already in `buf`).
-        unsafe { self.buf.set_len(written) };
+        store_len(self.buf, self.pos);
+    }
+
+    /// Makes sure `need()` more bytes fit, asking for `need()` only when fewer than `at_most`
+    /// (an upper bound of it) are left: one comparison on the usual path, and an exactly
+    /// sized buffer, whose last bytes are below any bound, grows only if it is really short.
+    #[inline(always)]
+    fn ensure(&mut self, at_most: usize, need: impl FnOnce() -> usize) {
+        if self.room() < at_most {
+            let need = need();
+            if self.room() < need {
+                self.grow(need);
+            }
+        }
     }
 
     /// Makes room for `n` more bytes (the slow path of every put).
@@ -224,13 +206,19 @@ fn spare(buf: &mut BytesMut) -> (*mut u8, *mut u8) {
     (pos, unsafe { pos.add(spare.len()) })
 }
 
+/// Sets `buf`'s length to end at `pos` (a cursor's write position in it).
+#[inline(always)]
+fn store_len(buf: &mut BytesMut, pos: *mut u8) {
+    let written = pos as usize - buf.as_ptr() as usize;
+    // SAFETY: every byte before `pos` was written by a put (or was already in `buf`).
+    unsafe { buf.set_len(written) };
+}
+
 /// Stores the length written up to `pos`, reserves `n` more bytes, returns the new spare range.
 #[cold]
 #[inline(never)]
 fn grow_buf(buf: &mut BytesMut, pos: *mut u8, n: usize) -> (*mut u8, *mut u8) {
-    let written = pos as usize - buf.as_ptr() as usize;
-    // SAFETY: every byte before `pos` was written by a put (or was already in `buf`).
-    unsafe { buf.set_len(written) };
+    store_len(buf, pos);
     buf.reserve(n);
     spare(buf)
 }
@@ -245,9 +233,7 @@ impl Drop for Cursor<'_> {
 impl Sink for Cursor<'_> {
     #[inline(always)]
     fn put_u8(&mut self, b: u8) {
-        if self.pos == self.end {
-            self.grow(1);
-        }
+        self.ensure(1, || 1);
         // SAFETY: at least one byte of room (checked above); `pos` stays within the capacity.
         unsafe {
             self.pos.write(b);
@@ -256,9 +242,7 @@ impl Sink for Cursor<'_> {
     }
     #[inline(always)]
     fn put_slice(&mut self, s: &[u8]) {
-        if self.room() < s.len() {
-            self.grow(s.len());
-        }
+        self.ensure(s.len(), || s.len());
         // SAFETY: `s.len()` bytes of room (checked above); `s` cannot overlap the spare
         // capacity we hold exclusively through `buf`.
         unsafe {
@@ -268,25 +252,13 @@ impl Sink for Cursor<'_> {
     }
     #[inline(always)]
     fn put_varint(&mut self, v: u64) {
-        // One comparison when there is room for any varint; near the end of an exactly sized
-        // buffer, the exact length decides (so such a buffer never grows).
-        if self.room() < 10 {
-            let need = encoded_len_varint(v);
-            if self.room() < need {
-                self.grow(need);
-            }
-        }
+        self.ensure(10, || encoded_len_varint(v));
         // SAFETY: room for this varint's `encoded_len_varint(v)` bytes (checked above).
         unsafe { self.write_varint(v) }
     }
     #[inline(always)]
     fn put_varint2(&mut self, a: u64, b: u64) {
-        if self.room() < 20 {
-            let need = encoded_len_varint(a) + encoded_len_varint(b);
-            if self.room() < need {
-                self.grow(need);
-            }
-        }
+        self.ensure(20, || encoded_len_varint(a) + encoded_len_varint(b));
         // SAFETY: room for both varints (checked above).
         unsafe {
             self.write_varint(a);
@@ -295,9 +267,7 @@ impl Sink for Cursor<'_> {
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
-        if self.room() < n {
-            self.grow(n);
-        }
+        self.ensure(n, || n);
     }
 }
 
