@@ -338,38 +338,34 @@ impl Channel {
         let max_send = self.shared.cfg.max_send_message_size;
         let mut body = call.body;
         // A request whose only message is ready now (every unary and server-streaming call)
-        // goes out inline when the stream's window takes it at once: no task, no channels.
-        // Anything else — more messages, a message not ready yet, an error, a message over the
-        // limit, no window — goes to the sending task below, items already taken first.
+        // and whose frame fits HTTP/2's default initial window goes out inline: no task, no
+        // channels. h2 queues it until the window takes it. (Asking h2 for capacity first does
+        // not work here: it assigns capacity later, on the connection task, so `capacity()`
+        // right after `reserve_capacity` was 0 and every call fell through to the task.)
+        // Anything else — more messages, a message not ready yet, an error, a larger message
+        // (which needs the task's back-pressure) — goes to the sending task below, items
+        // already taken first.
         let mut head: Vec<Result<Bytes, Status>> = Vec::new();
         let mut ended = false;
         let mut sent = false;
         if let Poll::Ready(first) = poll_now(&mut body).await {
             match first {
                 Some(Ok(m)) if m.len() <= max_send => match poll_now(&mut body).await {
+                    // The frame is the message and a 5-byte header (gzip only shrinks it).
+                    Poll::Ready(None) if m.len() + 5 <= codec::INLINE_FRAME => {
+                        // A failed send means a dead stream: the response future carries the
+                        // connection's error, as in the sending task.
+                        if stream
+                            .send_data(codec::encode_frame(&m, enc), true)
+                            .is_err()
+                        {
+                            stream.send_reset(h2::Reason::CANCEL);
+                        }
+                        sent = true;
+                    }
                     Poll::Ready(None) => {
-                        let frame = codec::encode_frame(&m, enc);
-                        // h2 assigns send capacity on the connection task, after this call
-                        // asks for it, so `capacity()` right after `reserve_capacity` is almost
-                        // always 0 (measured: every unary call fell through to the task and
-                        // framed its message twice). A frame within HTTP/2's default initial
-                        // window goes out now, h2 queueing it until the window takes it; only
-                        // larger ones need the capacity check and the task's back-pressure.
-                        let small = frame.len() <= codec::INLINE_FRAME;
-                        if !small {
-                            stream.reserve_capacity(frame.len());
-                        }
-                        if small || stream.capacity() >= frame.len() {
-                            // A failed send means a dead stream: the response future carries
-                            // the connection's error, as in the sending task.
-                            if stream.send_data(frame, true).is_err() {
-                                stream.send_reset(h2::Reason::CANCEL);
-                            }
-                            sent = true;
-                        } else {
-                            head.push(Ok(m));
-                            ended = true;
-                        }
+                        head.push(Ok(m));
+                        ended = true;
                     }
                     Poll::Ready(Some(second)) => {
                         head.push(Ok(m));

@@ -87,13 +87,13 @@ fn gunzip(data: &[u8], max: usize) -> Result<Bytes, Status> {
     Ok(out.into())
 }
 
-/// Sends `data` on `send`, waiting for h2 flow-control capacity (back-pressure).
 /// The largest DATA payload either side hands h2 without asking for send capacity first (a
 /// unary request, a call's last response batch): HTTP/2's default initial window (RFC 9113
 /// 6.9.2). h2 assigns capacity on the connection task, later, so asking first costs a wake of
 /// the calling task per call; h2 queues the data until the window takes it.
 pub(crate) const INLINE_FRAME: usize = 65_535;
 
+/// Sends `data` on `send`, waiting for h2 flow-control capacity (back-pressure).
 pub(crate) async fn send_data(
     send: &mut h2::SendStream<Bytes>,
     mut data: Bytes,

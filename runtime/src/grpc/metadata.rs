@@ -91,11 +91,11 @@ impl Metadata {
 
     /// The first ASCII value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.headers.get(key).and_then(|v| v.to_str().ok())
+        self.get_name(key)
     }
 
-    /// [`get`](Self::get) by a name built at compile time (no parsing of the name).
-    pub(crate) fn get_name(&self, key: &HeaderName) -> Option<&str> {
+    /// [`get`](Self::get) by any header name, e.g. one built at compile time (not parsed).
+    pub(crate) fn get_name<K: http::header::AsHeaderName>(&self, key: K) -> Option<&str> {
         self.headers.get(key).and_then(|v| v.to_str().ok())
     }
 

@@ -264,6 +264,7 @@ pub fn percent_decode(v: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn status_header_values_are_the_numbers() {
@@ -272,8 +273,6 @@ mod tests {
             assert_eq!(c.header_value(), http::HeaderValue::from(v), "{c:?}");
         }
     }
-
-    use super::*;
 
     #[test]
     fn percent_round_trip() {
