@@ -167,7 +167,7 @@ impl ByteStr {
     /// Validates `bytes` as UTF-8 and wraps it without copying.
     #[inline]
     pub fn from_utf8(bytes: Bytes) -> Result<Self, Utf8Error> {
-        if !bytes.is_ascii() {
+        if !is_ascii(&bytes) {
             std::str::from_utf8(&bytes)?;
         }
         Ok(ByteStr(Repr::Shared(bytes)))
@@ -227,6 +227,38 @@ impl ByteStr {
     }
 }
 
+/// `b.is_ascii()`, faster on the strings decoders meet: 32 bytes per step (four words ORed
+/// together, which the compiler turns into vector code) where `[u8]::is_ascii` checks one word
+/// per step, and short strings checked with two overlapping loads instead of a byte loop.
+#[inline]
+pub(crate) fn is_ascii(b: &[u8]) -> bool {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    #[inline(always)]
+    fn word(b: &[u8]) -> u64 {
+        u64::from_ne_bytes(*b.first_chunk::<8>().unwrap_or(&[0; 8]))
+    }
+    let n = b.len();
+    if n >= 8 {
+        let mut acc = 0u64;
+        let mut blocks = b.chunks_exact(32);
+        for c in &mut blocks {
+            acc |= word(c) | word(&c[8..]) | word(&c[16..]) | word(&c[24..]);
+        }
+        let rest = blocks.remainder();
+        let mut words = rest.chunks_exact(8);
+        for c in &mut words {
+            acc |= word(c);
+        }
+        // The last (possibly overlapping) word covers the tail.
+        (acc | word(&b[n - 8..])) & HIGH == 0
+    } else if n >= 4 {
+        let half = |s: &[u8]| u32::from_ne_bytes(*s.first_chunk::<4>().unwrap_or(&[0; 4]));
+        (half(b) | half(&b[n - 4..])) & (HIGH as u32) == 0
+    } else {
+        b.iter().all(|&c| c < 0x80)
+    }
+}
+
 /// Takes the first `len` bytes of `buf` (`len <= buf.len()`, checked by the caller) as a
 /// string, for the Thrift and Protobuf decoders: validated in place first (an inlined ASCII
 /// scan, the full validation only when a byte is >= 0x80), then copied inline when it is
@@ -235,7 +267,7 @@ impl ByteStr {
 #[inline]
 pub(crate) fn take_utf8(buf: &mut Bytes, len: usize) -> Result<ByteStr, DecodeError> {
     let b = &buf[..len];
-    if !(b.is_ascii() || std::str::from_utf8(b).is_ok()) {
+    if !(is_ascii(b) || std::str::from_utf8(b).is_ok()) {
         return Err(DecodeError::new(DecodeErrorKind::InvalidUtf8));
     }
     if len <= INLINE_CAPACITY {
@@ -415,6 +447,27 @@ impl Ord for ByteStr {
 
 #[cfg(test)]
 mod tests {
+    /// The fast ASCII check agrees with the standard one for every length and every position
+    /// of a non-ASCII byte, at every alignment.
+    #[test]
+    fn is_ascii_agrees_with_std() {
+        let base: Vec<u8> = (0..100u8).map(|i| b'a' + i % 26).collect();
+        for start in 0..8 {
+            for n in 0..base.len() - start {
+                let b = &base[start..start + n];
+                assert!(super::is_ascii(b), "start={start} n={n}");
+                for at in 0..n {
+                    for high in [0x80u8, 0xC3, 0xFF] {
+                        let mut v = b.to_vec();
+                        v[at] = high;
+                        assert_eq!(super::is_ascii(&v), v.is_ascii(), "n={n} at={at}");
+                        assert!(!super::is_ascii(&v));
+                    }
+                }
+            }
+        }
+    }
+
     /// `from_short` and `from_prefix` build the same value as the plain copy, for every
     /// length, from slices that end exactly where the string does.
     #[test]

@@ -102,7 +102,7 @@ impl<S: Sink> Writer for BinaryWriter<S> {
     fn write_uuid(&mut self, v: &[u8; 16]) {
         self.sink.put_slice(v);
     }
-    #[inline]
+    #[inline(always)]
     fn write_binary(&mut self, v: &[u8]) {
         self.put_len(v.len());
         self.sink.put_slice(v);

@@ -313,7 +313,7 @@ pub trait Writer {
     /// `binary`
     fn write_binary(&mut self, v: &[u8]);
     /// `string`
-    #[inline]
+    #[inline(always)]
     fn write_string(&mut self, v: &str) {
         self.write_binary(v.as_bytes())
     }
