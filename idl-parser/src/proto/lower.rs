@@ -1,8 +1,10 @@
 //! Lowering: symbol tables, name resolution and semantic checks, Protobuf AST -> IR.
 //!
-//! Two passes over all files (given in dependency order): `declare` registers every
-//! definition, enum value, field and extension under its full name and allocates the `Def`s;
-//! `define` resolves types and options, runs the checks and fills the definitions in.
+//! Passes over all files (given in dependency order): `declare` allocates the `Def`s,
+//! `register` enters every definition, enum value, field and extension in the symbol table
+//! under its full name, `define` (per file, in parallel) resolves types and options, runs the
+//! checks and builds the definitions' contents, which are then applied in file order. See
+//! `lower`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -97,15 +99,64 @@ struct Cx<'a> {
     public_closure: FxMap<FileId, Vec<FileId>>,
     /// Extension numbers to check against their extendee's ranges once everything is lowered.
     pending_ext: Vec<(DefId, i64, Span, String)>,
-    /// After a failed `lookup` of a dotted name whose first part was found: the full name
-    /// that was tried.
-    last_miss: std::cell::RefCell<Option<String>>,
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
     /// Each file's package.
     file_pkg: FxMap<FileId, String>,
-    /// Files whose definitions the current file used (for unused-import warnings).
+}
+
+/// The define pass over one file: read-only access to the tables and the declared IR (so
+/// files are defined in parallel); everything it produces goes to its own buffers, applied
+/// to the IR in file order afterwards.
+struct Dx<'a> {
+    sources: &'a SourceMap,
+    /// The IR as declared: defs' names, kinds (enum/message/service), spans, `is_group`, and
+    /// enums' provisional values (the same names and numbers `define_enum` gives them).
+    ir: &'a Ir,
+    syms: &'a FxMap<String, Sym>,
+    by_pos: &'a FxMap<(u32, u32), DefId>,
+    public_closure: &'a FxMap<FileId, Vec<FileId>>,
+    map_entry_defs: &'a std::collections::HashSet<DefId>,
+    file_pkg: &'a FxMap<FileId, String>,
+    /// This file's diagnostics.
+    diags: Vec<Diagnostic>,
+    /// This file's extensions, to check against their extendee's ranges once all is lowered.
+    pending_ext: Vec<(DefId, i64, Span, String)>,
+    /// After a failed `lookup` of a dotted name whose first part was found: the full name
+    /// that was tried.
+    last_miss: std::cell::RefCell<Option<String>>,
+    /// Files whose definitions this file used (for unused-import warnings).
     used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
+    /// The definitions this file fills in, in order.
+    defined: Vec<(DefId, Defined)>,
+    /// The file itself.
+    file: Option<ir::File>,
+}
+
+/// What `define` fills in of a declared def.
+enum Defined {
+    Message {
+        annotations: Vec<Annotation>,
+        fields: Vec<Field>,
+        oneofs: Vec<Oneof>,
+        ext: ProtoMessageExt,
+    },
+    Enum {
+        annotations: Vec<Annotation>,
+        e: ir::Enum,
+    },
+    Service {
+        annotations: Vec<Annotation>,
+        methods: Vec<Method>,
+    },
+}
+
+/// One file's define results.
+struct FileDefined {
+    diags: Vec<Diagnostic>,
+    pending_ext: Vec<(DefId, i64, Span, String)>,
+    defined: Vec<(DefId, Defined)>,
+    file: Option<ir::File>,
 }
 
 /// What the current file can see.
@@ -170,35 +221,131 @@ impl RangeSet {
     }
 }
 
+/// Below this many files the define pass runs on the calling thread (as `compile`'s parse).
+const PARALLEL_MIN_FILES: usize = 8;
+
 pub(crate) fn lower(
     files: &[LoadedFile<'_, Ast>],
     sources: &SourceMap,
     ir: &mut Ir,
     diags: &mut Diagnostics,
 ) {
+    // Phases, over the files in dependency order:
+    // 1. declare (serial): allocates every def in order (`ir.defs`), `by_pos`, public
+    //    closures; enums get their values already (definitive names and numbers).
+    // 2. register (serial): the symbol table, in protoc's order (duplicate reports).
+    // 3. define (parallel, per file): resolves types and options, runs the checks, builds
+    //    fields/values/methods and the `ir::File`. It reads only what 1 and 2 built (no
+    //    other def's define results), writing to per-file buffers (`Dx`).
+    // 4. apply (serial, file order): the buffers into `ir.defs`, `ir.files` and `diags`, then
+    //    the extension-number checks, which need every message's ranges.
+    let (n_defs, n_syms) = files.iter().fold((0, 0), |(d, s), f| {
+        let (fd, fs) = count_decls(f.ast);
+        (d + fd, s + fs)
+    });
     let mut cx = Cx {
         sources,
         ir,
         diags,
-        syms: FxMap::default(),
-        by_pos: FxMap::default(),
+        syms: FxMap::with_capacity_and_hasher(n_syms, Default::default()),
+        by_pos: FxMap::with_capacity_and_hasher(n_defs, Default::default()),
         public_closure: FxMap::default(),
         pending_ext: Vec::new(),
-        last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
-        used: std::cell::RefCell::new(Default::default()),
         file_pkg: FxMap::default(),
     };
+    cx.ir.defs.reserve(n_defs);
     for f in files {
         cx.declare_file(f);
     }
     for f in files {
         cx.register_file(f);
     }
-    for f in files {
-        cx.define_file(f);
+    let defined = {
+        let ir: &Ir = cx.ir;
+        let (syms, by_pos, public_closure, map_entry_defs, file_pkg) = (
+            &cx.syms,
+            &cx.by_pos,
+            &cx.public_closure,
+            &cx.map_entry_defs,
+            &cx.file_pkg,
+        );
+        crate::par::par_map(files, PARALLEL_MIN_FILES, |f| {
+            let mut dx = Dx {
+                sources,
+                ir,
+                syms,
+                by_pos,
+                public_closure,
+                map_entry_defs,
+                file_pkg,
+                diags: Vec::new(),
+                pending_ext: Vec::new(),
+                last_miss: std::cell::RefCell::new(None),
+                used: std::cell::RefCell::new(Default::default()),
+                defined: Vec::new(),
+                file: None,
+            };
+            dx.define_file(f);
+            FileDefined {
+                diags: dx.diags,
+                pending_ext: dx.pending_ext,
+                defined: dx.defined,
+                file: dx.file,
+            }
+        })
+    };
+    for fd in defined {
+        cx.apply(fd);
     }
     cx.check_pending_extensions();
+}
+
+/// Upper bounds of a file's defs and symbols (to size the tables once).
+fn count_decls(ast: &Ast) -> (usize, usize) {
+    fn field(f: &FieldAst, n: &mut (usize, usize)) {
+        n.1 += 1;
+        if let FieldTy::Group(b) = &f.ty {
+            body(b, n);
+        }
+    }
+    fn en(e: &EnumAst, n: &mut (usize, usize)) {
+        n.0 += 1;
+        n.1 += 1 + e.values.len();
+    }
+    fn body(b: &MsgBody, n: &mut (usize, usize)) {
+        n.0 += 1;
+        n.1 += 1;
+        for e in &b.elems {
+            match e {
+                MsgElem::Field(f) => field(f, n),
+                MsgElem::Oneof(o) => {
+                    n.1 += 1;
+                    o.fields.iter().for_each(|f| field(f, n));
+                }
+                MsgElem::Message(m) => body(&m.body, n),
+                MsgElem::Enum(e) => en(e, n),
+                MsgElem::Extend(x) => x.fields.iter().for_each(|f| field(f, n)),
+                _ => {}
+            }
+        }
+    }
+    let mut n = (
+        0,
+        ast.packages.first().map_or(0, |p| p.0.split('.').count()),
+    );
+    for item in &ast.items {
+        match item {
+            Item::Message(m) => body(&m.body, &mut n),
+            Item::Enum(e) => en(e, &mut n),
+            Item::Service(_) => {
+                n.0 += 1;
+                n.1 += 1;
+            }
+            Item::Extend(x) => x.fields.iter().for_each(|f| field(f, &mut n)),
+        }
+    }
+    n
 }
 
 fn join(scope: &str, name: &str) -> String {
@@ -466,17 +613,21 @@ impl<'a> Cx<'a> {
             full,
             parent,
             DefKind::Enum(ir::Enum {
-                // Provisional values (for enum defaults resolved before the enum is
-                // defined); `define_enum` replaces them.
+                // The values' names and numbers, as `define_enum` keeps them (out-of-range
+                // numbers left out), for enum defaults: files are defined in parallel, so a
+                // default reads these, never `define_enum`'s. `define_enum` replaces them.
                 values: e
                     .values
                     .iter()
-                    .map(|v| EnumValue {
-                        name: v.name.clone(),
-                        value: v.number.as_i64().unwrap_or(0) as i32,
-                        annotations: Vec::new(),
-                        docs: Docs(None),
-                        span: v.name_span,
+                    .filter_map(|v| {
+                        let n = v.number.as_i64().and_then(|n| i32::try_from(n).ok())?;
+                        Some(EnumValue {
+                            name: v.name.clone(),
+                            value: n,
+                            annotations: Vec::new(),
+                            docs: Docs(None),
+                            span: v.name_span,
+                        })
                     })
                     .collect(),
                 allow_alias: false,
@@ -675,6 +826,16 @@ impl<'a> Cx<'a> {
             };
             self.add_sym(join(scope, &v.name), &v.name, scope, sym);
         }
+    }
+
+    fn def_at(&self, file: FileId, start: u32) -> Option<DefId> {
+        self.by_pos.get(&(file.0, start)).copied()
+    }
+}
+
+impl<'a> Dx<'a> {
+    fn src(&self, f: FileId) -> &'a str {
+        &self.sources.get(f).text
     }
 
     // ---------------------------------------------------------------- resolve
@@ -947,7 +1108,7 @@ impl<'a> Cx<'a> {
             Some(p) => docs::leading(self.src(f.id), p.1.start),
             None => Docs(None),
         };
-        self.ir.files.push(ir::File {
+        self.file = Some(ir::File {
             id: f.id,
             name: f.name.to_owned(),
             language: lang,
@@ -1163,13 +1324,15 @@ impl<'a> Cx<'a> {
 
         self.check_fields(lang, &scope, &fields, &ext, &reserved_spans);
 
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        if let DefKind::Struct(s) = &mut d.kind {
-            s.fields = fields;
-            s.oneofs = oneofs;
-            s.proto = Some(ext);
-        }
+        self.defined.push((
+            id,
+            Defined::Message {
+                annotations,
+                fields,
+                oneofs,
+                ext,
+            },
+        ));
     }
 
     /// Ranges of one kind must not overlap (sorted by start, so not quadratic).
@@ -2007,12 +2170,16 @@ impl<'a> Cx<'a> {
                 .with_note("remove the declaration"),
             );
         }
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        d.kind = DefKind::Enum(ir::Enum {
-            values,
-            allow_alias: allow,
-        });
+        self.defined.push((
+            id,
+            Defined::Enum {
+                annotations,
+                e: ir::Enum {
+                    values,
+                    allow_alias: allow,
+                },
+            },
+        ));
     }
 
     fn define_extend(
@@ -2082,48 +2249,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn check_pending_extensions(&mut self) {
-        let pending = std::mem::take(&mut self.pending_ext);
-        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
-        for (ext, n, span, name) in &pending {
-            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
-                let d = Diagnostic::error(
-                    *span,
-                    format!(
-                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
-                        self.ir.defs[ext.0 as usize].full_name
-                    ),
-                )
-                .with_label("duplicate extension number")
-                .with_secondary(*prev, "first defined here");
-                self.diags.push(d);
-            } else {
-                seen.insert((*ext, *n), (*span, name.as_str()));
-            }
-        }
-        for (ext, n, span, name) in pending {
-            let d = &self.ir.defs[ext.0 as usize];
-            let DefKind::Struct(s) = &d.kind else {
-                continue;
-            };
-            let ranges = s
-                .proto
-                .as_ref()
-                .map(|p| p.extension_ranges.as_slice())
-                .unwrap_or(&[]);
-            if n > 0 && !ranges.iter().any(|&(a, b)| a as i64 <= n && n < b as i64) {
-                let msg = format!(
-                    "\"{}\" does not declare {n} as an extension number",
-                    d.full_name
-                );
-                self.diags.push(
-                    Diagnostic::error(span, msg)
-                        .with_label(format!("extension \"{name}\" uses this number")),
-                );
-            }
-        }
-    }
-
     fn define_service(&mut self, vis: &Vis, file: FileId, scope: &str, id: DefId, s: &ServiceAst) {
         let sscope = join(scope, &s.name);
         let annotations = self.options(vis, &sscope, &s.options, OptKind::Service);
@@ -2172,11 +2297,13 @@ impl<'a> Cx<'a> {
                 span: r.name_span,
             });
         }
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        if let DefKind::Service(sv) = &mut d.kind {
-            sv.methods = methods;
-        }
+        self.defined.push((
+            id,
+            Defined::Service {
+                annotations,
+                methods,
+            },
+        ));
     }
 
     fn method_type(&mut self, vis: &Vis, scope: &str, t: &(String, Span)) -> Option<DefId> {
@@ -2283,6 +2410,88 @@ impl<'a> Cx<'a> {
             out.push(annotation(o));
         }
         out
+    }
+}
+
+impl Cx<'_> {
+    /// One file's define results into the IR (files in dependency order).
+    fn apply(&mut self, fd: FileDefined) {
+        self.diags.items.extend(fd.diags);
+        self.pending_ext.extend(fd.pending_ext);
+        for (id, defined) in fd.defined {
+            let d = &mut self.ir.defs[id.0 as usize];
+            match defined {
+                Defined::Message {
+                    annotations,
+                    fields,
+                    oneofs,
+                    ext,
+                } => {
+                    d.annotations = annotations;
+                    if let DefKind::Struct(s) = &mut d.kind {
+                        s.fields = fields;
+                        s.oneofs = oneofs;
+                        s.proto = Some(ext);
+                    }
+                }
+                Defined::Enum { annotations, e } => {
+                    d.annotations = annotations;
+                    d.kind = DefKind::Enum(e);
+                }
+                Defined::Service {
+                    annotations,
+                    methods,
+                } => {
+                    d.annotations = annotations;
+                    if let DefKind::Service(sv) = &mut d.kind {
+                        sv.methods = methods;
+                    }
+                }
+            }
+        }
+        self.ir.files.extend(fd.file);
+    }
+
+    fn check_pending_extensions(&mut self) {
+        let pending = std::mem::take(&mut self.pending_ext);
+        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
+        for (ext, n, span, name) in &pending {
+            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
+                let d = Diagnostic::error(
+                    *span,
+                    format!(
+                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
+                        self.ir.defs[ext.0 as usize].full_name
+                    ),
+                )
+                .with_label("duplicate extension number")
+                .with_secondary(*prev, "first defined here");
+                self.diags.push(d);
+            } else {
+                seen.insert((*ext, *n), (*span, name.as_str()));
+            }
+        }
+        for (ext, n, span, name) in pending {
+            let d = &self.ir.defs[ext.0 as usize];
+            let DefKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            let ranges = s
+                .proto
+                .as_ref()
+                .map(|p| p.extension_ranges.as_slice())
+                .unwrap_or(&[]);
+            if n > 0 && !ranges.iter().any(|&(a, b)| a as i64 <= n && n < b as i64) {
+                let msg = format!(
+                    "\"{}\" does not declare {n} as an extension number",
+                    d.full_name
+                );
+                self.diags.push(
+                    Diagnostic::error(span, msg)
+                        .with_label(format!("extension \"{name}\" uses this number")),
+                );
+            }
+        }
     }
 }
 
