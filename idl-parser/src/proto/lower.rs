@@ -2700,3 +2700,145 @@ fn known_option(kind: OptKind, name: &str) -> Option<OptTy> {
     };
     Some(t)
 }
+
+#[cfg(test)]
+mod tests {
+    //! The define pass runs per file in parallel from `PARALLEL_MIN_FILES` files on: these
+    //! inputs are above it, so they check that path's results against what the serial pass
+    //! gives (IR order, cross-file reads, diagnostics, extension checks in file order).
+    use std::path::PathBuf;
+
+    use crate::ir::{ConstValue, DefKind};
+    use crate::{compile, Compilation, MemLoader, Options};
+
+    fn run(files: &[(String, String)]) -> Compilation {
+        assert!(files.len() >= super::PARALLEL_MIN_FILES);
+        let mut loader = MemLoader::new();
+        for (name, text) in files {
+            loader = loader.add(format!("/mem/{name}"), text.clone());
+        }
+        let inputs: Vec<PathBuf> = files
+            .iter()
+            .map(|(n, _)| PathBuf::from(format!("/mem/{n}")))
+            .collect();
+        compile(&inputs, &Options::default(), &loader)
+    }
+
+    fn default_of(c: &Compilation, message: &str, field: &str) -> Option<i32> {
+        let d = c.ir.defs.iter().find(|d| d.full_name == message)?;
+        let DefKind::Struct(s) = &d.kind else {
+            return None;
+        };
+        match s.fields.iter().find(|f| f.name == field)?.default {
+            Some(ConstValue::Enum { value, .. }) => Some(value),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn enum_defaults_across_files_and_ahead_of_the_enum() {
+        let files: Vec<(String, String)> = (0..12)
+            .map(|i| {
+                let import = if i > 0 {
+                    format!("import \"d{}.proto\";\n", i - 1)
+                } else {
+                    String::new()
+                };
+                let prev = if i > 0 {
+                    format!(
+                        "  optional p{j}.E prev = 1 [default = V{j}_B];\n",
+                        j = i - 1
+                    )
+                } else {
+                    String::new()
+                };
+                let text = format!(
+                    "syntax = \"proto2\";\npackage p{i};\n{import}message M {{\n{prev}  optional E here = 2 [default = V{i}_B];\n  optional group G = 3 {{ optional E g = 1 [default = V{i}_C]; }}\n}}\nenum E {{ V{i}_A = 0; V{i}_B = {b}; V{i}_C = -{c}; }}\n",
+                    b = i + 5,
+                    c = i + 1
+                );
+                (format!("d{i}.proto"), text)
+            })
+            .rev()
+            .collect();
+        let c = run(&files);
+        assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+        // Dependency order, whatever the input order.
+        let names: Vec<&str> =
+            c.ir.files
+                .iter()
+                .map(|f| f.name.rsplit('/').next().unwrap_or(""))
+                .collect();
+        let want: Vec<String> = (0..12).map(|i| format!("d{i}.proto")).collect();
+        assert_eq!(names, want);
+        for i in 0..12i32 {
+            let m = format!("p{i}.M");
+            assert_eq!(default_of(&c, &m, "here"), Some(i + 5), "{m}.here");
+            assert_eq!(
+                default_of(&c, &format!("{m}.G"), "g"),
+                Some(-i - 1),
+                "{m}.G.g"
+            );
+            if i > 0 {
+                assert_eq!(default_of(&c, &m, "prev"), Some(i + 4), "{m}.prev");
+            }
+        }
+    }
+
+    #[test]
+    fn every_file_reports_its_errors_and_extension_clashes_in_file_order() {
+        let mut files = vec![(
+            "base.proto".to_owned(),
+            "syntax = \"proto2\";\npackage base;\nmessage Base { extensions 100 to 200; }\n"
+                .to_owned(),
+        )];
+        for i in 0..10 {
+            files.push((
+                format!("e{i}.proto"),
+                format!(
+                    "syntax = \"proto2\";\npackage e{i};\nimport \"base.proto\";\nmessage M {{ optional Unknown{i} x = 1; optional int32 a = 2; optional int32 b = 2; }}\nextend base.Base {{ optional int32 x{i} = 100; }}\n"
+                ),
+            ));
+        }
+        let c = run(&files);
+        let msgs: Vec<&str> = c
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        for i in 0..10 {
+            assert!(
+                msgs.contains(&format!("\"Unknown{i}\" is not defined").as_str()),
+                "{msgs:#?}"
+            );
+        }
+        let dup_numbers = msgs
+            .iter()
+            .filter(|m| m.starts_with("field number 2 has already been used"))
+            .count();
+        assert_eq!(dup_numbers, 10, "{msgs:#?}");
+        // The first extension in file order keeps number 100; the other nine clash with it.
+        let clash =
+            "extension number 100 has already been used in \"base.Base\" by extension \"x0\"";
+        assert_eq!(msgs.iter().filter(|m| **m == clash).count(), 9, "{msgs:#?}");
+        assert_eq!(msgs.len(), 29, "{msgs:#?}");
+    }
+
+    #[test]
+    fn deep_nesting_in_many_files_defines_on_worker_threads() {
+        let files: Vec<(String, String)> = (0..10)
+            .map(|i| {
+                let mut t = format!("syntax = \"proto2\";\npackage n{i};\n");
+                for k in 0..90 {
+                    t.push_str(&format!("message M{k} {{ optional group G{k} = 1 {{ }}\n"));
+                }
+                t.push_str(&"}\n".repeat(90));
+                (format!("n{i}.proto"), t)
+            })
+            .collect();
+        let c = run(&files);
+        assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+        assert_eq!(c.ir.files.len(), 10);
+    }
+}
