@@ -408,39 +408,43 @@ impl<'a> Cx<'a> {
 
     /// Registers a symbol; reports a duplicate (and returns false) if the name is taken.
     fn add_sym(&mut self, full: String, name: &str, scope: &str, sym: Sym) -> bool {
-        if let Some(prev) = self.syms.get(&full) {
-            if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
+        // One hash and probe for the usual case, a new name.
+        let (prev, full) = match self.syms.entry(full) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(sym);
                 return true;
             }
-            let msg = if prev.file != sym.file {
-                format!(
-                    "\"{full}\" is already defined in file \"{}\"",
-                    self.sources.get(prev.file).name
-                )
-            } else if matches!(sym.kind, SymKind::EnumValue(_))
-                && matches!(prev.kind, SymKind::EnumValue(_))
-            {
-                let scope_desc = if scope.is_empty() {
-                    "the global scope".to_owned()
-                } else {
-                    format!("\"{scope}\"")
-                };
-                format!(
-                    "\"{name}\" is already defined in {scope_desc}; enum values use C++ scoping rules: they are siblings of their enum type, so \"{name}\" must be unique within {scope_desc}, not just within its enum"
-                )
-            } else if scope.is_empty() {
-                format!("\"{name}\" is already defined")
-            } else {
-                format!("\"{name}\" is already defined in \"{scope}\"")
-            };
-            let d = Diagnostic::error(sym.span, msg)
-                .with_label("defined again here")
-                .with_secondary(prev.span, "first defined here");
-            self.diags.push(d);
-            return false;
+            std::collections::hash_map::Entry::Occupied(o) => (*o.get(), o.key().clone()),
+        };
+        if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
+            return true;
         }
-        self.syms.insert(full, sym);
-        true
+        let msg = if prev.file != sym.file {
+            format!(
+                "\"{full}\" is already defined in file \"{}\"",
+                self.sources.get(prev.file).name
+            )
+        } else if matches!(sym.kind, SymKind::EnumValue(_))
+            && matches!(prev.kind, SymKind::EnumValue(_))
+        {
+            let scope_desc = if scope.is_empty() {
+                "the global scope".to_owned()
+            } else {
+                format!("\"{scope}\"")
+            };
+            format!(
+                "\"{name}\" is already defined in {scope_desc}; enum values use C++ scoping rules: they are siblings of their enum type, so \"{name}\" must be unique within {scope_desc}, not just within its enum"
+            )
+        } else if scope.is_empty() {
+            format!("\"{name}\" is already defined")
+        } else {
+            format!("\"{name}\" is already defined in \"{scope}\"")
+        };
+        let d = Diagnostic::error(sym.span, msg)
+            .with_label("defined again here")
+            .with_secondary(prev.span, "first defined here");
+        self.diags.push(d);
+        false
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1149,15 +1153,28 @@ impl<'a> Dx<'a> {
             is_group,
             ..ProtoMessageExt::default()
         };
-        let mut fields: Vec<Field> = Vec::new();
+        let n_fields = body
+            .elems
+            .iter()
+            .map(|e| match e {
+                MsgElem::Field(_) => 1,
+                MsgElem::Oneof(o) => o.fields.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut fields: Vec<Field> = Vec::with_capacity(n_fields);
         let mut oneofs: Vec<Oneof> = Vec::new();
         let mut synthetic: Vec<(usize, Oneof)> = Vec::new();
         let mut annotations = Vec::new();
         let mut reserved_spans: Vec<Span> = Vec::new();
         let mut ext_spans: Vec<Span> = Vec::new();
-        // Field and oneof names, computed on the first proto3 `optional` field.
-        let mut taken_names: Option<std::collections::HashSet<String, BuildHasherDefault<Fx>>> =
-            None;
+        // Field and oneof names (the AST's), and the synthetic oneofs' names so far: computed
+        // on the first proto3 `optional` field.
+        #[allow(clippy::type_complexity)]
+        let mut taken_names: Option<(
+            std::collections::HashSet<&str, BuildHasherDefault<Fx>>,
+            std::collections::HashSet<String, BuildHasherDefault<Fx>>,
+        )> = None;
         let n_real_oneofs = body
             .elems
             .iter()
@@ -1258,11 +1275,12 @@ impl<'a> Dx<'a> {
                             } else {
                                 format!("_{}", fl.name)
                             };
-                            let taken = taken_names.get_or_insert_with(|| member_names(body));
-                            while taken.contains(name.as_str()) {
+                            let (members, synth) = taken_names
+                                .get_or_insert_with(|| (member_names(body), Default::default()));
+                            while members.contains(name.as_str()) || synth.contains(name.as_str()) {
                                 name.insert(0, 'X');
                             }
-                            taken.insert(name.clone());
+                            synth.insert(name.clone());
                             synthetic.push((
                                 fields.len(),
                                 Oneof {
@@ -1381,8 +1399,13 @@ impl<'a> Dx<'a> {
         ext: &ProtoMessageExt,
         reserved_spans: &[Span],
     ) {
-        let mut by_number: FxMap<i32, usize> = FxMap::default();
-        let mut json: FxMap<String, usize> = FxMap::default();
+        let mut by_number: FxMap<i32, usize> =
+            FxMap::with_capacity_and_hasher(fields.len(), Default::default());
+        let mut json: FxMap<String, usize> = if lang == Language::Proto3 {
+            FxMap::with_capacity_and_hasher(fields.len(), Default::default())
+        } else {
+            FxMap::default()
+        };
         let reserved = RangeSet::new(&ext.reserved_ranges);
         let extension = RangeSet::new(&ext.extension_ranges);
         let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> =
@@ -1439,12 +1462,12 @@ impl<'a> Dx<'a> {
                 );
             }
             if lang == Language::Proto3 {
-                let key: String = f
-                    .name
-                    .chars()
-                    .filter(|c| *c != '_')
-                    .map(|c| c.to_ascii_lowercase())
-                    .collect();
+                let mut key = String::with_capacity(f.name.len());
+                for c in f.name.chars() {
+                    if c != '_' {
+                        key.push(c.to_ascii_lowercase());
+                    }
+                }
                 if let Some(&j) = json.get(&key) {
                     let prev = &fields[j];
                     self.diags.push(
@@ -2522,18 +2545,21 @@ fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
 
 /// The names of a message's fields and oneofs: protoc avoids them when naming synthetic
 /// oneofs.
-fn member_names(body: &MsgBody) -> std::collections::HashSet<String, BuildHasherDefault<Fx>> {
-    let mut out = std::collections::HashSet::default();
+fn member_names(body: &MsgBody) -> std::collections::HashSet<&str, BuildHasherDefault<Fx>> {
+    let mut out = std::collections::HashSet::with_capacity_and_hasher(
+        body.elems.len(),
+        BuildHasherDefault::default(),
+    );
     for e in &body.elems {
         match e {
             MsgElem::Oneof(o) => {
-                out.insert(o.name.clone());
+                out.insert(o.name.as_str());
                 for f in &o.fields {
-                    out.insert(f.name.clone());
+                    out.insert(f.name.as_str());
                 }
             }
             MsgElem::Field(f) => {
-                out.insert(f.name.clone());
+                out.insert(f.name.as_str());
             }
             _ => {}
         }
