@@ -151,6 +151,31 @@ enum Defined {
     },
 }
 
+/// A symbol for `Cx::add_sym`, named in parallel: `full` is `scope.name` (or `name`).
+struct NewSym {
+    full: String,
+    name_len: usize,
+    sym: Sym,
+}
+
+impl NewSym {
+    fn name(&self) -> &str {
+        &self.full[self.full.len() - self.name_len..]
+    }
+    fn scope(&self) -> &str {
+        &self.full[..(self.full.len() - self.name_len).saturating_sub(1)]
+    }
+}
+
+fn new_sym(out: &mut Vec<NewSym>, full: String, name: &str, sym: Sym) {
+    debug_assert!(full.ends_with(name));
+    out.push(NewSym {
+        full,
+        name_len: name.len(),
+        sym,
+    });
+}
+
 /// One file's define results.
 struct FileDefined {
     diags: Vec<Diagnostic>,
@@ -258,8 +283,12 @@ pub(crate) fn lower(
     for f in files {
         cx.declare_file(f);
     }
-    for f in files {
-        cx.register_file(f);
+    let file_syms = crate::par::par_map(files, PARALLEL_MIN_FILES, |f| cx.file_syms(f));
+    for (f, syms) in files.iter().zip(file_syms) {
+        cx.register_package(f);
+        for s in syms {
+            cx.add_sym(s);
+        }
     }
     let defined = {
         let ir: &Ir = cx.ir;
@@ -407,15 +436,28 @@ impl<'a> Cx<'a> {
     // ---------------------------------------------------------------- declare
 
     /// Registers a symbol; reports a duplicate (and returns false) if the name is taken.
-    fn add_sym(&mut self, full: String, name: &str, scope: &str, sym: Sym) -> bool {
+    fn add_sym(&mut self, new: NewSym) -> bool {
+        let NewSym {
+            full,
+            name_len,
+            sym,
+        } = new;
         // One hash and probe for the usual case, a new name.
-        let (prev, full) = match self.syms.entry(full) {
+        let (prev, new) = match self.syms.entry(full) {
             std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(sym);
                 return true;
             }
-            std::collections::hash_map::Entry::Occupied(o) => (*o.get(), o.key().clone()),
+            std::collections::hash_map::Entry::Occupied(o) => (
+                *o.get(),
+                NewSym {
+                    full: o.key().clone(),
+                    name_len,
+                    sym,
+                },
+            ),
         };
+        let (full, name, scope) = (new.full.as_str(), new.name(), new.scope());
         if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
             return true;
         }
@@ -643,11 +685,14 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- register
 
-    /// Registers a file's symbols in the order protoc's `DescriptorBuilder` adds them, so that
-    /// of two clashing names the same one is reported: the package, then all messages
-    /// (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
-    /// with its values, which live in the enum's enclosing scope), services, extensions.
-    fn register_file(&mut self, f: &LoadedFile<'_, Ast>) {
+    // `register` enters a file's symbols in the order protoc's `DescriptorBuilder` adds them,
+    // so that of two clashing names the same one is reported: the package, then all messages
+    // (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
+    // with its values, which live in the enum's enclosing scope), services, extensions. The
+    // names are built per file in parallel (`file_syms`), then entered in order (`add_sym`).
+
+    /// The package's part of `register`: enters `a`, `a.b`, `a.b.c` (serial: reads the table).
+    fn register_package(&mut self, f: &LoadedFile<'_, Ast>) {
         let ast = f.ast;
         let file = f.id;
         let pkg = package_of(ast);
@@ -686,16 +731,33 @@ impl<'a> Cx<'a> {
                 end = next + 1;
             }
         }
+    }
+
+    /// The rest of `register` for one file: its symbols in order, to enter with `add_sym` after
+    /// `register_package` (builds the names only, so files run in parallel).
+    fn file_syms(&self, f: &LoadedFile<'_, Ast>) -> Vec<NewSym> {
+        let ast = f.ast;
+        let file = f.id;
+        let pkg = package_of(ast);
+        let out = &mut Vec::with_capacity(count_decls(ast).1);
         for item in &ast.items {
             match item {
                 Item::Message(m) => {
-                    self.register_message(file, pkg, &m.name, m.name_span, m.start, &m.body)
+                    self.register_message(out, file, pkg, &m.name, m.name_span, m.start, &m.body)
                 }
                 Item::Extend(x) => {
                     // Groups of file-level extensions are top-level messages.
                     for fl in &x.fields {
                         if let FieldTy::Group(b) = &fl.ty {
-                            self.register_message(file, pkg, &fl.name, fl.name_span, fl.start, b);
+                            self.register_message(
+                                out,
+                                file,
+                                pkg,
+                                &fl.name,
+                                fl.name_span,
+                                fl.start,
+                                b,
+                            );
                         }
                     }
                 }
@@ -704,7 +766,7 @@ impl<'a> Cx<'a> {
         }
         for item in &ast.items {
             if let Item::Enum(e) = item {
-                self.register_enum(file, pkg, e);
+                self.register_enum(out, file, pkg, e);
             }
         }
         for item in &ast.items {
@@ -715,19 +777,22 @@ impl<'a> Cx<'a> {
                         file,
                         span: s.name_span,
                     };
-                    self.add_sym(join(pkg, &s.name), &s.name, pkg, sym);
+                    new_sym(out, join(pkg, &s.name), &s.name, sym);
                 }
             }
         }
         for item in &ast.items {
             if let Item::Extend(x) = item {
-                self.register_extensions(file, pkg, x);
+                self.register_extensions(out, file, pkg, x);
             }
         }
+        std::mem::take(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn register_message(
-        &mut self,
+        &self,
+        out: &mut Vec<NewSym>,
         file: FileId,
         scope: &str,
         name: &str,
@@ -744,7 +809,7 @@ impl<'a> Cx<'a> {
             file,
             span: name_span,
         };
-        self.add_sym(full.clone(), name, scope, sym);
+        new_sym(out, full.clone(), name, sym);
         let scope = full.as_str();
         for e in &body.elems {
             if let MsgElem::Oneof(o) = e {
@@ -753,15 +818,15 @@ impl<'a> Cx<'a> {
                     file,
                     span: o.name_span,
                 };
-                self.add_sym(join(scope, &o.name), &o.name, scope, sym);
+                new_sym(out, join(scope, &o.name), &o.name, sym);
             }
         }
         for e in &body.elems {
             match e {
-                MsgElem::Field(f) => self.register_field(file, scope, f, SymKind::Field),
+                MsgElem::Field(f) => self.register_field(out, file, scope, f, SymKind::Field),
                 MsgElem::Oneof(o) => {
                     for f in &o.fields {
-                        self.register_field(file, scope, f, SymKind::Field);
+                        self.register_field(out, file, scope, f, SymKind::Field);
                     }
                 }
                 _ => {}
@@ -770,7 +835,7 @@ impl<'a> Cx<'a> {
         for e in &body.elems {
             let groups: &[FieldAst] = match e {
                 MsgElem::Message(m) => {
-                    self.register_message(file, scope, &m.name, m.name_span, m.start, &m.body);
+                    self.register_message(out, file, scope, &m.name, m.name_span, m.start, &m.body);
                     continue;
                 }
                 MsgElem::Field(f) => std::slice::from_ref(f),
@@ -780,39 +845,46 @@ impl<'a> Cx<'a> {
             };
             for f in groups {
                 if let FieldTy::Group(b) = &f.ty {
-                    self.register_message(file, scope, &f.name, f.name_span, f.start, b);
+                    self.register_message(out, file, scope, &f.name, f.name_span, f.start, b);
                 }
             }
         }
         for e in &body.elems {
             if let MsgElem::Enum(en) = e {
-                self.register_enum(file, scope, en);
+                self.register_enum(out, file, scope, en);
             }
         }
         for e in &body.elems {
             if let MsgElem::Extend(x) = e {
-                self.register_extensions(file, scope, x);
+                self.register_extensions(out, file, scope, x);
             }
         }
     }
 
-    fn register_field(&mut self, file: FileId, scope: &str, f: &FieldAst, kind: SymKind) {
+    fn register_field(
+        &self,
+        out: &mut Vec<NewSym>,
+        file: FileId,
+        scope: &str,
+        f: &FieldAst,
+        kind: SymKind,
+    ) {
         let name = field_name(f);
         let sym = Sym {
             kind,
             file,
             span: f.name_span,
         };
-        self.add_sym(join(scope, &name), &name, scope, sym);
+        new_sym(out, join(scope, &name), &name, sym);
     }
 
-    fn register_extensions(&mut self, file: FileId, scope: &str, x: &ExtendAst) {
+    fn register_extensions(&self, out: &mut Vec<NewSym>, file: FileId, scope: &str, x: &ExtendAst) {
         for f in &x.fields {
-            self.register_field(file, scope, f, SymKind::Ext);
+            self.register_field(out, file, scope, f, SymKind::Ext);
         }
     }
 
-    fn register_enum(&mut self, file: FileId, scope: &str, e: &EnumAst) {
+    fn register_enum(&self, out: &mut Vec<NewSym>, file: FileId, scope: &str, e: &EnumAst) {
         let Some(id) = self.def_at(file, e.start) else {
             return;
         };
@@ -821,14 +893,14 @@ impl<'a> Cx<'a> {
             file,
             span: e.name_span,
         };
-        self.add_sym(join(scope, &e.name), &e.name, scope, sym);
+        new_sym(out, join(scope, &e.name), &e.name, sym);
         for v in &e.values {
             let sym = Sym {
                 kind: SymKind::EnumValue(id),
                 file,
                 span: v.name_span,
             };
-            self.add_sym(join(scope, &v.name), &v.name, scope, sym);
+            new_sym(out, join(scope, &v.name), &v.name, sym);
         }
     }
 
