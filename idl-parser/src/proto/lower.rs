@@ -258,7 +258,8 @@ pub(crate) fn lower(
     // Phases, over the files in dependency order:
     // 1. declare (serial): allocates every def in order (`ir.defs`), `by_pos`, public
     //    closures; enums get their values already (definitive names and numbers).
-    // 2. register (serial): the symbol table, in protoc's order (duplicate reports).
+    // 2. register: each file's symbols named in parallel (`file_syms`), entered into the
+    //    table serially in file order, in protoc's order (so duplicate reports are the same).
     // 3. define (parallel, per file): resolves types and options, runs the checks, builds
     //    fields/values/methods and the `ir::File`. It reads only what 1 and 2 built (no
     //    other def's define results), writing to per-file buffers (`Dx`).
