@@ -1,8 +1,10 @@
 //! Lowering: symbol tables, name resolution and semantic checks, Protobuf AST -> IR.
 //!
-//! Two passes over all files (given in dependency order): `declare` registers every
-//! definition, enum value, field and extension under its full name and allocates the `Def`s;
-//! `define` resolves types and options, runs the checks and fills the definitions in.
+//! Passes over all files (given in dependency order): `declare` allocates the `Def`s,
+//! `register` enters every definition, enum value, field and extension in the symbol table
+//! under its full name, `define` (per file, in parallel) resolves types and options, runs the
+//! checks and builds the definitions' contents, which are then applied in file order. See
+//! `lower`.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -97,15 +99,89 @@ struct Cx<'a> {
     public_closure: FxMap<FileId, Vec<FileId>>,
     /// Extension numbers to check against their extendee's ranges once everything is lowered.
     pending_ext: Vec<(DefId, i64, Span, String)>,
-    /// After a failed `lookup` of a dotted name whose first part was found: the full name
-    /// that was tried.
-    last_miss: std::cell::RefCell<Option<String>>,
     /// Messages that set `option map_entry` explicitly.
     map_entry_defs: std::collections::HashSet<DefId>,
     /// Each file's package.
     file_pkg: FxMap<FileId, String>,
-    /// Files whose definitions the current file used (for unused-import warnings).
+}
+
+/// The define pass over one file: read-only access to the tables and the declared IR (so
+/// files are defined in parallel); everything it produces goes to its own buffers, applied
+/// to the IR in file order afterwards.
+struct Dx<'a> {
+    sources: &'a SourceMap,
+    /// The IR as declared: defs' names, kinds (enum/message/service), spans, `is_group`, and
+    /// enums' provisional values (the same names and numbers `define_enum` gives them).
+    ir: &'a Ir,
+    syms: &'a FxMap<String, Sym>,
+    by_pos: &'a FxMap<(u32, u32), DefId>,
+    public_closure: &'a FxMap<FileId, Vec<FileId>>,
+    map_entry_defs: &'a std::collections::HashSet<DefId>,
+    file_pkg: &'a FxMap<FileId, String>,
+    /// This file's diagnostics.
+    diags: Vec<Diagnostic>,
+    /// This file's extensions, to check against their extendee's ranges once all is lowered.
+    pending_ext: Vec<(DefId, i64, Span, String)>,
+    /// After a failed `lookup` of a dotted name whose first part was found: the full name
+    /// that was tried.
+    last_miss: std::cell::RefCell<Option<String>>,
+    /// Files whose definitions this file used (for unused-import warnings).
     used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
+    /// The definitions this file fills in, in order.
+    defined: Vec<(DefId, Defined)>,
+    /// The file itself.
+    file: Option<ir::File>,
+}
+
+/// What `define` fills in of a declared def.
+enum Defined {
+    Message {
+        annotations: Vec<Annotation>,
+        fields: Vec<Field>,
+        oneofs: Vec<Oneof>,
+        ext: ProtoMessageExt,
+    },
+    Enum {
+        annotations: Vec<Annotation>,
+        e: ir::Enum,
+    },
+    Service {
+        annotations: Vec<Annotation>,
+        methods: Vec<Method>,
+    },
+}
+
+/// A symbol for `Cx::add_sym`, named in parallel: `full` is `scope.name` (or `name`).
+struct NewSym {
+    full: String,
+    name_len: usize,
+    sym: Sym,
+}
+
+impl NewSym {
+    fn name(&self) -> &str {
+        &self.full[self.full.len() - self.name_len..]
+    }
+    fn scope(&self) -> &str {
+        &self.full[..(self.full.len() - self.name_len).saturating_sub(1)]
+    }
+}
+
+fn new_sym(out: &mut Vec<NewSym>, full: String, name: &str, sym: Sym) {
+    debug_assert!(full.ends_with(name));
+    out.push(NewSym {
+        full,
+        name_len: name.len(),
+        sym,
+    });
+}
+
+/// One file's define results.
+struct FileDefined {
+    diags: Vec<Diagnostic>,
+    pending_ext: Vec<(DefId, i64, Span, String)>,
+    defined: Vec<(DefId, Defined)>,
+    file: Option<ir::File>,
 }
 
 /// What the current file can see.
@@ -170,35 +246,136 @@ impl RangeSet {
     }
 }
 
+/// Below this many files the define pass runs on the calling thread (as `compile`'s parse).
+const PARALLEL_MIN_FILES: usize = 8;
+
 pub(crate) fn lower(
     files: &[LoadedFile<'_, Ast>],
     sources: &SourceMap,
     ir: &mut Ir,
     diags: &mut Diagnostics,
 ) {
+    // Phases, over the files in dependency order:
+    // 1. declare (serial): allocates every def in order (`ir.defs`), `by_pos`, public
+    //    closures; enums get their values already (definitive names and numbers).
+    // 2. register: each file's symbols named in parallel (`file_syms`), entered into the
+    //    table serially in file order, in protoc's order (so duplicate reports are the same).
+    // 3. define (parallel, per file): resolves types and options, runs the checks, builds
+    //    fields/values/methods and the `ir::File`. It reads only what 1 and 2 built (no
+    //    other def's define results), writing to per-file buffers (`Dx`).
+    // 4. apply (serial, file order): the buffers into `ir.defs`, `ir.files` and `diags`, then
+    //    the extension-number checks, which need every message's ranges.
+    let (n_defs, n_syms) = files.iter().fold((0, 0), |(d, s), f| {
+        let (fd, fs) = count_decls(f.ast);
+        (d + fd, s + fs)
+    });
     let mut cx = Cx {
         sources,
         ir,
         diags,
-        syms: FxMap::default(),
-        by_pos: FxMap::default(),
+        syms: FxMap::with_capacity_and_hasher(n_syms, Default::default()),
+        by_pos: FxMap::with_capacity_and_hasher(n_defs, Default::default()),
         public_closure: FxMap::default(),
         pending_ext: Vec::new(),
-        last_miss: std::cell::RefCell::new(None),
         map_entry_defs: std::collections::HashSet::new(),
-        used: std::cell::RefCell::new(Default::default()),
         file_pkg: FxMap::default(),
     };
+    cx.ir.defs.reserve(n_defs);
     for f in files {
         cx.declare_file(f);
     }
-    for f in files {
-        cx.register_file(f);
+    let file_syms = crate::par::par_map(files, PARALLEL_MIN_FILES, |f| cx.file_syms(f));
+    for (f, syms) in files.iter().zip(file_syms) {
+        cx.register_package(f);
+        for s in syms {
+            cx.add_sym(s);
+        }
     }
-    for f in files {
-        cx.define_file(f);
+    let defined = {
+        let ir: &Ir = cx.ir;
+        let (syms, by_pos, public_closure, map_entry_defs, file_pkg) = (
+            &cx.syms,
+            &cx.by_pos,
+            &cx.public_closure,
+            &cx.map_entry_defs,
+            &cx.file_pkg,
+        );
+        crate::par::par_map(files, PARALLEL_MIN_FILES, |f| {
+            let mut dx = Dx {
+                sources,
+                ir,
+                syms,
+                by_pos,
+                public_closure,
+                map_entry_defs,
+                file_pkg,
+                diags: Vec::new(),
+                pending_ext: Vec::new(),
+                last_miss: std::cell::RefCell::new(None),
+                used: std::cell::RefCell::new(Default::default()),
+                defined: Vec::new(),
+                file: None,
+            };
+            dx.define_file(f);
+            FileDefined {
+                diags: dx.diags,
+                pending_ext: dx.pending_ext,
+                defined: dx.defined,
+                file: dx.file,
+            }
+        })
+    };
+    for fd in defined {
+        cx.apply(fd);
     }
     cx.check_pending_extensions();
+}
+
+/// Upper bounds of a file's defs and symbols (to size the tables once).
+fn count_decls(ast: &Ast) -> (usize, usize) {
+    fn field(f: &FieldAst, n: &mut (usize, usize)) {
+        n.1 += 1;
+        if let FieldTy::Group(b) = &f.ty {
+            body(b, n);
+        }
+    }
+    fn en(e: &EnumAst, n: &mut (usize, usize)) {
+        n.0 += 1;
+        n.1 += 1 + e.values.len();
+    }
+    fn body(b: &MsgBody, n: &mut (usize, usize)) {
+        n.0 += 1;
+        n.1 += 1;
+        for e in &b.elems {
+            match e {
+                MsgElem::Field(f) => field(f, n),
+                MsgElem::Oneof(o) => {
+                    n.1 += 1;
+                    o.fields.iter().for_each(|f| field(f, n));
+                }
+                MsgElem::Message(m) => body(&m.body, n),
+                MsgElem::Enum(e) => en(e, n),
+                MsgElem::Extend(x) => x.fields.iter().for_each(|f| field(f, n)),
+                _ => {}
+            }
+        }
+    }
+    let mut n = (
+        0,
+        ast.packages.first().map_or(0, |p| p.0.split('.').count()),
+    );
+    for item in &ast.items {
+        match item {
+            Item::Message(m) => body(&m.body, &mut n),
+            Item::Enum(e) => en(e, &mut n),
+            Item::Service(_) => {
+                n.0 += 1;
+                n.1 += 1;
+            }
+            Item::Extend(x) => x.fields.iter().for_each(|f| field(f, &mut n)),
+        }
+    }
+    n
 }
 
 fn join(scope: &str, name: &str) -> String {
@@ -260,40 +437,57 @@ impl<'a> Cx<'a> {
     // ---------------------------------------------------------------- declare
 
     /// Registers a symbol; reports a duplicate (and returns false) if the name is taken.
-    fn add_sym(&mut self, full: String, name: &str, scope: &str, sym: Sym) -> bool {
-        if let Some(prev) = self.syms.get(&full) {
-            if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
+    fn add_sym(&mut self, new: NewSym) -> bool {
+        let NewSym {
+            full,
+            name_len,
+            sym,
+        } = new;
+        // One hash and probe for the usual case, a new name.
+        let (prev, new) = match self.syms.entry(full) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(sym);
                 return true;
             }
-            let msg = if prev.file != sym.file {
-                format!(
-                    "\"{full}\" is already defined in file \"{}\"",
-                    self.sources.get(prev.file).name
-                )
-            } else if matches!(sym.kind, SymKind::EnumValue(_))
-                && matches!(prev.kind, SymKind::EnumValue(_))
-            {
-                let scope_desc = if scope.is_empty() {
-                    "the global scope".to_owned()
-                } else {
-                    format!("\"{scope}\"")
-                };
-                format!(
-                    "\"{name}\" is already defined in {scope_desc}; enum values use C++ scoping rules: they are siblings of their enum type, so \"{name}\" must be unique within {scope_desc}, not just within its enum"
-                )
-            } else if scope.is_empty() {
-                format!("\"{name}\" is already defined")
-            } else {
-                format!("\"{name}\" is already defined in \"{scope}\"")
-            };
-            let d = Diagnostic::error(sym.span, msg)
-                .with_label("defined again here")
-                .with_secondary(prev.span, "first defined here");
-            self.diags.push(d);
-            return false;
+            std::collections::hash_map::Entry::Occupied(o) => (
+                *o.get(),
+                NewSym {
+                    full: o.key().clone(),
+                    name_len,
+                    sym,
+                },
+            ),
+        };
+        let (full, name, scope) = (new.full.as_str(), new.name(), new.scope());
+        if prev.kind == SymKind::Package && sym.kind == SymKind::Package {
+            return true;
         }
-        self.syms.insert(full, sym);
-        true
+        let msg = if prev.file != sym.file {
+            format!(
+                "\"{full}\" is already defined in file \"{}\"",
+                self.sources.get(prev.file).name
+            )
+        } else if matches!(sym.kind, SymKind::EnumValue(_))
+            && matches!(prev.kind, SymKind::EnumValue(_))
+        {
+            let scope_desc = if scope.is_empty() {
+                "the global scope".to_owned()
+            } else {
+                format!("\"{scope}\"")
+            };
+            format!(
+                "\"{name}\" is already defined in {scope_desc}; enum values use C++ scoping rules: they are siblings of their enum type, so \"{name}\" must be unique within {scope_desc}, not just within its enum"
+            )
+        } else if scope.is_empty() {
+            format!("\"{name}\" is already defined")
+        } else {
+            format!("\"{name}\" is already defined in \"{scope}\"")
+        };
+        let d = Diagnostic::error(sym.span, msg)
+            .with_label("defined again here")
+            .with_secondary(prev.span, "first defined here");
+        self.diags.push(d);
+        false
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -466,17 +660,21 @@ impl<'a> Cx<'a> {
             full,
             parent,
             DefKind::Enum(ir::Enum {
-                // Provisional values (for enum defaults resolved before the enum is
-                // defined); `define_enum` replaces them.
+                // The values' names and numbers, as `define_enum` keeps them (out-of-range
+                // numbers left out), for enum defaults: files are defined in parallel, so a
+                // default reads these, never `define_enum`'s. `define_enum` replaces them.
                 values: e
                     .values
                     .iter()
-                    .map(|v| EnumValue {
-                        name: v.name.clone(),
-                        value: v.number.as_i64().unwrap_or(0) as i32,
-                        annotations: Vec::new(),
-                        docs: Docs(None),
-                        span: v.name_span,
+                    .filter_map(|v| {
+                        let n = v.number.as_i64().and_then(|n| i32::try_from(n).ok())?;
+                        Some(EnumValue {
+                            name: v.name.clone(),
+                            value: n,
+                            annotations: Vec::new(),
+                            docs: Docs(None),
+                            span: v.name_span,
+                        })
                     })
                     .collect(),
                 allow_alias: false,
@@ -488,11 +686,14 @@ impl<'a> Cx<'a> {
 
     // ---------------------------------------------------------------- register
 
-    /// Registers a file's symbols in the order protoc's `DescriptorBuilder` adds them, so that
-    /// of two clashing names the same one is reported: the package, then all messages
-    /// (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
-    /// with its values, which live in the enum's enclosing scope), services, extensions.
-    fn register_file(&mut self, f: &LoadedFile<'_, Ast>) {
+    // `register` enters a file's symbols in the order protoc's `DescriptorBuilder` adds them,
+    // so that of two clashing names the same one is reported: the package, then all messages
+    // (each: itself, its oneofs, fields, nested types, enums, extensions), then enums (each
+    // with its values, which live in the enum's enclosing scope), services, extensions. The
+    // names are built per file in parallel (`file_syms`), then entered in order (`add_sym`).
+
+    /// The package's part of `register`: enters `a`, `a.b`, `a.b.c` (serial: reads the table).
+    fn register_package(&mut self, f: &LoadedFile<'_, Ast>) {
         let ast = f.ast;
         let file = f.id;
         let pkg = package_of(ast);
@@ -531,16 +732,33 @@ impl<'a> Cx<'a> {
                 end = next + 1;
             }
         }
+    }
+
+    /// The rest of `register` for one file: its symbols in order, to enter with `add_sym` after
+    /// `register_package` (builds the names only, so files run in parallel).
+    fn file_syms(&self, f: &LoadedFile<'_, Ast>) -> Vec<NewSym> {
+        let ast = f.ast;
+        let file = f.id;
+        let pkg = package_of(ast);
+        let out = &mut Vec::with_capacity(count_decls(ast).1);
         for item in &ast.items {
             match item {
                 Item::Message(m) => {
-                    self.register_message(file, pkg, &m.name, m.name_span, m.start, &m.body)
+                    self.register_message(out, file, pkg, &m.name, m.name_span, m.start, &m.body)
                 }
                 Item::Extend(x) => {
                     // Groups of file-level extensions are top-level messages.
                     for fl in &x.fields {
                         if let FieldTy::Group(b) = &fl.ty {
-                            self.register_message(file, pkg, &fl.name, fl.name_span, fl.start, b);
+                            self.register_message(
+                                out,
+                                file,
+                                pkg,
+                                &fl.name,
+                                fl.name_span,
+                                fl.start,
+                                b,
+                            );
                         }
                     }
                 }
@@ -549,7 +767,7 @@ impl<'a> Cx<'a> {
         }
         for item in &ast.items {
             if let Item::Enum(e) = item {
-                self.register_enum(file, pkg, e);
+                self.register_enum(out, file, pkg, e);
             }
         }
         for item in &ast.items {
@@ -560,19 +778,22 @@ impl<'a> Cx<'a> {
                         file,
                         span: s.name_span,
                     };
-                    self.add_sym(join(pkg, &s.name), &s.name, pkg, sym);
+                    new_sym(out, join(pkg, &s.name), &s.name, sym);
                 }
             }
         }
         for item in &ast.items {
             if let Item::Extend(x) = item {
-                self.register_extensions(file, pkg, x);
+                self.register_extensions(out, file, pkg, x);
             }
         }
+        std::mem::take(out)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn register_message(
-        &mut self,
+        &self,
+        out: &mut Vec<NewSym>,
         file: FileId,
         scope: &str,
         name: &str,
@@ -589,7 +810,7 @@ impl<'a> Cx<'a> {
             file,
             span: name_span,
         };
-        self.add_sym(full.clone(), name, scope, sym);
+        new_sym(out, full.clone(), name, sym);
         let scope = full.as_str();
         for e in &body.elems {
             if let MsgElem::Oneof(o) = e {
@@ -598,15 +819,15 @@ impl<'a> Cx<'a> {
                     file,
                     span: o.name_span,
                 };
-                self.add_sym(join(scope, &o.name), &o.name, scope, sym);
+                new_sym(out, join(scope, &o.name), &o.name, sym);
             }
         }
         for e in &body.elems {
             match e {
-                MsgElem::Field(f) => self.register_field(file, scope, f, SymKind::Field),
+                MsgElem::Field(f) => self.register_field(out, file, scope, f, SymKind::Field),
                 MsgElem::Oneof(o) => {
                     for f in &o.fields {
-                        self.register_field(file, scope, f, SymKind::Field);
+                        self.register_field(out, file, scope, f, SymKind::Field);
                     }
                 }
                 _ => {}
@@ -615,7 +836,7 @@ impl<'a> Cx<'a> {
         for e in &body.elems {
             let groups: &[FieldAst] = match e {
                 MsgElem::Message(m) => {
-                    self.register_message(file, scope, &m.name, m.name_span, m.start, &m.body);
+                    self.register_message(out, file, scope, &m.name, m.name_span, m.start, &m.body);
                     continue;
                 }
                 MsgElem::Field(f) => std::slice::from_ref(f),
@@ -625,39 +846,46 @@ impl<'a> Cx<'a> {
             };
             for f in groups {
                 if let FieldTy::Group(b) = &f.ty {
-                    self.register_message(file, scope, &f.name, f.name_span, f.start, b);
+                    self.register_message(out, file, scope, &f.name, f.name_span, f.start, b);
                 }
             }
         }
         for e in &body.elems {
             if let MsgElem::Enum(en) = e {
-                self.register_enum(file, scope, en);
+                self.register_enum(out, file, scope, en);
             }
         }
         for e in &body.elems {
             if let MsgElem::Extend(x) = e {
-                self.register_extensions(file, scope, x);
+                self.register_extensions(out, file, scope, x);
             }
         }
     }
 
-    fn register_field(&mut self, file: FileId, scope: &str, f: &FieldAst, kind: SymKind) {
+    fn register_field(
+        &self,
+        out: &mut Vec<NewSym>,
+        file: FileId,
+        scope: &str,
+        f: &FieldAst,
+        kind: SymKind,
+    ) {
         let name = field_name(f);
         let sym = Sym {
             kind,
             file,
             span: f.name_span,
         };
-        self.add_sym(join(scope, &name), &name, scope, sym);
+        new_sym(out, join(scope, &name), &name, sym);
     }
 
-    fn register_extensions(&mut self, file: FileId, scope: &str, x: &ExtendAst) {
+    fn register_extensions(&self, out: &mut Vec<NewSym>, file: FileId, scope: &str, x: &ExtendAst) {
         for f in &x.fields {
-            self.register_field(file, scope, f, SymKind::Ext);
+            self.register_field(out, file, scope, f, SymKind::Ext);
         }
     }
 
-    fn register_enum(&mut self, file: FileId, scope: &str, e: &EnumAst) {
+    fn register_enum(&self, out: &mut Vec<NewSym>, file: FileId, scope: &str, e: &EnumAst) {
         let Some(id) = self.def_at(file, e.start) else {
             return;
         };
@@ -666,15 +894,25 @@ impl<'a> Cx<'a> {
             file,
             span: e.name_span,
         };
-        self.add_sym(join(scope, &e.name), &e.name, scope, sym);
+        new_sym(out, join(scope, &e.name), &e.name, sym);
         for v in &e.values {
             let sym = Sym {
                 kind: SymKind::EnumValue(id),
                 file,
                 span: v.name_span,
             };
-            self.add_sym(join(scope, &v.name), &v.name, scope, sym);
+            new_sym(out, join(scope, &v.name), &v.name, sym);
         }
+    }
+
+    fn def_at(&self, file: FileId, start: u32) -> Option<DefId> {
+        self.by_pos.get(&(file.0, start)).copied()
+    }
+}
+
+impl<'a> Dx<'a> {
+    fn src(&self, f: FileId) -> &'a str {
+        &self.sources.get(f).text
     }
 
     // ---------------------------------------------------------------- resolve
@@ -947,7 +1185,7 @@ impl<'a> Cx<'a> {
             Some(p) => docs::leading(self.src(f.id), p.1.start),
             None => Docs(None),
         };
-        self.ir.files.push(ir::File {
+        self.file = Some(ir::File {
             id: f.id,
             name: f.name.to_owned(),
             language: lang,
@@ -988,15 +1226,28 @@ impl<'a> Cx<'a> {
             is_group,
             ..ProtoMessageExt::default()
         };
-        let mut fields: Vec<Field> = Vec::new();
+        let n_fields = body
+            .elems
+            .iter()
+            .map(|e| match e {
+                MsgElem::Field(_) => 1,
+                MsgElem::Oneof(o) => o.fields.len(),
+                _ => 0,
+            })
+            .sum();
+        let mut fields: Vec<Field> = Vec::with_capacity(n_fields);
         let mut oneofs: Vec<Oneof> = Vec::new();
         let mut synthetic: Vec<(usize, Oneof)> = Vec::new();
         let mut annotations = Vec::new();
         let mut reserved_spans: Vec<Span> = Vec::new();
         let mut ext_spans: Vec<Span> = Vec::new();
-        // Field and oneof names, computed on the first proto3 `optional` field.
-        let mut taken_names: Option<std::collections::HashSet<String, BuildHasherDefault<Fx>>> =
-            None;
+        // Field and oneof names (the AST's), and the synthetic oneofs' names so far: computed
+        // on the first proto3 `optional` field.
+        #[allow(clippy::type_complexity)]
+        let mut taken_names: Option<(
+            std::collections::HashSet<&str, BuildHasherDefault<Fx>>,
+            std::collections::HashSet<String, BuildHasherDefault<Fx>>,
+        )> = None;
         let n_real_oneofs = body
             .elems
             .iter()
@@ -1097,11 +1348,12 @@ impl<'a> Cx<'a> {
                             } else {
                                 format!("_{}", fl.name)
                             };
-                            let taken = taken_names.get_or_insert_with(|| member_names(body));
-                            while taken.contains(name.as_str()) {
+                            let (members, synth) = taken_names
+                                .get_or_insert_with(|| (member_names(body), Default::default()));
+                            while members.contains(name.as_str()) || synth.contains(name.as_str()) {
                                 name.insert(0, 'X');
                             }
-                            taken.insert(name.clone());
+                            synth.insert(name.clone());
                             synthetic.push((
                                 fields.len(),
                                 Oneof {
@@ -1163,13 +1415,15 @@ impl<'a> Cx<'a> {
 
         self.check_fields(lang, &scope, &fields, &ext, &reserved_spans);
 
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        if let DefKind::Struct(s) = &mut d.kind {
-            s.fields = fields;
-            s.oneofs = oneofs;
-            s.proto = Some(ext);
-        }
+        self.defined.push((
+            id,
+            Defined::Message {
+                annotations,
+                fields,
+                oneofs,
+                ext,
+            },
+        ));
     }
 
     /// Ranges of one kind must not overlap (sorted by start, so not quadratic).
@@ -1218,8 +1472,13 @@ impl<'a> Cx<'a> {
         ext: &ProtoMessageExt,
         reserved_spans: &[Span],
     ) {
-        let mut by_number: FxMap<i32, usize> = FxMap::default();
-        let mut json: FxMap<String, usize> = FxMap::default();
+        let mut by_number: FxMap<i32, usize> =
+            FxMap::with_capacity_and_hasher(fields.len(), Default::default());
+        let mut json: FxMap<String, usize> = if lang == Language::Proto3 {
+            FxMap::with_capacity_and_hasher(fields.len(), Default::default())
+        } else {
+            FxMap::default()
+        };
         let reserved = RangeSet::new(&ext.reserved_ranges);
         let extension = RangeSet::new(&ext.extension_ranges);
         let reserved_names: std::collections::HashSet<&str, BuildHasherDefault<Fx>> =
@@ -1276,12 +1535,12 @@ impl<'a> Cx<'a> {
                 );
             }
             if lang == Language::Proto3 {
-                let key: String = f
-                    .name
-                    .chars()
-                    .filter(|c| *c != '_')
-                    .map(|c| c.to_ascii_lowercase())
-                    .collect();
+                let mut key = String::with_capacity(f.name.len());
+                for c in f.name.chars() {
+                    if c != '_' {
+                        key.push(c.to_ascii_lowercase());
+                    }
+                }
                 if let Some(&j) = json.get(&key) {
                     let prev = &fields[j];
                     self.diags.push(
@@ -2007,12 +2266,16 @@ impl<'a> Cx<'a> {
                 .with_note("remove the declaration"),
             );
         }
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        d.kind = DefKind::Enum(ir::Enum {
-            values,
-            allow_alias: allow,
-        });
+        self.defined.push((
+            id,
+            Defined::Enum {
+                annotations,
+                e: ir::Enum {
+                    values,
+                    allow_alias: allow,
+                },
+            },
+        ));
     }
 
     fn define_extend(
@@ -2082,48 +2345,6 @@ impl<'a> Cx<'a> {
         }
     }
 
-    fn check_pending_extensions(&mut self) {
-        let pending = std::mem::take(&mut self.pending_ext);
-        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
-        for (ext, n, span, name) in &pending {
-            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
-                let d = Diagnostic::error(
-                    *span,
-                    format!(
-                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
-                        self.ir.defs[ext.0 as usize].full_name
-                    ),
-                )
-                .with_label("duplicate extension number")
-                .with_secondary(*prev, "first defined here");
-                self.diags.push(d);
-            } else {
-                seen.insert((*ext, *n), (*span, name.as_str()));
-            }
-        }
-        for (ext, n, span, name) in pending {
-            let d = &self.ir.defs[ext.0 as usize];
-            let DefKind::Struct(s) = &d.kind else {
-                continue;
-            };
-            let ranges = s
-                .proto
-                .as_ref()
-                .map(|p| p.extension_ranges.as_slice())
-                .unwrap_or(&[]);
-            if n > 0 && !ranges.iter().any(|&(a, b)| a as i64 <= n && n < b as i64) {
-                let msg = format!(
-                    "\"{}\" does not declare {n} as an extension number",
-                    d.full_name
-                );
-                self.diags.push(
-                    Diagnostic::error(span, msg)
-                        .with_label(format!("extension \"{name}\" uses this number")),
-                );
-            }
-        }
-    }
-
     fn define_service(&mut self, vis: &Vis, file: FileId, scope: &str, id: DefId, s: &ServiceAst) {
         let sscope = join(scope, &s.name);
         let annotations = self.options(vis, &sscope, &s.options, OptKind::Service);
@@ -2172,11 +2393,13 @@ impl<'a> Cx<'a> {
                 span: r.name_span,
             });
         }
-        let d = &mut self.ir.defs[id.0 as usize];
-        d.annotations = annotations;
-        if let DefKind::Service(sv) = &mut d.kind {
-            sv.methods = methods;
-        }
+        self.defined.push((
+            id,
+            Defined::Service {
+                annotations,
+                methods,
+            },
+        ));
     }
 
     fn method_type(&mut self, vis: &Vis, scope: &str, t: &(String, Span)) -> Option<DefId> {
@@ -2286,6 +2509,88 @@ impl<'a> Cx<'a> {
     }
 }
 
+impl Cx<'_> {
+    /// One file's define results into the IR (files in dependency order).
+    fn apply(&mut self, fd: FileDefined) {
+        self.diags.items.extend(fd.diags);
+        self.pending_ext.extend(fd.pending_ext);
+        for (id, defined) in fd.defined {
+            let d = &mut self.ir.defs[id.0 as usize];
+            match defined {
+                Defined::Message {
+                    annotations,
+                    fields,
+                    oneofs,
+                    ext,
+                } => {
+                    d.annotations = annotations;
+                    if let DefKind::Struct(s) = &mut d.kind {
+                        s.fields = fields;
+                        s.oneofs = oneofs;
+                        s.proto = Some(ext);
+                    }
+                }
+                Defined::Enum { annotations, e } => {
+                    d.annotations = annotations;
+                    d.kind = DefKind::Enum(e);
+                }
+                Defined::Service {
+                    annotations,
+                    methods,
+                } => {
+                    d.annotations = annotations;
+                    if let DefKind::Service(sv) = &mut d.kind {
+                        sv.methods = methods;
+                    }
+                }
+            }
+        }
+        self.ir.files.extend(fd.file);
+    }
+
+    fn check_pending_extensions(&mut self) {
+        let pending = std::mem::take(&mut self.pending_ext);
+        let mut seen: HashMap<(DefId, i64), (Span, &str)> = HashMap::with_capacity(pending.len());
+        for (ext, n, span, name) in &pending {
+            if let Some((prev, prev_name)) = seen.get(&(*ext, *n)) {
+                let d = Diagnostic::error(
+                    *span,
+                    format!(
+                        "extension number {n} has already been used in \"{}\" by extension \"{prev_name}\"",
+                        self.ir.defs[ext.0 as usize].full_name
+                    ),
+                )
+                .with_label("duplicate extension number")
+                .with_secondary(*prev, "first defined here");
+                self.diags.push(d);
+            } else {
+                seen.insert((*ext, *n), (*span, name.as_str()));
+            }
+        }
+        for (ext, n, span, name) in pending {
+            let d = &self.ir.defs[ext.0 as usize];
+            let DefKind::Struct(s) = &d.kind else {
+                continue;
+            };
+            let ranges = s
+                .proto
+                .as_ref()
+                .map(|p| p.extension_ranges.as_slice())
+                .unwrap_or(&[]);
+            if n > 0 && !ranges.iter().any(|&(a, b)| a as i64 <= n && n < b as i64) {
+                let msg = format!(
+                    "\"{}\" does not declare {n} as an extension number",
+                    d.full_name
+                );
+                self.diags.push(
+                    Diagnostic::error(span, msg)
+                        .with_label(format!("extension \"{name}\" uses this number")),
+                );
+            }
+        }
+    }
+}
+
 /// The values of the enum-typed options of descriptor.proto.
 fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
     Some(match name {
@@ -2313,18 +2618,21 @@ fn enum_option_values(name: &str) -> Option<&'static [&'static str]> {
 
 /// The names of a message's fields and oneofs: protoc avoids them when naming synthetic
 /// oneofs.
-fn member_names(body: &MsgBody) -> std::collections::HashSet<String, BuildHasherDefault<Fx>> {
-    let mut out = std::collections::HashSet::default();
+fn member_names(body: &MsgBody) -> std::collections::HashSet<&str, BuildHasherDefault<Fx>> {
+    let mut out = std::collections::HashSet::with_capacity_and_hasher(
+        body.elems.len(),
+        BuildHasherDefault::default(),
+    );
     for e in &body.elems {
         match e {
             MsgElem::Oneof(o) => {
-                out.insert(o.name.clone());
+                out.insert(o.name.as_str());
                 for f in &o.fields {
-                    out.insert(f.name.clone());
+                    out.insert(f.name.as_str());
                 }
             }
             MsgElem::Field(f) => {
-                out.insert(f.name.clone());
+                out.insert(f.name.as_str());
             }
             _ => {}
         }
@@ -2490,4 +2798,146 @@ fn known_option(kind: OptKind, name: &str) -> Option<OptTy> {
         _ => return None,
     };
     Some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The define pass runs per file in parallel from `PARALLEL_MIN_FILES` files on: these
+    //! inputs are above it, so they check that path's results against what the serial pass
+    //! gives (IR order, cross-file reads, diagnostics, extension checks in file order).
+    use std::path::PathBuf;
+
+    use crate::ir::{ConstValue, DefKind};
+    use crate::{compile, Compilation, MemLoader, Options};
+
+    fn run(files: &[(String, String)]) -> Compilation {
+        assert!(files.len() >= super::PARALLEL_MIN_FILES);
+        let mut loader = MemLoader::new();
+        for (name, text) in files {
+            loader = loader.add(format!("/mem/{name}"), text.clone());
+        }
+        let inputs: Vec<PathBuf> = files
+            .iter()
+            .map(|(n, _)| PathBuf::from(format!("/mem/{n}")))
+            .collect();
+        compile(&inputs, &Options::default(), &loader)
+    }
+
+    fn default_of(c: &Compilation, message: &str, field: &str) -> Option<i32> {
+        let d = c.ir.defs.iter().find(|d| d.full_name == message)?;
+        let DefKind::Struct(s) = &d.kind else {
+            return None;
+        };
+        match s.fields.iter().find(|f| f.name == field)?.default {
+            Some(ConstValue::Enum { value, .. }) => Some(value),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn enum_defaults_across_files_and_ahead_of_the_enum() {
+        let files: Vec<(String, String)> = (0..12)
+            .map(|i| {
+                let import = if i > 0 {
+                    format!("import \"d{}.proto\";\n", i - 1)
+                } else {
+                    String::new()
+                };
+                let prev = if i > 0 {
+                    format!(
+                        "  optional p{j}.E prev = 1 [default = V{j}_B];\n",
+                        j = i - 1
+                    )
+                } else {
+                    String::new()
+                };
+                let text = format!(
+                    "syntax = \"proto2\";\npackage p{i};\n{import}message M {{\n{prev}  optional E here = 2 [default = V{i}_B];\n  optional group G = 3 {{ optional E g = 1 [default = V{i}_C]; }}\n}}\nenum E {{ V{i}_A = 0; V{i}_B = {b}; V{i}_C = -{c}; }}\n",
+                    b = i + 5,
+                    c = i + 1
+                );
+                (format!("d{i}.proto"), text)
+            })
+            .rev()
+            .collect();
+        let c = run(&files);
+        assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+        // Dependency order, whatever the input order.
+        let names: Vec<&str> =
+            c.ir.files
+                .iter()
+                .map(|f| f.name.rsplit('/').next().unwrap_or(""))
+                .collect();
+        let want: Vec<String> = (0..12).map(|i| format!("d{i}.proto")).collect();
+        assert_eq!(names, want);
+        for i in 0..12i32 {
+            let m = format!("p{i}.M");
+            assert_eq!(default_of(&c, &m, "here"), Some(i + 5), "{m}.here");
+            assert_eq!(
+                default_of(&c, &format!("{m}.G"), "g"),
+                Some(-i - 1),
+                "{m}.G.g"
+            );
+            if i > 0 {
+                assert_eq!(default_of(&c, &m, "prev"), Some(i + 4), "{m}.prev");
+            }
+        }
+    }
+
+    #[test]
+    fn every_file_reports_its_errors_and_extension_clashes_in_file_order() {
+        let mut files = vec![(
+            "base.proto".to_owned(),
+            "syntax = \"proto2\";\npackage base;\nmessage Base { extensions 100 to 200; }\n"
+                .to_owned(),
+        )];
+        for i in 0..10 {
+            files.push((
+                format!("e{i}.proto"),
+                format!(
+                    "syntax = \"proto2\";\npackage e{i};\nimport \"base.proto\";\nmessage M {{ optional Unknown{i} x = 1; optional int32 a = 2; optional int32 b = 2; }}\nextend base.Base {{ optional int32 x{i} = 100; }}\n"
+                ),
+            ));
+        }
+        let c = run(&files);
+        let msgs: Vec<&str> = c
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| d.message.as_str())
+            .collect();
+        for i in 0..10 {
+            assert!(
+                msgs.contains(&format!("\"Unknown{i}\" is not defined").as_str()),
+                "{msgs:#?}"
+            );
+        }
+        let dup_numbers = msgs
+            .iter()
+            .filter(|m| m.starts_with("field number 2 has already been used"))
+            .count();
+        assert_eq!(dup_numbers, 10, "{msgs:#?}");
+        // The first extension in file order keeps number 100; the other nine clash with it.
+        let clash =
+            "extension number 100 has already been used in \"base.Base\" by extension \"x0\"";
+        assert_eq!(msgs.iter().filter(|m| **m == clash).count(), 9, "{msgs:#?}");
+        assert_eq!(msgs.len(), 29, "{msgs:#?}");
+    }
+
+    #[test]
+    fn deep_nesting_in_many_files_defines_on_worker_threads() {
+        let files: Vec<(String, String)> = (0..10)
+            .map(|i| {
+                let mut t = format!("syntax = \"proto2\";\npackage n{i};\n");
+                for k in 0..90 {
+                    t.push_str(&format!("message M{k} {{ optional group G{k} = 1 {{ }}\n"));
+                }
+                t.push_str(&"}\n".repeat(90));
+                (format!("n{i}.proto"), t)
+            })
+            .collect();
+        let c = run(&files);
+        assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+        assert_eq!(c.ir.files.len(), 10);
+    }
 }
