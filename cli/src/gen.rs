@@ -304,6 +304,9 @@ pub fn run(args: &GenArgs, term: &Term) -> Result<bool, Failure> {
     if let Some(h) = handler {
         h.apply(term)?;
     }
+    // `kit gen` exits next: the IR goes back to the OS with the process instead of being
+    // freed piece by piece (a serial tail of ~10 ms on a 200-file tree).
+    std::mem::forget(c);
     Ok(true)
 }
 

@@ -52,7 +52,12 @@ impl Context<'_> {
             let DefKind::Struct(s) = &def.kind else {
                 continue;
             };
-            let paths = self.idl_paths(def);
+            // The type's paths only when there are rules to match them against.
+            let paths = if self.attrs.has_arc_rules() {
+                self.idl_paths(def)
+            } else {
+                Vec::new()
+            };
             for f in &s.fields {
                 let asked = annotation(f);
                 let member = s.kind == StructKind::Union || self.in_real_oneof(def.id, f);

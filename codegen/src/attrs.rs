@@ -173,6 +173,11 @@ impl Rules {
         })
     }
 
+    /// There are [`Options::arc_fields`] rules.
+    pub fn has_arc_rules(&self) -> bool {
+        !self.arc.is_empty()
+    }
+
     /// Some [`Options::arc_fields`] rule matches field `name` of a type with these paths.
     pub fn arc_field(&self, type_paths: &[String], name: &str) -> bool {
         !self.arc.is_empty()

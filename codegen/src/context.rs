@@ -29,6 +29,8 @@ pub struct Context<'a> {
     pub attrs: crate::attrs::Rules,
     /// `(def, field id)` of the fields stored as `Arc<T>` (see `arc.rs`).
     arc: std::collections::BTreeSet<(u32, i32)>,
+    /// `Arc` asked for where it cannot be (reported by `generate`).
+    pub(crate) arc_errors: Vec<kit_idl::diag::Diagnostic>,
 }
 
 impl<'a> Context<'a> {
@@ -47,9 +49,10 @@ impl<'a> Context<'a> {
             service_structs: Default::default(),
             attrs: crate::attrs::Rules::new(options).unwrap_or_default(),
             arc: Default::default(),
+            arc_errors: Vec::new(),
         };
         cx.defaultable = defaultability(&cx);
-        cx.arc = cx.arc_fields().0;
+        (cx.arc, cx.arc_errors) = cx.arc_fields();
         cx
     }
 

@@ -344,7 +344,13 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
             }
             entry.1.push((&def.full_name, def.span));
         }
-        plan.entry(m.clone()).or_default().push(Item::Def(def.id));
+        // (The module is in the plan already unless the layout missed it: no clone per def.)
+        match plan.get_mut(m) {
+            Some(items) => items.push(Item::Def(def.id)),
+            None => {
+                plan.insert(m.clone(), vec![Item::Def(def.id)]);
+            }
+        }
         if let DefKind::Struct(s) = &def.kind {
             if s.oneofs.iter().any(|o| !o.synthetic) {
                 let mut nested = m.clone();
@@ -355,7 +361,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         errors.extend(member_errors.next().unwrap_or_default());
     }
     errors.extend(crate::consts::check(cx));
-    errors.extend(cx.arc_fields().1);
+    errors.extend(cx.arc_errors.iter().cloned());
     if !errors.is_empty() {
         return Err(errors);
     }

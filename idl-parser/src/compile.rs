@@ -659,6 +659,8 @@ impl Driver<'_> {
         }
         drop(thrift_files);
         drop(proto_files);
+        // The ASTs are many small allocations: free them on all cores.
+        crate::par::par_drop(std::mem::take(&mut self.nodes), PARALLEL_MIN_FILES);
         ir.reindex();
         self.diags.sort();
         Compilation {
