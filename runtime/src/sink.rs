@@ -32,6 +32,13 @@ pub trait Sink {
         self.put_varint(a);
         self.put_varint(b);
     }
+    /// Appends two slices (a header and a payload): a sink that checks its room once for both
+    /// overrides it.
+    #[inline]
+    fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
+        self.put_slice(a);
+        self.put_slice(b);
+    }
     /// Hint that `n` more bytes are coming.
     #[inline]
     fn reserve(&mut self, _n: usize) {}
@@ -57,6 +64,10 @@ impl Sink for BytesMut {
     #[inline(always)]
     fn put_varint2(&mut self, a: u64, b: u64) {
         Cursor::new(self).put_varint2(a, b)
+    }
+    #[inline(always)]
+    fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
+        Cursor::new(self).put_slice2(a, b)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -95,6 +106,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     #[inline]
     fn put_varint2(&mut self, a: u64, b: u64) {
         (**self).put_varint2(a, b)
+    }
+    #[inline]
+    fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
+        (**self).put_slice2(a, b)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -308,6 +323,18 @@ impl Sink for Cursor<'_> {
             self.write_varint(b);
         }
     }
+    #[inline(always)]
+    fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
+        let n = a.len() + b.len();
+        self.ensure(n, || n);
+        // SAFETY: room for both (checked above); neither can overlap the spare capacity.
+        unsafe {
+            copy_bytes(a.as_ptr(), self.pos, a.len());
+            self.pos = self.pos.add(a.len());
+            copy_bytes(b.as_ptr(), self.pos, b.len());
+            self.pos = self.pos.add(b.len());
+        }
+    }
     #[inline]
     fn reserve(&mut self, n: usize) {
         self.ensure(n, || n);
@@ -417,6 +444,14 @@ mod tests {
             reference.extend_from_slice(&a[..n]);
             c.with_buf(|b| Sink::put_slice(b, b"nested"));
             reference.extend_from_slice(b"nested");
+            let long = [v as u8; 40];
+            Sink::put_slice2(
+                c,
+                &v.to_le_bytes()[..(v % 9) as usize],
+                &long[..(v % 41) as usize],
+            );
+            reference.extend_from_slice(&v.to_le_bytes()[..(v % 9) as usize]);
+            reference.extend_from_slice(&long[..(v % 41) as usize]);
         }
     }
 

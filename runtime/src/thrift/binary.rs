@@ -48,9 +48,16 @@ impl<S: Sink> BinaryWriter<S> {
 
     #[inline]
     fn put_len(&mut self, len: usize) {
-        let len = i32::try_from(len).expect("thrift: length exceeds i32::MAX");
-        self.sink.put_slice(&len.to_be_bytes());
+        self.sink.put_slice(&len_be(len));
     }
+}
+
+/// A length as the binary protocol writes it (big-endian `i32`).
+#[inline(always)]
+fn len_be(len: usize) -> [u8; 4] {
+    i32::try_from(len)
+        .expect("thrift: length exceeds i32::MAX")
+        .to_be_bytes()
 }
 
 impl<S: Sink> Writer for BinaryWriter<S> {
@@ -104,8 +111,26 @@ impl<S: Sink> Writer for BinaryWriter<S> {
     }
     #[inline(always)]
     fn write_binary(&mut self, v: &[u8]) {
-        self.put_len(v.len());
-        self.sink.put_slice(v);
+        self.sink.put_slice2(&len_be(v.len()), v);
+    }
+    /// Header, length and bytes with one room check.
+    #[inline(always)]
+    fn string_field(&mut self, id: i16, v: &str) {
+        self.binary_field(id, v.as_bytes())
+    }
+    #[inline(always)]
+    fn binary_field(&mut self, id: i16, v: &[u8]) {
+        let (id, len) = (id.to_be_bytes(), len_be(v.len()));
+        let head = [
+            TType::String as u8,
+            id[0],
+            id[1],
+            len[0],
+            len[1],
+            len[2],
+            len[3],
+        ];
+        self.sink.put_slice2(&head, v);
     }
     #[inline]
     fn write_list_begin(&mut self, elem_type: TType, len: usize) {
