@@ -10,11 +10,7 @@ pub fn par_map<T: Sync, R: Send>(
     min_chunk: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len() / min_chunk.max(1))
-        .max(1);
+    let threads = threads_for(items.len(), min_chunk);
     if threads == 1 {
         return items.iter().map(f).collect();
     }
@@ -38,11 +34,7 @@ pub fn par_map<T: Sync, R: Send>(
 /// the calling thread): for large trees of small allocations, whose freeing would otherwise
 /// be a serial step.
 pub fn par_drop<T: Send>(mut items: Vec<T>, min_chunk: usize) {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len() / min_chunk.max(1))
-        .max(1);
+    let threads = threads_for(items.len(), min_chunk);
     if threads == 1 {
         return;
     }
@@ -54,6 +46,15 @@ pub fn par_drop<T: Send>(mut items: Vec<T>, min_chunk: usize) {
         }
         drop(items);
     });
+}
+
+/// Threads for `len` items in chunks of at least `min_chunk`: at most one per core, at least 1.
+fn threads_for(len: usize, min_chunk: usize) -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(len / min_chunk.max(1))
+        .max(1)
 }
 
 #[cfg(test)]
