@@ -225,26 +225,11 @@ unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
         if n > 32 {
             std::ptr::copy_nonoverlapping(src, dst, n);
         } else if n >= 16 {
-            let (a, b) = (
-                src.cast::<u128>().read_unaligned(),
-                src.add(n - 16).cast::<u128>().read_unaligned(),
-            );
-            dst.cast::<u128>().write_unaligned(a);
-            dst.add(n - 16).cast::<u128>().write_unaligned(b);
+            copy_ends::<u128>(src, dst, n);
         } else if n >= 8 {
-            let (a, b) = (
-                src.cast::<u64>().read_unaligned(),
-                src.add(n - 8).cast::<u64>().read_unaligned(),
-            );
-            dst.cast::<u64>().write_unaligned(a);
-            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+            copy_ends::<u64>(src, dst, n);
         } else if n >= 4 {
-            let (a, b) = (
-                src.cast::<u32>().read_unaligned(),
-                src.add(n - 4).cast::<u32>().read_unaligned(),
-            );
-            dst.cast::<u32>().write_unaligned(a);
-            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+            copy_ends::<u32>(src, dst, n);
         } else if n > 0 {
             // 1 to 3 bytes: the first, the middle and the last (some the same byte).
             let (a, b, c) = (src.read(), src.add(n / 2).read(), src.add(n - 1).read());
@@ -252,6 +237,25 @@ unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
             dst.add(n / 2).write(b);
             dst.add(n - 1).write(c);
         }
+    }
+}
+
+/// Copies `n` bytes (`size_of::<T>() <= n <= 2 * size_of::<T>()`) as two `T`s, the first `T`
+/// and the last (overlapping when `n` is less than two).
+///
+/// # Safety
+/// As [`copy_bytes`], and `n` within those bounds.
+#[inline(always)]
+unsafe fn copy_ends<T: Copy>(src: *const u8, dst: *mut u8, n: usize) {
+    let tail = n - std::mem::size_of::<T>();
+    // SAFETY: both `T`s lie within the first `n` bytes of `src` / `dst` (caller's bounds).
+    unsafe {
+        let (a, b) = (
+            src.cast::<T>().read_unaligned(),
+            src.add(tail).cast::<T>().read_unaligned(),
+        );
+        dst.cast::<T>().write_unaligned(a);
+        dst.add(tail).cast::<T>().write_unaligned(b);
     }
 }
 
@@ -403,7 +407,6 @@ mod tests {
         assert_eq!(c.0, 14);
     }
 
-    /// Every put of the cursor, on a buffer that starts `cap` bytes short or exact.
     /// Every copy length around the inline paths' bounds, into an exact buffer and one with
     /// spare room (the bytes after the copy must stay untouched by the overlapping stores).
     #[test]
@@ -430,6 +433,7 @@ mod tests {
         }
     }
 
+    /// Every put of the cursor, on a buffer that starts `cap` bytes short or exact.
     fn cursor_ops(c: &mut Cursor<'_>, reference: &mut Vec<u8>) {
         for v in [0u64, 1, 127, 128, 300, 1 << 40, u64::MAX] {
             Sink::put_varint(c, v);

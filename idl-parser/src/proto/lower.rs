@@ -128,27 +128,20 @@ struct Dx<'a> {
     /// Files whose definitions this file used (for unused-import warnings).
     used: std::cell::RefCell<std::collections::HashSet<FileId, BuildHasherDefault<Fx>>>,
     /// The definitions this file fills in, in order.
-    defined: Vec<(DefId, Defined)>,
+    defined: Vec<(DefId, Vec<Annotation>, Defined)>,
     /// The file itself.
     file: Option<ir::File>,
 }
 
-/// What `define` fills in of a declared def.
+/// What `define` fills in of a declared def (besides its annotations).
 enum Defined {
     Message {
-        annotations: Vec<Annotation>,
         fields: Vec<Field>,
         oneofs: Vec<Oneof>,
         ext: ProtoMessageExt,
     },
-    Enum {
-        annotations: Vec<Annotation>,
-        e: ir::Enum,
-    },
-    Service {
-        annotations: Vec<Annotation>,
-        methods: Vec<Method>,
-    },
+    Enum(ir::Enum),
+    Service(Vec<Method>),
 }
 
 /// A symbol for `Cx::add_sym`, named in parallel: `full` is `scope.name` (or `name`).
@@ -180,7 +173,7 @@ fn new_sym(out: &mut Vec<NewSym>, full: String, name: &str, sym: Sym) {
 struct FileDefined {
     diags: Vec<Diagnostic>,
     pending_ext: Vec<(DefId, i64, Span, String)>,
-    defined: Vec<(DefId, Defined)>,
+    defined: Vec<(DefId, Vec<Annotation>, Defined)>,
     file: Option<ir::File>,
 }
 
@@ -1417,8 +1410,8 @@ impl<'a> Dx<'a> {
 
         self.defined.push((
             id,
+            annotations,
             Defined::Message {
-                annotations,
                 fields,
                 oneofs,
                 ext,
@@ -2268,13 +2261,11 @@ impl<'a> Dx<'a> {
         }
         self.defined.push((
             id,
-            Defined::Enum {
-                annotations,
-                e: ir::Enum {
-                    values,
-                    allow_alias: allow,
-                },
-            },
+            annotations,
+            Defined::Enum(ir::Enum {
+                values,
+                allow_alias: allow,
+            }),
         ));
     }
 
@@ -2393,13 +2384,8 @@ impl<'a> Dx<'a> {
                 span: r.name_span,
             });
         }
-        self.defined.push((
-            id,
-            Defined::Service {
-                annotations,
-                methods,
-            },
-        ));
+        self.defined
+            .push((id, annotations, Defined::Service(methods)));
     }
 
     fn method_type(&mut self, vis: &Vis, scope: &str, t: &(String, Span)) -> Option<DefId> {
@@ -2514,35 +2500,26 @@ impl Cx<'_> {
     fn apply(&mut self, fd: FileDefined) {
         self.diags.items.extend(fd.diags);
         self.pending_ext.extend(fd.pending_ext);
-        for (id, defined) in fd.defined {
+        for (id, annotations, defined) in fd.defined {
             let d = &mut self.ir.defs[id.0 as usize];
-            match defined {
-                Defined::Message {
-                    annotations,
-                    fields,
-                    oneofs,
-                    ext,
-                } => {
-                    d.annotations = annotations;
-                    if let DefKind::Struct(s) = &mut d.kind {
-                        s.fields = fields;
-                        s.oneofs = oneofs;
-                        s.proto = Some(ext);
-                    }
+            d.annotations = annotations;
+            match (defined, &mut d.kind) {
+                (
+                    Defined::Message {
+                        fields,
+                        oneofs,
+                        ext,
+                    },
+                    DefKind::Struct(s),
+                ) => {
+                    s.fields = fields;
+                    s.oneofs = oneofs;
+                    s.proto = Some(ext);
                 }
-                Defined::Enum { annotations, e } => {
-                    d.annotations = annotations;
-                    d.kind = DefKind::Enum(e);
-                }
-                Defined::Service {
-                    annotations,
-                    methods,
-                } => {
-                    d.annotations = annotations;
-                    if let DefKind::Service(sv) = &mut d.kind {
-                        sv.methods = methods;
-                    }
-                }
+                (Defined::Enum(e), kind) => *kind = DefKind::Enum(e),
+                (Defined::Service(methods), DefKind::Service(sv)) => sv.methods = methods,
+                // A def keeps the kind it was declared with (message, service).
+                _ => {}
             }
         }
         self.ir.files.extend(fd.file);
