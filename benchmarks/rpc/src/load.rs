@@ -57,8 +57,12 @@ where
     let start = Instant::now();
     let warm_end = start + warmup;
     let end = warm_end + measure;
+    // BENCH_SLOW_US=N: print every timed call slower than N µs to stderr as
+    // `slow <start ms since warm-up end> <latency µs> <task>`, to tell a stall of the whole
+    // connection (many tasks, one start time) from one slow call.
+    let slow_us: Option<u64> = std::env::var("BENCH_SLOW_US").ok().and_then(|v| v.parse().ok());
     let mut tasks = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
+    for task in 0..concurrency {
         let call = call.clone();
         tasks.push(tokio::spawn(async move {
             let mut lat: Vec<u32> = Vec::with_capacity(1 << 16);
@@ -75,7 +79,15 @@ where
                 match r {
                     Ok(n) => {
                         if t0 >= warm_end && t1 <= end {
-                            lat.push((t1 - t0).as_nanos().min(u32::MAX as u128) as u32);
+                            let d = t1 - t0;
+                            if slow_us.is_some_and(|s| d.as_micros() as u64 >= s) {
+                                eprintln!(
+                                    "slow {:.3} {} {task}",
+                                    (t0 - warm_end).as_secs_f64() * 1e3,
+                                    d.as_micros()
+                                );
+                            }
+                            lat.push(d.as_nanos().min(u32::MAX as u128) as u32);
                             units += n;
                         }
                     }

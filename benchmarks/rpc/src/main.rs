@@ -6,6 +6,8 @@
 //!                                                 drive it; prints `rate p50 p99 p999 calls errors`
 //! kit-bench-rpc suite [--quick] [--out DIR]       the whole comparison, servers and clients in
 //!                                                 separate processes pinned with taskset
+//! kit-bench-rpc gaps [SECS]                       how often this machine takes the CPU away
+//!                                                 (spin on the clock, count pauses)
 //! ```
 //! SYSTEM is one of the names in [`SYSTEMS`].
 
@@ -72,6 +74,10 @@ fn main() {
                 eprintln!("kit-bench-rpc suite: {e}");
                 std::process::exit(1);
             }
+        }
+        "gaps" => {
+            let secs = args.get(1).and_then(|s| s.parse().ok()).unwrap_or(5.0);
+            println!("{}", suite::gaps(secs));
         }
         "server" | "client" => {
             let Some(system) = args.get(1).cloned() else {

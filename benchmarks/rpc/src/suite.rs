@@ -54,7 +54,11 @@ struct Run {
 }
 
 struct Plan {
+    /// Rounds of every level and the stream runs.
     rounds: usize,
+    /// Rounds of the headline level (>= `rounds`): its p99 decides a target, and on a VM that
+    /// loses its CPUs for milliseconds at a time (see `gaps`) one round's p99 is mostly luck.
+    headline_rounds: usize,
     warmup: f64,
     measure: f64,
     pin: bool,
@@ -70,6 +74,7 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     let plan = if quick {
         Plan {
             rounds: 1,
+            headline_rounds: 1,
             warmup: 1.0,
             measure: 3.0,
             pin,
@@ -77,6 +82,7 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     } else {
         Plan {
             rounds: 3,
+            headline_rounds: 5,
             warmup: 2.0,
             measure: 10.0,
             pin,
@@ -93,8 +99,14 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     let load_before = loadavg();
     let mut runs = Vec::new();
     let mut step = 0usize;
-    for round in 0..plan.rounds {
-        for &c in LEVELS {
+    let host_before = host_gaps(&exe, plan.pin);
+    for round in 0..plan.rounds.max(plan.headline_rounds) {
+        let levels: &[usize] = if round < plan.rounds {
+            LEVELS
+        } else {
+            &[HEADLINE]
+        };
+        for &c in levels {
             for g in GROUPS {
                 let mut order: Vec<&'static str> = g.systems.to_vec();
                 if (round + step) % 2 == 1 {
@@ -105,6 +117,9 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
                     runs.push(one(&exe, &plan, round, sys, "unary", c, 0)?);
                 }
             }
+        }
+        if round >= plan.rounds {
+            continue;
         }
         let mut order = STREAM_SYSTEMS.to_vec();
         if round % 2 == 1 {
@@ -123,11 +138,14 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
         }
     }
     let env = format!(
-        "pinned (server CPU 0, client CPU 1): {}\nrounds: {}\nwarmup_s: {}\nmeasure_s: {}\nloadavg_before: {}\nloadavg_after: {}\ncpu: {}\n",
+        "pinned (server CPU 0, client CPU 1): {}\nrounds: {} (c={HEADLINE}: {})\nwarmup_s: {}\nmeasure_s: {}\nhost_gaps_before: {}\nhost_gaps_after: {}\nloadavg_before: {}\nloadavg_after: {}\ncpu: {}\n",
         plan.pin,
         plan.rounds,
+        plan.rounds.max(plan.headline_rounds),
         plan.warmup,
         plan.measure,
+        host_before,
+        host_gaps(&exe, plan.pin),
         load_before,
         loadavg(),
         cpu_model()
@@ -135,6 +153,65 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     eprint!("{env}");
     write(out, "rpc_env.txt", &env)?;
     write_outputs(out, &runs, &plan)
+}
+
+/// How often the machine itself takes a CPU away: `kit-bench-rpc gaps` spins on each CPU for
+/// [`GAP_SECS`] (both at once, pinned as the servers and clients are) and counts the pauses in
+/// its clock readings. Every pause stalls every call in flight on that CPU, whatever the RPC
+/// stack, so a run's p99 can't be read without this figure.
+fn host_gaps(exe: &Path, pin: bool) -> String {
+    let cpus: &[Option<&str>] = if pin { &[Some("0"), Some("1")] } else { &[None] };
+    let children: Vec<_> = cpus
+        .iter()
+        .map(|cpu| {
+            spawn(
+                exe,
+                *cpu,
+                &["gaps", &GAP_SECS.to_string()],
+                Stdio::piped(),
+            )
+        })
+        .collect();
+    let mut parts = Vec::new();
+    for (cpu, child) in cpus.iter().zip(children) {
+        let line = child
+            .and_then(|c| c.wait_with_output().map_err(|e| e.to_string()))
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_else(|e| format!("probe failed: {e}"));
+        parts.push(format!("cpu {}: {line}", cpu.unwrap_or("any")));
+    }
+    parts.join("; ")
+}
+
+const GAP_SECS: f64 = 5.0;
+
+/// `kit-bench-rpc gaps SECS`: spin for SECS reading the monotonic clock; print the pauses
+/// (readings further apart than 1 ms) as `N pauses >1ms, M >5ms, longest X ms, Y ms lost`.
+pub fn gaps(secs: f64) -> String {
+    let start = Instant::now();
+    let mut last = start;
+    let (mut over1, mut over5, mut longest, mut lost) = (0u32, 0u32, Duration::ZERO, Duration::ZERO);
+    loop {
+        let now = Instant::now();
+        let d = now - last;
+        if d > Duration::from_millis(1) {
+            over1 += 1;
+            if d > Duration::from_millis(5) {
+                over5 += 1;
+            }
+            longest = longest.max(d);
+            lost += d;
+        }
+        last = now;
+        if now - start >= Duration::from_secs_f64(secs) {
+            break;
+        }
+    }
+    format!(
+        "{over1} pauses >1ms, {over5} >5ms, longest {:.1} ms, {:.1} ms lost in {secs}s",
+        longest.as_secs_f64() * 1e3,
+        lost.as_secs_f64() * 1e3
+    )
 }
 
 fn loadavg() -> String {
