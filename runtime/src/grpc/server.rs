@@ -550,13 +550,14 @@ async fn connection<S: GrpcHandler>(
     cfg: Arc<Server>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let hold = super::io::Hold::default();
     let handshake = h2::server::Builder::new()
         .max_concurrent_streams(cfg.max_concurrent_streams)
         .max_send_buffer_size(128 * 1024)
         .initial_window_size(1024 * 1024)
         .initial_connection_window_size(4 * 1024 * 1024)
         .max_frame_size(super::MAX_FRAME)
-        .handshake::<_, Bytes>(super::io::Coalesce::new(sock));
+        .handshake::<_, Bytes>(super::io::Coalesce::with_hold(sock, hold.clone()));
     let mut conn = match tokio::time::timeout(Duration::from_secs(10), handshake).await {
         Ok(Ok(c)) => c,
         Ok(Err(e)) => {
@@ -575,18 +576,38 @@ async fn connection<S: GrpcHandler>(
     }
     loop {
         tokio::select! {
-            r = conn.accept() => match r {
+            r = std::future::poll_fn(|cx| accept_batched(&mut conn, &hold, cx)) => match r {
                 Some(Ok((req, respond))) => {
                     // Boxed: the call's future is large (request parts, the handler's
                     // future, timers, the batch), and tokio moves a spawned future by value
                     // several times (into the task cell, and the stage on completion).
-                    tokio::spawn(Box::pin(handle(
-                        req,
-                        respond,
-                        addr,
-                        svc.clone(),
-                        cfg.clone(),
-                    )));
+                    let mut call = Box::pin(handle(req, respond, addr, svc.clone(), cfg.clone()));
+                    // Its first poll runs here, on the connection's task: a unary call whose
+                    // request has arrived and whose handler does not wait ends in this poll,
+                    // its reply queued in h2 and written with every other frame of this pass
+                    // of the connection (one write for many calls), with no task spawned and
+                    // no wake-up. A call that waits goes on as a task of its own, which polls
+                    // it again with its own waker (the waker of the latest poll is the one
+                    // that counts).
+                    // A handler that panics ends its call only, as it would in a task of its
+                    // own (tokio drops a task's future when it panics): the call's stream is
+                    // reset when its future is dropped, and the connection goes on.
+                    let done = std::future::poll_fn(|cx| {
+                        let poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            call.as_mut().poll(cx)
+                        }));
+                        Poll::Ready(poll.map_or_else(
+                            |_| {
+                                tracing::error!(%addr, "a gRPC handler panicked");
+                                true
+                            },
+                            |p| p.is_ready(),
+                        ))
+                    })
+                    .await;
+                    if !done {
+                        tokio::spawn(call);
+                    }
                 }
                 Some(Err(e)) => {
                     tracing::debug!(%addr, "h2 connection: {e}");
@@ -606,6 +627,29 @@ async fn connection<S: GrpcHandler>(
             }
         }
     }
+}
+
+/// A call h2 has taken: its request (with the body to come) and where its reply goes.
+type Incoming = (
+    http::Request<h2::RecvStream>,
+    h2::server::SendResponse<Bytes>,
+);
+
+/// Takes the next call that has arrived, holding h2's flush while there is one (the loop takes
+/// it, answers it if it can, and comes back); the poll that finds none left ends the hold, so
+/// it writes every reply queued since in one go. See [`super::io::Hold`].
+fn accept_batched<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    conn: &mut h2::server::Connection<T, Bytes>,
+    hold: &super::io::Hold,
+    cx: &mut Context<'_>,
+) -> Poll<Option<Result<Incoming, h2::Error>>> {
+    hold.set(true);
+    let r = conn.poll_accept(cx);
+    hold.set(false);
+    if r.is_ready() {
+        return r;
+    }
+    conn.poll_accept(cx)
 }
 
 /// How many bytes of ready response messages the server gathers into one DATA write.

@@ -1,7 +1,7 @@
 //! kit client against kit server in-process: every interop case (plain and gzip), the health
 //! service, and failures — oversized messages, malformed HTTP/2 and gRPC framing, resets
-//! mid-stream, expired deadlines — after each of which the server keeps serving; and graceful
-//! shutdown completing an in-flight stream.
+//! mid-stream, expired deadlines, a panicking handler — after each of which the server keeps
+//! serving; and graceful shutdown completing an in-flight stream.
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -236,6 +236,11 @@ async fn raw_status(resp: h2::client::ResponseFuture) -> (u16, Option<String>) {
         .await
         .expect("response in time")
         .unwrap();
+    response_status(resp).await
+}
+
+/// The status of a raw response that has come: trailers, or its headers if trailers-only.
+async fn response_status(resp: http::Response<h2::RecvStream>) -> (u16, Option<String>) {
     let code = resp.status().as_u16();
     if let Some(s) = resp.headers().get("grpc-status") {
         return (code, Some(s.to_str().unwrap().to_string()));
@@ -627,4 +632,83 @@ async fn response_over_the_send_limit() {
     );
     still_serving(s.addr).await;
     s.stop().await;
+}
+
+/// Server middleware: panics in `call` for `EmptyCall` (on the connection's task, where the
+/// server takes a call's first poll), and after a wait (in the call's own task) for
+/// `UnaryCall`; passes everything else through.
+#[derive(Clone)]
+struct Panicky<S>(S);
+
+impl<S> grpc::Service<grpc::ServerCall> for Panicky<S>
+where
+    S: grpc::Service<
+        grpc::ServerCall,
+        Response = grpc::ServerReply,
+        Error = grpc::Status,
+        Future = grpc::BoxFuture<Result<grpc::ServerReply, grpc::Status>>,
+    >,
+{
+    type Response = grpc::ServerReply;
+    type Error = grpc::Status;
+    type Future = grpc::BoxFuture<Result<grpc::ServerReply, grpc::Status>>;
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), grpc::Status>> {
+        self.0.poll_ready(cx)
+    }
+    fn call(&mut self, call: grpc::ServerCall) -> Self::Future {
+        if call.path.ends_with("/EmptyCall") {
+            panic!("handler panics at once");
+        }
+        if call.path.ends_with("/UnaryCall") {
+            return Box::pin(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                panic!("handler panics after a wait");
+            });
+        }
+        self.0.call(call)
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_handler_fails_its_call_and_the_connection_goes_on() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let srv = tokio::spawn(Server::new().serve(listener, Panicky(server::service())));
+    // One raw connection throughout: a client that reconnects would hide a dead connection.
+    let mut send = raw(addr).await;
+    let empty_message = Bytes::from_static(&[0, 0, 0, 0, 0]);
+    for _ in 0..3 {
+        for method in ["EmptyCall", "UnaryCall"] {
+            send = send.ready().await.expect("connection still open");
+            let path = format!("/grpc.testing.TestService/{method}");
+            let (resp, mut body) = send.send_request(grpc_request(&path, &[]), false).unwrap();
+            body.send_data(empty_message.clone(), true).unwrap();
+            let failed = match tokio::time::timeout(Duration::from_secs(10), resp)
+                .await
+                .expect("an answer in time")
+            {
+                Err(_) => true, // the stream was reset
+                Ok(r) => response_status(r).await.1 != Some("0".into()),
+            };
+            assert!(
+                failed,
+                "{method}: the handler panicked, the call can't succeed"
+            );
+        }
+        // The same connection still serves other calls.
+        send = send.ready().await.expect("connection still open");
+        let (resp, mut body) = send
+            .send_request(
+                grpc_request("/grpc.testing.TestService/StreamingOutputCall", &[]),
+                false,
+            )
+            .unwrap();
+        body.send_data(empty_message.clone(), true).unwrap();
+        assert_eq!(raw_status(resp).await, (200, Some("0".into())));
+    }
+    assert!(!srv.is_finished(), "the server is still running");
+    srv.abort();
 }
