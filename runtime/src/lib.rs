@@ -70,6 +70,7 @@ pub mod balance;
 pub mod error;
 pub mod grpc;
 pub mod metrics;
+mod panic;
 pub mod protobuf;
 pub mod sink;
 mod str;

@@ -19,6 +19,7 @@ use super::codec::{self, Encoding, RawStreaming, Side, DEFAULT_MAX_MESSAGE_SIZE}
 use super::metadata::{parse_timeout, Metadata};
 use super::status::Status;
 use super::stream::{BoxStream, Request, Response, Streaming};
+use crate::panic::{panic_message, CatchUnwind};
 use crate::protobuf::Message;
 
 /// A boxed, `Send` future.
@@ -579,34 +580,21 @@ async fn connection<S: GrpcHandler>(
             r = std::future::poll_fn(|cx| accept_batched(&mut conn, &hold, cx)) => match r {
                 Some(Ok((req, respond))) => {
                     // Boxed: the call's future is large (request parts, the handler's
-                    // future, timers, the batch), and tokio moves a spawned future by value
-                    // several times (into the task cell, and the stage on completion).
-                    let mut call = Box::pin(handle(req, respond, addr, svc.clone(), cfg.clone()));
-                    // Its first poll runs here, on the connection's task: a unary call whose
-                    // request has arrived and whose handler does not wait ends in this poll,
-                    // its reply queued in h2 and written with every other frame of this pass
-                    // of the connection (one write for many calls), with no task spawned and
-                    // no wake-up. A call that waits goes on as a task of its own, which polls
-                    // it again with its own waker (the waker of the latest poll is the one
-                    // that counts).
-                    // A handler that panics ends its call only, as it would in a task of its
-                    // own (tokio drops a task's future when it panics): the call's stream is
-                    // reset when its future is dropped, and the connection goes on.
-                    let done = std::future::poll_fn(|cx| {
-                        let poll = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            call.as_mut().poll(cx)
-                        }));
-                        Poll::Ready(poll.map_or_else(
-                            |_| {
-                                tracing::error!(%addr, "a gRPC handler panicked");
-                                true
-                            },
-                            |p| p.is_ready(),
-                        ))
-                    })
-                    .await;
-                    if !done {
-                        tokio::spawn(call);
+                    // future, timers, the batch), and it is polled here and may then move
+                    // into a task. Its first poll runs here, on the connection's task: a unary
+                    // call whose request has arrived and whose handler does not wait ends in
+                    // this poll, its reply queued in h2 and written with every other frame of
+                    // this pass of the connection (one write for many calls), with no task
+                    // spawned and no wake-up. A call that waits goes on as a task of its own,
+                    // which polls it again with its own waker (the waker of the latest poll is
+                    // the one that counts). A panic ends that call only (`CatchUnwind`).
+                    let mut call =
+                        CatchUnwind(Box::pin(handle(req, respond, addr, svc.clone(), cfg.clone())));
+                    match std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut call).poll(cx))).await {
+                        Poll::Ready(r) => report_panic(r, addr),
+                        Poll::Pending => {
+                            tokio::spawn(async move { report_panic(call.await, addr) });
+                        }
                     }
                 }
                 Some(Err(e)) => {
@@ -626,6 +614,14 @@ async fn connection<S: GrpcHandler>(
                 break;
             }
         }
+    }
+}
+
+/// Logs a panic that ended a call outside its handler (in a reply stream, say); the handler's
+/// own panics are answered with INTERNAL in [`handle`].
+fn report_panic(r: Result<(), Box<dyn std::any::Any + Send>>, addr: SocketAddr) {
+    if let Err(p) = r {
+        tracing::error!(%addr, panic = %panic_message(&*p), "grpc server: call panicked");
     }
 }
 
@@ -797,7 +793,18 @@ async fn handle<S: GrpcHandler>(
         let reply = tokio::select! {
             r = async {
                 std::future::poll_fn(|cx| svc.poll_ready(cx)).await?;
-                svc.call(call).await
+                // As the Thrift server does: a handler that panics fails its call with
+                // INTERNAL, and the server goes on.
+                let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| svc.call(call)));
+                match called.map(CatchUnwind) {
+                    Ok(fut) => fut.await,
+                    Err(p) => Err(p),
+                }
+                .unwrap_or_else(|p| {
+                    let msg = panic_message(&*p);
+                    tracing::error!(panic = %msg, "grpc server: handler panicked");
+                    Err(Status::internal(format!("handler panicked: {msg}")))
+                })
             } => r,
             _ = &mut sleep => Err(Status::deadline_exceeded("deadline exceeded")),
             _ = std::future::poll_fn(|cx| respond.poll_reset(cx)) => {

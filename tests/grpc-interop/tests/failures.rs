@@ -686,17 +686,20 @@ async fn a_panicking_handler_fails_its_call_and_the_connection_goes_on() {
             let path = format!("/grpc.testing.TestService/{method}");
             let (resp, mut body) = send.send_request(grpc_request(&path, &[]), false).unwrap();
             body.send_data(empty_message.clone(), true).unwrap();
-            let failed = match tokio::time::timeout(Duration::from_secs(10), resp)
+            let status = match tokio::time::timeout(Duration::from_secs(10), resp)
                 .await
                 .expect("an answer in time")
             {
-                Err(_) => true, // the stream was reset
-                Ok(r) => response_status(r).await.1 != Some("0".into()),
+                Err(_) => None, // the stream was reset
+                Ok(r) => response_status(r).await.1,
             };
+            let failed = status != Some("0".into());
             assert!(
                 failed,
                 "{method}: the handler panicked, the call can't succeed"
             );
+            // As on the Thrift side: the panic is answered, with INTERNAL (13).
+            assert_eq!(status.as_deref(), Some("13"), "{method}");
         }
         // The same connection still serves other calls.
         send = send.ready().await.expect("connection still open");

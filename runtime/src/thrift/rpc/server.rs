@@ -1,11 +1,8 @@
 //! The server: accept loop, per-connection pipelining, limits, graceful shutdown.
 
-use std::any::Any;
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -19,6 +16,7 @@ use super::net::{Listener, PeerAddr, ReadHalf, WriteHalf};
 use super::{
     encode_frame, BoxError, Error, FrameReader, Headers, Request, Response, DEFAULT_MAX_FRAME_SIZE,
 };
+use crate::panic::{panic_message, CatchUnwind};
 use crate::thrift::{ApplicationException, ApplicationExceptionKind, MessageType};
 use crate::trace::{TraceContext, TRACEPARENT, TRACESTATE};
 
@@ -367,29 +365,4 @@ tokio::task_local! {
 /// in tasks the handler spawns itself.
 pub fn request_headers() -> Option<Arc<Headers>> {
     REQUEST_HEADERS.try_with(Arc::clone).ok()
-}
-
-fn panic_message(p: &(dyn Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        s.to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "(non-string panic payload)".to_string()
-    }
-}
-
-/// Polls a future, turning a panic into `Err(payload)`.
-struct CatchUnwind<F>(Pin<Box<F>>);
-
-impl<F: Future> Future for CatchUnwind<F> {
-    type Output = Result<F::Output, Box<dyn Any + Send>>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let f = self.0.as_mut();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| f.poll(cx))) {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(p) => Poll::Ready(Err(p)),
-        }
-    }
 }
