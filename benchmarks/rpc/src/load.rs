@@ -60,7 +60,9 @@ where
     // BENCH_SLOW_US=N: print every timed call slower than N µs to stderr as
     // `slow <start ms since warm-up end> <latency µs> <task>`, to tell a stall of the whole
     // connection (many tasks, one start time) from one slow call.
-    let slow_us: Option<u64> = std::env::var("BENCH_SLOW_US").ok().and_then(|v| v.parse().ok());
+    let slow_us: Option<u64> = std::env::var("BENCH_SLOW_US")
+        .ok()
+        .and_then(|v| v.parse().ok());
     let mut tasks = Vec::with_capacity(concurrency);
     for task in 0..concurrency {
         let call = call.clone();

@@ -100,12 +100,11 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
     let mut runs = Vec::new();
     let mut step = 0usize;
     let host_before = host_gaps(&exe, plan.pin);
-    for round in 0..plan.rounds.max(plan.headline_rounds) {
-        let levels: &[usize] = if round < plan.rounds {
-            LEVELS
-        } else {
-            &[HEADLINE]
-        };
+    debug_assert!(plan.headline_rounds >= plan.rounds);
+    for round in 0..plan.headline_rounds {
+        // Past `rounds`, only the headline level runs (no other level, no streams).
+        let every_level = round < plan.rounds;
+        let levels: &[usize] = if every_level { LEVELS } else { &[HEADLINE] };
         for &c in levels {
             for g in GROUPS {
                 let mut order: Vec<&'static str> = g.systems.to_vec();
@@ -118,7 +117,7 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
                 }
             }
         }
-        if round >= plan.rounds {
+        if !every_level {
             continue;
         }
         let mut order = STREAM_SYSTEMS.to_vec();
@@ -141,7 +140,7 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
         "pinned (server CPU 0, client CPU 1): {}\nrounds: {} (c={HEADLINE}: {})\nwarmup_s: {}\nmeasure_s: {}\nhost_gaps_before: {}\nhost_gaps_after: {}\nloadavg_before: {}\nloadavg_after: {}\ncpu: {}\n",
         plan.pin,
         plan.rounds,
-        plan.rounds.max(plan.headline_rounds),
+        plan.headline_rounds,
         plan.warmup,
         plan.measure,
         host_before,
@@ -160,17 +159,14 @@ pub fn run(quick: bool, out: &Path) -> Result<(), String> {
 /// its clock readings. Every pause stalls every call in flight on that CPU, whatever the RPC
 /// stack, so a run's p99 can't be read without this figure.
 fn host_gaps(exe: &Path, pin: bool) -> String {
-    let cpus: &[Option<&str>] = if pin { &[Some("0"), Some("1")] } else { &[None] };
+    let cpus: &[Option<&str>] = if pin {
+        &[Some("0"), Some("1")]
+    } else {
+        &[None]
+    };
     let children: Vec<_> = cpus
         .iter()
-        .map(|cpu| {
-            spawn(
-                exe,
-                *cpu,
-                &["gaps", &GAP_SECS.to_string()],
-                Stdio::piped(),
-            )
-        })
+        .map(|cpu| spawn(exe, *cpu, &["gaps", &GAP_SECS.to_string()], Stdio::piped()))
         .collect();
     let mut parts = Vec::new();
     for (cpu, child) in cpus.iter().zip(children) {
@@ -188,9 +184,11 @@ const GAP_SECS: f64 = 5.0;
 /// `kit-bench-rpc gaps SECS`: spin for SECS reading the monotonic clock; print the pauses
 /// (readings further apart than 1 ms) as `N pauses >1ms, M >5ms, longest X ms, Y ms lost`.
 pub fn gaps(secs: f64) -> String {
+    let span = Duration::from_secs_f64(secs);
     let start = Instant::now();
     let mut last = start;
-    let (mut over1, mut over5, mut longest, mut lost) = (0u32, 0u32, Duration::ZERO, Duration::ZERO);
+    let (mut over1, mut over5, mut longest, mut lost) =
+        (0u32, 0u32, Duration::ZERO, Duration::ZERO);
     loop {
         let now = Instant::now();
         let d = now - last;
@@ -203,7 +201,7 @@ pub fn gaps(secs: f64) -> String {
             lost += d;
         }
         last = now;
-        if now - start >= Duration::from_secs_f64(secs) {
+        if now - start >= span {
             break;
         }
     }
