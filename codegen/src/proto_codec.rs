@@ -128,14 +128,23 @@ impl Context<'_> {
         } else {
             quote!(let buf = &mut __rt::Cursor::new(buf);)
         };
+        // Each arm is the field's merge expression alone; the error path (cold) names the field
+        // once for all arms, so an arm is one short line (generated code is mostly these).
         let body = if arms.is_empty() {
             quote!(self.unknown_fields.merge_field(tag, wt, buf, depth))
         } else {
+            let sname = &def.name;
+            let names = s.fields.iter().map(|f| {
+                let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
+                let raw = &f.name;
+                quote!(#tag => #raw,)
+            });
             quote! {
-                match tag {
+                let r = match tag {
                     #(#arms)*
-                    _ => self.unknown_fields.merge_field(tag, wt, buf, depth),
-                }
+                    _ => return self.unknown_fields.merge_field(tag, wt, buf, depth),
+                };
+                r.map_err(|e| e.with_field(#sname, match tag { #(#names)* _ => "" }))
             }
         };
         // `#[inline]` on the encoders, as `merge_field` is inlined into the decode loop (and
@@ -175,10 +184,7 @@ impl Context<'_> {
     fn proto_field(&self, def: &Def, f: &Field) -> (Tokens, Tokens, Tokens) {
         let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
         let fname = id(&ident::field_name(&f.name));
-        let sname = &def.name;
-        let raw = &f.name;
         let group = f.proto.as_ref().is_some_and(|p| p.group);
-        let in_field = |merge: Tokens| quote!(__rt::ResultExt::in_field(#merge, #sname, #raw));
         // The field by reference and by mutable reference, through its `Arc` if it has one
         // (merging into a shared value copies it first). A `&Arc<Vec<T>>` is passed as it is:
         // it coerces to the `&[T]` that repeated fields take.
@@ -198,20 +204,13 @@ impl Context<'_> {
                 let (kl, ke, km) = self.map_part(k, quote!(k), false);
                 let (vl, ve, vm) = self.map_part(v, quote!(v), true);
                 let m = field_mod("map");
-                let merge = in_field(quote!(#m::merge(wt, buf, depth, #km, #vm)));
-                let insert = if arc {
-                    quote!(#place_mut.insert(k, v);)
-                } else {
-                    quote!(self.#fname.insert(k, v);)
-                };
+                let map = if arc { place_mut } else { quote!(self.#fname) };
                 (
                     quote!(n += #m::encoded_len(#tag, #place, #kl, #vl);),
                     quote!(#m::encode(#tag, #place, #ke, #kl, #ve, #vl, buf);),
-                    quote!(#tag => {
-                        let (k, v) = #merge?;
-                        #insert
-                        __rt::Ok(())
-                    }),
+                    quote!(#tag => #m::merge(wt, buf, depth, #km, #vm).map(|(k, v)| {
+                        #map.insert(k, v);
+                    }),),
                 )
             }
             Type::List(elem) => {
@@ -232,8 +231,7 @@ impl Context<'_> {
                 } else {
                     quote!()
                 };
-                let merge =
-                    in_field(quote!(#m::merge_repeated(wt, #group_tag #place_mut, buf #depth)));
+                let merge = quote!(#m::merge_repeated(wt, #group_tag #place_mut, buf #depth));
                 (
                     quote!(n += #m::#len_fn(#tag, #place);),
                     quote!(#m::#enc_fn(#tag, #place, buf);),
@@ -260,7 +258,7 @@ impl Context<'_> {
                     } else {
                         quote!(self.#fname.get_or_insert_with(__rt::Default::default))
                     };
-                    let merge = in_field(quote!(#m::merge(wt, #group_tag #target, buf #depth)));
+                    let merge = quote!(#m::merge(wt, #group_tag #target, buf #depth));
                     (
                         quote!(if let __rt::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
                         quote!(if let __rt::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
@@ -272,7 +270,7 @@ impl Context<'_> {
                         Kind::Scalar(_) | Kind::Enum => quote!(self.#fname),
                         Kind::Bytes(_) | Kind::Message => place,
                     };
-                    let merge = in_field(quote!(#m::merge(wt, #group_tag #place_mut, buf #depth)));
+                    let merge = quote!(#m::merge(wt, #group_tag #place_mut, buf #depth));
                     // Required (proto2) fields and messages are always written; proto3
                     // implicit-presence scalars only when not the default.
                     let cond = if f.presence == Presence::Required || is_msg {
@@ -325,7 +323,6 @@ impl Context<'_> {
             crate::layout::relative_module(from, &nested),
             ident::type_name(&o.name)
         ));
-        let sname = &def.name;
         let mut writes = Vec::new();
         let mut merge_arms = Vec::new();
         for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
@@ -342,7 +339,6 @@ impl Context<'_> {
             } else {
                 quote!()
             };
-            let raw = &f.name;
             writes.push((
                 f.id as i64,
                 quote! {
@@ -373,12 +369,11 @@ impl Context<'_> {
             merge_arms.push(quote! {
                 #tag => {
                     if let __rt::Some(#enum_path::#v(v)) = &mut self.#fname {
-                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #target, buf #depth), #sname, #raw)
+                        #m::merge(wt, #group_tag #target, buf #depth)
                     } else {
                         #fresh
-                        __rt::ResultExt::in_field(#m::merge(wt, #group_tag #fresh_ref, buf #depth), #sname, #raw)?;
-                        self.#fname = __rt::Some(#enum_path::#v(v));
-                        __rt::Ok(())
+                        #m::merge(wt, #group_tag #fresh_ref, buf #depth)
+                            .map(|()| self.#fname = __rt::Some(#enum_path::#v(v)))
                     }
                 }
             });

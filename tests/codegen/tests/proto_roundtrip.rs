@@ -532,3 +532,60 @@ fn arc_fields() {
     assert_eq!(before.ids.as_slice(), &[7, -8]);
     assert!(!Arc::ptr_eq(&before.items, &merged.items));
 }
+
+/// A decode error names where it happened, outermost field first: a plain field, a field of a
+/// nested message, a map entry and a oneof member (the generated `merge_field` names the field
+/// on its error path only).
+#[test]
+fn decode_errors_name_the_field_path() {
+    let path = |wire: &[u8]| {
+        let err = TestAllTypesProto3::decode(Bytes::copy_from_slice(wire)).unwrap_err();
+        (err.kind().clone(), err.path().collect::<Vec<_>>())
+    };
+    let at = |fields: &[&str]| fields.iter().map(|f| f.to_string()).collect::<Vec<_>>();
+    // optional_string (14): one byte that is not UTF-8.
+    assert_eq!(
+        path(&[0x72, 0x01, 0xff]),
+        (
+            DecodeErrorKind::InvalidUtf8,
+            at(&["TestAllTypesProto3.optional_string"])
+        )
+    );
+    // optional_nested_message (18) { a (1): a varint cut short }.
+    assert_eq!(
+        path(&[0x92, 0x01, 0x02, 0x08, 0x80]),
+        (
+            DecodeErrorKind::Truncated,
+            at(&[
+                "TestAllTypesProto3.optional_nested_message",
+                "NestedMessage.a"
+            ])
+        )
+    );
+    // map_string_string (69) { key "k", value: not UTF-8 }.
+    let (kind, p) = path(&[0xaa, 0x04, 0x06, 0x0a, 0x01, b'k', 0x12, 0x01, 0xff]);
+    assert_eq!(kind, DecodeErrorKind::InvalidUtf8);
+    assert_eq!(
+        p.first().map(String::as_str),
+        Some("TestAllTypesProto3.map_string_string")
+    );
+    // oneof_string (113): not UTF-8, after a valid oneof_uint32 (111) that it would replace.
+    assert_eq!(
+        path(&[0xf8, 0x06, 0x05, 0x8a, 0x07, 0x01, 0xff]),
+        (
+            DecodeErrorKind::InvalidUtf8,
+            at(&["TestAllTypesProto3.oneof_string"])
+        )
+    );
+    // recursive_message (27) { optional_string (14): not UTF-8 }.
+    assert_eq!(
+        path(&[0xda, 0x01, 0x03, 0x72, 0x01, 0xff]),
+        (
+            DecodeErrorKind::InvalidUtf8,
+            at(&[
+                "TestAllTypesProto3.recursive_message",
+                "TestAllTypesProto3.optional_string"
+            ])
+        )
+    );
+}
