@@ -370,16 +370,20 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
 
 /// Fields, enum values and variants of one definition that become the same Rust name.
 fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
-    let mut check = |members: &mut dyn Iterator<Item = (String, &str, kit_idl::source::Span)>,
-                     what: &str| {
-        // Lookup only; diagnostics come out in member order.
-        let mut seen: std::collections::HashMap<String, (&str, kit_idl::source::Span)> =
+    use std::borrow::Cow;
+    type Span = kit_idl::source::Span;
+    // One scope's members: (Rust name, IDL name, span), in member order.
+    let mut check = |members: Vec<(Cow<str>, &str, Span)>, what: &dyn std::fmt::Display| {
+        if !any_equal(members.iter().map(|m| &*m.0)) {
+            return;
+        }
+        let mut seen: std::collections::HashMap<&str, (&str, Span)> =
             std::collections::HashMap::new();
-        for (rust, original, span) in members {
-            if let Some((prev, prev_span)) = seen.get(&rust).filter(|(o, _)| *o != original) {
+        for (rust, original, span) in &members {
+            if let Some((prev, prev_span)) = seen.get(&**rust).filter(|(o, _)| o != original) {
                 errors.push(
                     Diagnostic::error(
-                        span,
+                        *span,
                         format!(
                             "{what} `{original}` and `{prev}` of `{}` both become `{rust}` in Rust",
                             def.full_name
@@ -390,7 +394,7 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
                     .with_note("rename one of them in the IDL"),
                 );
             } else {
-                seen.entry(rust).or_insert((original, span));
+                seen.entry(rust).or_insert((original, *span));
             }
         }
     };
@@ -398,66 +402,81 @@ fn member_collisions(def: &kit_idl::ir::Def, errors: &mut Vec<Diagnostic>) {
         // Aliases (`MOO = 2; moo = 2;`) that become one Rust name with one value are one
         // constant; only different values under one name collide.
         DefKind::Enum(e) => {
+            let names: Vec<_> = e
+                .values
+                .iter()
+                .map(|v| (ident::const_name_cow(&v.name), v))
+                .collect();
+            if !any_equal(names.iter().map(|(c, _)| &**c)) {
+                return;
+            }
             let mut aliases = std::collections::HashSet::new();
             check(
-                &mut e
-                    .values
-                    .iter()
-                    .map(|v| (ident::const_name(&v.name), v))
+                names
+                    .into_iter()
                     .filter(|(c, v)| aliases.insert((c.clone(), v.value)))
-                    .map(|(c, v)| (c, v.name.as_str(), v.span)),
-                "enum values",
+                    .map(|(c, v)| (c, v.name.as_str(), v.span))
+                    .collect(),
+                &"enum values",
             )
         }
         DefKind::Struct(s) => {
             if s.kind == kit_idl::ir::StructKind::Union {
                 check(
-                    &mut s
-                        .fields
+                    s.fields
                         .iter()
-                        .map(|f| (ident::variant_name(&f.name), f.name.as_str(), f.span)),
-                    "union members",
+                        .map(|f| (ident::variant_name(&f.name).into(), f.name.as_str(), f.span))
+                        .collect(),
+                    &"union members",
                 );
             } else {
                 let oneof_names = s
                     .oneofs
                     .iter()
                     .filter(|o| !o.synthetic)
-                    .map(|o| (ident::field_name(&o.name), o.name.as_str(), o.span));
+                    .map(|o| (ident::field_name_cow(&o.name), o.name.as_str(), o.span));
                 check(
-                    &mut s
-                        .fields
+                    s.fields
                         .iter()
                         .filter(|f| {
                             f.oneof.is_none_or(|i| {
                                 s.oneofs.get(i as usize).is_some_and(|o| o.synthetic)
                             })
                         })
-                        .map(|f| (ident::field_name(&f.name), f.name.as_str(), f.span))
-                        .chain(oneof_names),
-                    "fields",
+                        .map(|f| (ident::field_name_cow(&f.name), f.name.as_str(), f.span))
+                        .chain(oneof_names)
+                        .collect(),
+                    &"fields",
                 );
                 for (i, o) in s.oneofs.iter().enumerate() {
                     check(
-                        &mut s
-                            .fields
+                        s.fields
                             .iter()
                             .filter(|f| f.oneof == Some(i as u32))
-                            .map(|f| (ident::variant_name(&f.name), f.name.as_str(), f.span)),
-                        &format!("members of oneof `{}`", o.name),
+                            .map(|f| (ident::variant_name(&f.name).into(), f.name.as_str(), f.span))
+                            .collect(),
+                        &format_args!("members of oneof `{}`", o.name),
                     );
                 }
             }
         }
         DefKind::Service(svc) => check(
-            &mut svc
-                .methods
+            svc.methods
                 .iter()
-                .map(|m| (ident::field_name(&m.name), m.name.as_str(), m.span)),
-            "methods",
+                .map(|m| (ident::field_name_cow(&m.name), m.name.as_str(), m.span))
+                .collect(),
+            &"methods",
         ),
         _ => {}
     }
+}
+
+/// Whether two of `names` are equal. Most scopes have no two members with one Rust name:
+/// sorted names without equal neighbours say so with no hashing and no copies.
+fn any_equal<'a>(names: impl Iterator<Item = &'a str>) -> bool {
+    let mut sorted: Vec<&str> = names.collect();
+    sorted.sort_unstable();
+    sorted.windows(2).any(|w| w[0] == w[1])
 }
 
 fn mod_decls(children: &[String]) -> Tokens {

@@ -4,6 +4,8 @@
 //! the same for types, fields, variants, modules and methods, and collisions after conversion
 //! can be found in one place ([`Collisions`]).
 
+use std::borrow::Cow;
+
 use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 /// Keywords usable as raw identifiers (`r#type`).
@@ -80,14 +82,43 @@ pub fn module_name(name: &str) -> String {
     field_name(name)
 }
 
+/// [`field_name`], borrowing `name` when it is its own Rust name (a snake-case name that is
+/// no keyword): most are, and finding collisions needs no copies of them.
+pub fn field_name_cow(name: &str) -> Cow<'_, str> {
+    if is_plain_snake(name) && !is_keyword(name) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(field_name(name))
+    }
+}
+
 /// Constants and enum values: `SHOUTY_SNAKE_CASE`.
 pub fn const_name(name: &str) -> String {
+    const_name_cow(name).into_owned()
+}
+
+/// [`const_name`], borrowing `name` when it is its own Rust name (`KIND_A`, `V2`): no keyword
+/// is upper case, and heck gives such a name back unchanged.
+pub fn const_name_cow(name: &str) -> Cow<'_, str> {
+    if is_plain_shouty(name) {
+        return Cow::Borrowed(name);
+    }
     let s = name.to_shouty_snake_case();
-    if s.is_empty() {
+    Cow::Owned(if s.is_empty() {
         "UNDERSCORE".to_string()
     } else {
         escape(&s)
-    }
+    })
+}
+
+/// `A`-`Z` first, then `A`-`Z`, `0`-`9` and single `_`s between them.
+fn is_plain_shouty(name: &str) -> bool {
+    let b = name.as_bytes();
+    matches!(b.first(), Some(b'A'..=b'Z'))
+        && !name.ends_with('_')
+        && !name.contains("__")
+        && b.iter()
+            .all(|c| matches!(c, b'A'..=b'Z' | b'0'..=b'9' | b'_'))
 }
 
 /// Enum variants of unions and oneofs: `UpperCamelCase`.
@@ -248,6 +279,33 @@ mod tests {
         for n in other {
             assert!(!is_plain_snake(n), "{n}");
         }
+    }
+
+    #[test]
+    fn the_borrowing_forms_give_the_same_names() {
+        let names = [
+            "a", "a_b", "type", "self", "fooBar", "1st", "_", "KIND72_A", "V2", "MAX_SIZE", "A",
+            "HTTP_2", "A1B2", "TYPE", "SELF", "A__B", "A_", "_A", "maxSize", "Kind", "K9_Z9_X",
+            "ÄÖ", "",
+        ];
+        for n in names {
+            assert_eq!(field_name_cow(n), field_name(n), "{n}");
+            assert_eq!(const_name_cow(n), const_name(n), "{n}");
+        }
+        // The shortcut is taken where heck changes nothing, and only there.
+        let plain = [
+            "A", "V2", "KIND72_A", "HTTP_2", "A1B2", "K9_Z9_X", "MAX_SIZE", "TYPE",
+        ];
+        for n in plain {
+            assert!(is_plain_shouty(n), "{n}");
+            assert_eq!(n.to_shouty_snake_case(), n, "{n}");
+            assert!(matches!(const_name_cow(n), Cow::Borrowed(_)), "{n}");
+        }
+        for n in ["", "a", "Ab", "A__B", "A_", "_A", "1A", "A-B", "É"] {
+            assert!(!is_plain_shouty(n), "{n}");
+        }
+        assert!(matches!(field_name_cow("a_b"), Cow::Borrowed(_)));
+        assert!(matches!(field_name_cow("type"), Cow::Owned(_)));
     }
 
     #[test]

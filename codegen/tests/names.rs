@@ -59,3 +59,58 @@ fn no_idl_name_becomes_the_runtime_alias() {
         }
     }
 }
+
+/// Codegen errors for a Protobuf file `t.proto` ("" when it generates).
+fn proto_gen_errors(src: &str) -> String {
+    let loader = kit_idl::MemLoader::new().add("t.proto", src);
+    let c = kit_idl::compile(&["t.proto".into()], &Default::default(), &loader);
+    assert!(!c.has_errors(), "{}", c.render_diagnostics(false));
+    match kit_codegen::generate(&c.ir, &Default::default()) {
+        Ok(_) => String::new(),
+        Err(d) => kit_idl::diag::render(&d, &c.sources, false),
+    }
+}
+
+#[test]
+fn enum_aliases_are_one_constant_and_other_values_collide() {
+    let alias =
+        "syntax = \"proto2\";\nenum E {\n  option allow_alias = true;\n  MOO = 1;\n  moo = 1;\n}\n";
+    assert_eq!(proto_gen_errors(alias), "");
+    let clash = "syntax = \"proto2\";\nenum E {\n  MOO = 1;\n  moo = 2;\n}\n";
+    let e = proto_gen_errors(clash);
+    assert!(
+        e.contains("enum values `moo` and `MOO` of `E` both become `MOO`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn oneof_members_colliding_in_rust() {
+    let e = proto_gen_errors(
+        "syntax = \"proto2\";\nmessage M {\n  oneof c {\n    int32 a_b = 1;\n    int32 aB = 2;\n  }\n}\n",
+    );
+    assert!(
+        e.contains("members of oneof `c` `aB` and `a_b` of `M` both become `AB`"),
+        "{e}"
+    );
+    assert!(e.contains("t.proto:5:"), "{e}");
+}
+
+#[test]
+fn methods_colliding_in_rust() {
+    let e = gen_errors("service S {\n  void fooBar(),\n  void foo_bar(),\n}\n");
+    assert!(
+        e.contains("methods `foo_bar` and `fooBar` of `t.S` both become `foo_bar`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn members_that_are_their_own_rust_names_do_not_collide() {
+    assert_eq!(
+        proto_gen_errors(
+            "syntax = \"proto3\";\nenum K {\n  K_A = 0;\n  K_B = 1;\n}\nmessage M {\n  int32 a_b = 1;\n  int32 a_c = 2;\n  oneof o {\n    int32 x = 3;\n    int32 y = 4;\n  }\n}\n"
+        ),
+        ""
+    );
+}
