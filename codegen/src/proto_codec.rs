@@ -70,20 +70,6 @@ impl Context<'_> {
         }
     }
 
-    /// Proto3 implicit presence: the field is written only when it is not the default.
-    fn is_set(&self, ty: &Type, place: Tokens) -> Tokens {
-        match self.resolve(ty) {
-            Type::Bool => place,
-            // -0.0 is not the default: compare bits, as protoc does.
-            Type::Float | Type::Double => quote!(#place.to_bits() != 0),
-            Type::String | Type::Bytes => quote!(!#place.is_empty()),
-            Type::Ref(d) if matches!(self.ir.def(*d).kind, DefKind::Enum(_)) => {
-                quote!(#place.0 != 0)
-            }
-            _ => quote!(#place != 0),
-        }
-    }
-
     /// Repeated scalars are packed by default in proto3, unpacked in proto2; `[packed = ..]`
     /// overrides. Decoding accepts both forms either way.
     fn is_packed(&self, def: &Def, f: &Field, elem: &Type) -> bool {
@@ -272,15 +258,16 @@ impl Context<'_> {
                     };
                     let merge = quote!(#m::merge(wt, #group_tag #place_mut, buf #depth));
                     // Required (proto2) fields and messages are always written; proto3
-                    // implicit-presence scalars only when not the default.
-                    let cond = if f.presence == Presence::Required || is_msg {
-                        quote!(true)
+                    // implicit-presence scalars only when not the default (the runtime's
+                    // `*_implicit` pair makes that test).
+                    let (len_fn, enc_fn) = if f.presence == Presence::Required || is_msg {
+                        (quote!(encoded_len), quote!(encode))
                     } else {
-                        self.is_set(ty, quote!(self.#fname))
+                        (quote!(encoded_len_implicit), quote!(encode_implicit))
                     };
                     (
-                        quote!(if #cond { n += #m::encoded_len(#tag, #a); }),
-                        quote!(if #cond { #m::encode(#tag, #a, buf); }),
+                        quote!(n += #m::#len_fn(#tag, #a);),
+                        quote!(#m::#enc_fn(#tag, #a, buf);),
                         quote!(#tag => #merge,),
                     )
                 }

@@ -8,14 +8,18 @@
 //! | function | use |
 //! |---|---|
 //! | `encode(tag, v, buf)` / `encoded_len(tag, v)` | singular field |
+//! | `encode_implicit(tag, v, buf)` / `encoded_len_implicit(tag, v)` | proto3 implicit presence: nothing for the default |
 //! | `merge(wire_type, &mut v, buf)` | decode singular field |
 //! | `encode_repeated` / `encoded_len_repeated` | unpacked repeated |
 //! | `encode_packed` / `encoded_len_packed` | packed repeated (writes nothing for empty) |
 //! | `merge_repeated(wire_type, &mut vec, buf)` | decode repeated, accepting **both** packed and unpacked |
 //!
 //! Enums use `int32` with the newtype's `.0`. `string`, `bytes` and `message`
-//! have their own modules. Proto3 "skip default values" is decided by generated
-//! code (`if self.id != 0 { int32::encode(2, self.id, buf) }`).
+//! have their own modules. Proto3 implicit presence ("skip default values") is the
+//! `*_implicit` pair: `int32::encode_implicit(2, self.id, buf)` writes nothing for 0,
+//! as `if self.id != 0 { int32::encode(2, self.id, buf) }` would (a float is written
+//! unless all its bits are zero, so `-0.0` is written, as protoc's runtimes do). One call
+//! instead of a condition keeps the generated code short.
 
 use ::bytes::{Buf, Bytes};
 
@@ -51,6 +55,25 @@ macro_rules! varint_field {
             #[inline]
             pub fn encoded_len(tag: u32, v: $ty) -> usize {
                 key_len(tag) + encoded_len_varint(to_u64(v))
+            }
+            /// Encodes a singular field with implicit presence: nothing for the default
+            /// (every varint type's default encodes as 0).
+            #[inline]
+            pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: $ty, buf: &mut B) {
+                let u = to_u64(v);
+                if u != 0 {
+                    encode_key_varint(tag, WireType::Varint, u, buf);
+                }
+            }
+            /// Encoded length of a singular field with implicit presence (0 for the default).
+            #[inline]
+            pub fn encoded_len_implicit(tag: u32, v: $ty) -> usize {
+                let u = to_u64(v);
+                if u != 0 {
+                    key_len(tag) + encoded_len_varint(u)
+                } else {
+                    0
+                }
             }
             /// Decodes a singular field value (key already read).
             #[inline]
@@ -169,6 +192,23 @@ macro_rules! fixed_field {
             pub fn encoded_len(tag: u32, _v: $ty) -> usize {
                 key_len(tag) + SIZE
             }
+            /// Encodes a singular field with implicit presence: nothing when every bit is
+            /// zero (so a float's `-0.0` is written, as protoc's runtimes do).
+            #[inline]
+            pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: $ty, buf: &mut B) {
+                if v.to_le_bytes() != [0; SIZE] {
+                    encode(tag, v, buf);
+                }
+            }
+            /// Encoded length of a singular field with implicit presence (0 for the default).
+            #[inline]
+            pub fn encoded_len_implicit(tag: u32, v: $ty) -> usize {
+                if v.to_le_bytes() != [0; SIZE] {
+                    key_len(tag) + SIZE
+                } else {
+                    0
+                }
+            }
             /// Decodes a singular field value (key already read).
             #[inline]
             pub fn merge(wire_type: WireType, v: &mut $ty, buf: &mut Bytes) -> Result<(), DecodeError> {
@@ -275,6 +315,22 @@ pub mod bytes {
     pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
         key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
     }
+    /// Encodes a singular field with implicit presence: nothing when empty.
+    #[inline]
+    pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: &[u8], buf: &mut B) {
+        if !v.is_empty() {
+            encode(tag, v, buf);
+        }
+    }
+    /// Encoded length of a singular field with implicit presence (0 when empty).
+    #[inline]
+    pub fn encoded_len_implicit(tag: u32, v: &[u8]) -> usize {
+        if !v.is_empty() {
+            encoded_len(tag, v)
+        } else {
+            0
+        }
+    }
     /// Decodes a singular field value (key already read).
     #[inline]
     pub fn merge(wire_type: WireType, v: &mut Bytes, buf: &mut Bytes) -> Result<(), DecodeError> {
@@ -321,6 +377,16 @@ pub mod string {
     #[inline]
     pub fn encoded_len(tag: u32, v: &str) -> usize {
         super::bytes::encoded_len(tag, v.as_bytes())
+    }
+    /// Encodes a singular field with implicit presence: nothing when empty.
+    #[inline]
+    pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: &str, buf: &mut B) {
+        super::bytes::encode_implicit(tag, v.as_bytes(), buf)
+    }
+    /// Encoded length of a singular field with implicit presence (0 when empty).
+    #[inline]
+    pub fn encoded_len_implicit(tag: u32, v: &str) -> usize {
+        super::bytes::encoded_len_implicit(tag, v.as_bytes())
     }
     /// Decodes a singular field value (key already read), validating UTF-8.
     #[inline]
@@ -573,6 +639,16 @@ pub mod enumeration {
     pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
         int32::encoded_len(tag, v.value())
     }
+    /// Encodes a singular field with implicit presence: nothing for the value 0.
+    #[inline]
+    pub fn encode_implicit<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: E, buf: &mut B) {
+        int32::encode_implicit(tag, v.value(), buf)
+    }
+    /// Encoded length of a singular field with implicit presence (0 for the value 0).
+    #[inline]
+    pub fn encoded_len_implicit<E: Enum>(tag: u32, v: E) -> usize {
+        int32::encoded_len_implicit(tag, v.value())
+    }
     /// Decodes a singular field; unknown values are kept.
     #[inline]
     pub fn merge<E: Enum>(
@@ -714,5 +790,182 @@ pub mod group {
         merge(wire_type, tag, &mut m, buf, depth)?;
         msgs.push(m);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ::bytes::BytesMut;
+
+    /// What `encode` writes, or nothing when `set` is false; `encoded_len_implicit` agrees.
+    fn check<T: Copy>(
+        v: T,
+        set: bool,
+        enc: fn(u32, T, &mut BytesMut),
+        enc_implicit: fn(u32, T, &mut BytesMut),
+        len_implicit: fn(u32, T) -> usize,
+    ) {
+        let mut want = BytesMut::new();
+        if set {
+            enc(7, v, &mut want);
+        }
+        let mut got = BytesMut::new();
+        enc_implicit(7, v, &mut got);
+        assert_eq!(got, want);
+        assert_eq!(len_implicit(7, v), want.len());
+    }
+
+    #[test]
+    fn implicit_presence_writes_everything_but_the_default() {
+        for v in [0, 1, -1, i32::MIN, i32::MAX] {
+            check(
+                v,
+                v != 0,
+                int32::encode,
+                int32::encode_implicit,
+                int32::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                sint32::encode,
+                sint32::encode_implicit,
+                sint32::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                sfixed32::encode,
+                sfixed32::encode_implicit,
+                sfixed32::encoded_len_implicit,
+            );
+        }
+        for v in [0, 1, -1, i64::MIN, i64::MAX] {
+            check(
+                v,
+                v != 0,
+                int64::encode,
+                int64::encode_implicit,
+                int64::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                sint64::encode,
+                sint64::encode_implicit,
+                sint64::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                sfixed64::encode,
+                sfixed64::encode_implicit,
+                sfixed64::encoded_len_implicit,
+            );
+        }
+        for v in [0, 1, u32::MAX] {
+            check(
+                v,
+                v != 0,
+                uint32::encode,
+                uint32::encode_implicit,
+                uint32::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                fixed32::encode,
+                fixed32::encode_implicit,
+                fixed32::encoded_len_implicit,
+            );
+        }
+        for v in [0, 1, u64::MAX] {
+            check(
+                v,
+                v != 0,
+                uint64::encode,
+                uint64::encode_implicit,
+                uint64::encoded_len_implicit,
+            );
+            check(
+                v,
+                v != 0,
+                fixed64::encode,
+                fixed64::encode_implicit,
+                fixed64::encoded_len_implicit,
+            );
+        }
+        for v in [false, true] {
+            check(
+                v,
+                v,
+                bool::encode,
+                bool::encode_implicit,
+                bool::encoded_len_implicit,
+            );
+        }
+        // Floats: written unless every bit is zero, so -0.0 and NaN are written.
+        for v in [0.0, -0.0, 1.5, f64::NAN, f64::INFINITY, f64::MIN_POSITIVE] {
+            let set = v.to_bits() != 0;
+            check(
+                v,
+                set,
+                double::encode,
+                double::encode_implicit,
+                double::encoded_len_implicit,
+            );
+            let f = v as f32;
+            let set = f.to_bits() != 0;
+            check(
+                f,
+                set,
+                float::encode,
+                float::encode_implicit,
+                float::encoded_len_implicit,
+            );
+        }
+        assert_eq!(double::encoded_len_implicit(1, -0.0), 9);
+        for v in ["", "a", "héllo"] {
+            check(
+                v,
+                !v.is_empty(),
+                string::encode,
+                string::encode_implicit,
+                string::encoded_len_implicit,
+            );
+            let b = v.as_bytes();
+            check(
+                b,
+                !b.is_empty(),
+                bytes::encode,
+                bytes::encode_implicit,
+                bytes::encoded_len_implicit,
+            );
+        }
+    }
+
+    #[test]
+    fn implicit_presence_of_enums_skips_zero_only() {
+        #[derive(Clone, Copy)]
+        struct E(i32);
+        impl crate::Enum for E {
+            fn value(&self) -> i32 {
+                self.0
+            }
+            fn from_value(v: i32) -> Self {
+                E(v)
+            }
+        }
+        for v in [0, 1, -1] {
+            let mut want = BytesMut::new();
+            if v != 0 {
+                enumeration::encode(3, E(v), &mut want);
+            }
+            let mut got = BytesMut::new();
+            enumeration::encode_implicit(3, E(v), &mut got);
+            assert_eq!(got, want);
+            assert_eq!(enumeration::encoded_len_implicit(3, E(v)), want.len());
+        }
     }
 }
