@@ -71,24 +71,45 @@ fn compact_type(t: TType) -> u8 {
     }
 }
 
+/// [`ttype`] as a table, indexed by the compact type code (a nibble): `None` for the codes
+/// no type has. One load instead of a jump table on every field header.
+static TTYPES: [Option<TType>; 16] = {
+    let mut t = [None; 16];
+    t[ct::BOOL_TRUE as usize] = Some(TType::Bool);
+    t[ct::BOOL_FALSE as usize] = Some(TType::Bool);
+    t[ct::BYTE as usize] = Some(TType::I8);
+    t[ct::I16 as usize] = Some(TType::I16);
+    t[ct::I32 as usize] = Some(TType::I32);
+    t[ct::I64 as usize] = Some(TType::I64);
+    t[ct::DOUBLE as usize] = Some(TType::Double);
+    t[ct::BINARY as usize] = Some(TType::String);
+    t[ct::LIST as usize] = Some(TType::List);
+    t[ct::SET as usize] = Some(TType::Set);
+    t[ct::MAP as usize] = Some(TType::Map);
+    t[ct::STRUCT as usize] = Some(TType::Struct);
+    t[ct::UUID as usize] = Some(TType::Uuid);
+    t
+};
+
+/// The value a field header of compact type code `c` folds in: `Some` for the two bool
+/// codes, `None` for every other type.
+static FOLDED_BOOL: [Option<bool>; 16] = {
+    let mut t = [None; 16];
+    t[ct::BOOL_TRUE as usize] = Some(true);
+    t[ct::BOOL_FALSE as usize] = Some(false);
+    t
+};
+
+/// The type of compact type code `c` (`STOP` is `TType::Stop`; only field headers carry it).
 #[inline]
 fn ttype(c: u8) -> Result<TType, DecodeError> {
-    Ok(match c {
-        ct::STOP => TType::Stop,
-        ct::BOOL_TRUE | ct::BOOL_FALSE => TType::Bool,
-        ct::BYTE => TType::I8,
-        ct::I16 => TType::I16,
-        ct::I32 => TType::I32,
-        ct::I64 => TType::I64,
-        ct::DOUBLE => TType::Double,
-        ct::BINARY => TType::String,
-        ct::LIST => TType::List,
-        ct::SET => TType::Set,
-        ct::MAP => TType::Map,
-        ct::STRUCT => TType::Struct,
-        ct::UUID => TType::Uuid,
-        _ => return Err(DecodeError::new(DecodeErrorKind::InvalidType(c))),
-    })
+    if c == ct::STOP {
+        return Ok(TType::Stop);
+    }
+    match TTYPES.get(usize::from(c)) {
+        Some(&Some(t)) => Ok(t),
+        _ => Err(DecodeError::new(DecodeErrorKind::InvalidType(c))),
+    }
 }
 
 /// Minimum encoded size of one value of type `t` in the compact protocol.
@@ -329,15 +350,27 @@ impl CompactReader {
         }
     }
 
+    /// A varint: the one-byte case inline, longer ones in one out-of-line call.
+    #[inline(always)]
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        match self.buf.first() {
+            Some(&b) if b < 0x80 => {
+                self.buf.advance(1);
+                Ok(u64::from(b))
+            }
+            _ => decode_varint(&mut self.buf),
+        }
+    }
+
     #[inline]
     fn varint32(&mut self) -> Result<u32, DecodeError> {
-        let v = decode_varint(&mut self.buf)?;
+        let v = self.varint()?;
         u32::try_from(v).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidVarint))
     }
 
     #[inline]
     fn read_len(&mut self) -> Result<usize, DecodeError> {
-        let len = decode_varint(&mut self.buf)?;
+        let len = self.varint()?;
         if len > self.buf.len() as u64 {
             return Err(DecodeError::length_limit(len, self.buf.len()));
         }
@@ -356,7 +389,7 @@ impl CompactReader {
 
 impl CompactReader {
     /// `read_field_begin` past the header byte: the long form (delta 0, the id follows as a
-    /// zigzag varint) and the id overflow error.
+    /// zigzag varint), the id overflow error and invalid type codes.
     #[inline(never)]
     fn read_field_begin_slow(&mut self, c: u8, delta: u8) -> Result<FieldIdent, DecodeError> {
         let t = ttype(c)?;
@@ -367,9 +400,7 @@ impl CompactReader {
                 .checked_add(i16::from(delta))
                 .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
         };
-        if t == TType::Bool {
-            self.pending_bool = Some(c == ct::BOOL_TRUE);
-        }
+        self.pending_bool = FOLDED_BOOL[usize::from(c & 0x0f)];
         self.last_field_id = id;
         Ok(FieldIdent { ttype: t, id })
     }
@@ -422,15 +453,17 @@ impl Reader for CompactReader {
         }
         let c = b & 0x0f;
         let delta = b >> 4;
-        // Fast path: the short form (id delta in the header byte), no overflow.
-        match self.last_field_id.checked_add(i16::from(delta)) {
-            Some(id) if delta != 0 => {
-                let t = ttype(c)?;
-                if t == TType::Bool {
-                    self.pending_bool = Some(c == ct::BOOL_TRUE);
-                }
+        // Fast path: the short form (id delta 1..=15 in the high nibble) and a valid type.
+        // With a wrapping add, the id is greater than the last one exactly when the delta is
+        // not 0 and the sum did not overflow: one comparison for both.
+        let last = self.last_field_id;
+        let id = last.wrapping_add(i16::from(delta));
+        match TTYPES[usize::from(c)] {
+            Some(ttype) if id > last => {
+                // Every header sets it: a bool header its value, any other header `None`.
+                self.pending_bool = FOLDED_BOOL[usize::from(c)];
                 self.last_field_id = id;
-                Ok(FieldIdent { ttype: t, id })
+                Ok(FieldIdent { ttype, id })
             }
             _ => self.read_field_begin_slow(c, delta),
         }
@@ -458,7 +491,7 @@ impl Reader for CompactReader {
     }
     #[inline]
     fn read_i64(&mut self) -> Result<i64, DecodeError> {
-        Ok(decode_zigzag64(decode_varint(&mut self.buf)?))
+        Ok(decode_zigzag64(self.varint()?))
     }
     #[inline]
     fn read_double(&mut self) -> Result<f64, DecodeError> {
@@ -487,10 +520,10 @@ impl Reader for CompactReader {
         let len = self.read_len()?;
         Ok(self.buf.split_to(len))
     }
-    #[inline]
+    #[inline(always)]
     fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
         let len = self.read_len()?;
-        crate::str::take_utf8(&mut self.buf, len)
+        crate::str::take_utf8_short(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {
@@ -504,7 +537,7 @@ impl Reader for CompactReader {
         let elem_type = ttype(b & 0x0f)?;
         let mut n = u64::from(b >> 4);
         if n == 15 {
-            n = decode_varint(&mut self.buf)?;
+            n = self.varint()?;
         }
         let len = if n == 0 {
             0
@@ -519,7 +552,7 @@ impl Reader for CompactReader {
     }
     #[inline]
     fn read_map_begin(&mut self) -> Result<MapIdent, DecodeError> {
-        let n = decode_varint(&mut self.buf)?;
+        let n = self.varint()?;
         if n == 0 {
             return Ok(MapIdent {
                 key_type: TType::Stop,
@@ -694,6 +727,158 @@ mod tests {
         let b = Bytes::from_static(&[0xff, 0xff, 0xff, 0xff, 0x7f]);
         let e = CompactReader::new(b).read_i32().unwrap_err();
         assert_eq!(e.kind(), &DecodeErrorKind::InvalidVarint);
+    }
+}
+
+#[cfg(test)]
+mod field_header_tests {
+    use super::*;
+
+    /// Every header byte after a field with id `last`: the type nibble's 16 codes and the
+    /// delta nibble's 16 values, against the definition (short form for deltas 1..=15 that
+    /// do not overflow, long form with a zigzag id for delta 0, errors otherwise).
+    #[test]
+    fn every_header_byte_after_every_kind_of_last_id() {
+        for last in [
+            0i16,
+            1,
+            100,
+            i16::MAX - 15,
+            i16::MAX - 1,
+            i16::MAX,
+            -5,
+            i16::MIN,
+        ] {
+            for b in 0..=255u8 {
+                // The long form's id: zigzag varint 7 (id -4).
+                let input = Bytes::from(vec![b, 0x07, 0x00]);
+                let mut r = CompactReader::new(input);
+                r.last_field_id = last;
+                r.pending_bool = Some(true);
+                let got = r.read_field_begin();
+                let (c, delta) = (b & 0x0f, b >> 4);
+                if b == 0 {
+                    assert_eq!(got.unwrap().ttype, TType::Stop);
+                    continue;
+                }
+                let want_t = match ttype(c) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        assert_eq!(got.unwrap_err().kind(), &DecodeErrorKind::InvalidType(c));
+                        continue;
+                    }
+                };
+                let want_id = if delta == 0 {
+                    Some(-4)
+                } else {
+                    last.checked_add(i16::from(delta))
+                };
+                match (got, want_id) {
+                    (Ok(f), Some(id)) => {
+                        assert_eq!((f.ttype, f.id), (want_t, id), "byte {b:#04x} last {last}");
+                        assert_eq!(r.last_field_id, id);
+                        let folded = match c {
+                            ct::BOOL_TRUE => Some(true),
+                            ct::BOOL_FALSE => Some(false),
+                            _ => None,
+                        };
+                        // A non-bool header clears a bool left pending.
+                        assert_eq!(r.pending_bool, folded, "byte {b:#04x}");
+                    }
+                    (Err(e), None) => {
+                        assert!(matches!(e.kind(), DecodeErrorKind::InvalidData(_)), "{e}")
+                    }
+                    (got, want) => panic!("byte {b:#04x} last {last}: {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_header_and_long_form_id() {
+        assert_eq!(
+            CompactReader::new(Bytes::new())
+                .read_field_begin()
+                .unwrap_err()
+                .kind(),
+            &DecodeErrorKind::Truncated
+        );
+        // Long form whose id varint is cut off, and one whose id overflows i16.
+        for input in [&[0x05u8][..], &[0x05, 0x80], &[0x05, 0x80, 0x80, 0x04]] {
+            let e = CompactReader::new(Bytes::copy_from_slice(input))
+                .read_field_begin()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e.kind(),
+                    DecodeErrorKind::Truncated | DecodeErrorKind::InvalidVarint
+                ),
+                "{input:02x?}: {e}"
+            );
+        }
+    }
+
+    /// A struct of every field kind, read from each truncation of its encoding: an error
+    /// every time, never a panic, and the whole encoding reads back.
+    #[test]
+    fn every_truncation_is_an_error() {
+        let mut w = CompactWriter::new(bytes::BytesMut::new());
+        w.write_struct_begin();
+        w.bool_field(1, true);
+        w.i64_field(2, -1_234_567_890_123);
+        w.string_field(3, "a short name");
+        w.string_field(20, "a string longer than twenty-three bytes, shared");
+        w.bool_field(21, false);
+        w.write_field_begin(TType::List, 22);
+        w.write_list_begin(TType::Bool, 2);
+        w.write_bool(false);
+        w.write_bool(true);
+        w.write_field_begin(TType::Map, 23);
+        w.write_map_begin(TType::String, TType::I32, 1);
+        w.write_string("k");
+        w.write_i32(300);
+        w.i32_field(-3, 7);
+        w.write_field_stop();
+        w.write_struct_end();
+        let full = w.into_inner().freeze();
+        let read = |b: Bytes| -> Result<(), DecodeError> {
+            let mut r = CompactReader::new(b);
+            r.skip(TType::Struct)
+        };
+        read(full.clone()).unwrap();
+        for n in 0..full.len() {
+            assert!(read(full.slice(..n)).is_err(), "prefix of {n} bytes read");
+        }
+        // And the values come back, bools folded and standalone.
+        let mut r = CompactReader::new(full);
+        r.read_struct_begin().unwrap();
+        let f = r.read_field_begin().unwrap();
+        assert_eq!((f.ttype, f.id), (TType::Bool, 1));
+        assert!(r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_i64().unwrap(), -1_234_567_890_123);
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_string().unwrap(), "a short name");
+        let f = r.read_field_begin().unwrap();
+        assert_eq!(f.id, 20);
+        assert_eq!(
+            r.read_string().unwrap(),
+            "a string longer than twenty-three bytes, shared"
+        );
+        r.read_field_begin().unwrap();
+        assert!(!r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_list_begin().unwrap().len, 2);
+        assert!(!r.read_bool().unwrap());
+        assert!(r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_map_begin().unwrap().len, 1);
+        assert_eq!(r.read_string().unwrap(), "k");
+        assert_eq!(r.read_i32().unwrap(), 300);
+        let f = r.read_field_begin().unwrap();
+        assert_eq!((f.ttype, f.id), (TType::I32, -3));
+        assert_eq!(r.read_i32().unwrap(), 7);
+        assert_eq!(r.read_field_begin().unwrap().ttype, TType::Stop);
     }
 }
 
