@@ -125,11 +125,14 @@ fn min_size(t: TType) -> Result<usize, DecodeError> {
     }
 }
 
+/// Levels of [`IdStack`] kept inline.
+const INLINE_IDS: usize = 16;
+
 /// Saved "last field id" per open struct. The first 16 levels live inline,
 /// so typical encodes/decodes never allocate for it.
 #[derive(Debug, Clone, Default)]
 struct IdStack {
-    inline: [i16; 16],
+    inline: [i16; INLINE_IDS],
     len: usize,
     spill: Vec<i16>,
 }
@@ -148,17 +151,41 @@ impl IdStack {
         }
         self.len += 1;
     }
+    /// Pushes `v` if fewer than `limit` levels are open, `limit` at most [`INLINE_IDS`]:
+    /// one comparison (`len % INLINE_IDS` is `len`, which the compiler cannot know from
+    /// `limit`, so there is no bounds check either). Returns whether it did.
+    #[inline(always)]
+    fn push_inline(&mut self, v: i16, limit: usize) -> bool {
+        debug_assert!(limit <= INLINE_IDS);
+        let len = self.len;
+        if len < limit {
+            self.inline[len % INLINE_IDS] = v;
+            self.len = len + 1;
+            true
+        } else {
+            false
+        }
+    }
     #[inline]
     fn pop(&mut self) -> Option<i16> {
+        // One comparison for the usual case: an inline level (an empty stack wraps to
+        // `usize::MAX` and goes the slow way, as do spilled levels).
+        let n = self.len.wrapping_sub(1);
+        if n < INLINE_IDS {
+            self.len = n;
+            Some(self.inline[n])
+        } else {
+            self.pop_slow()
+        }
+    }
+    #[cold]
+    #[inline(never)]
+    fn pop_slow(&mut self) -> Option<i16> {
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
-        if self.len < self.inline.len() {
-            Some(self.inline[self.len])
-        } else {
-            self.spill.pop()
-        }
+        self.spill.pop()
     }
 }
 
@@ -314,6 +341,8 @@ pub struct CompactReader {
     stack: IdStack,
     pending_bool: Option<bool>,
     max_depth: u32,
+    /// `min(max_depth, INLINE_IDS)`: below it, a struct opens without a further check.
+    inline_depth: usize,
 }
 
 impl CompactReader {
@@ -326,11 +355,13 @@ impl CompactReader {
             stack: IdStack::default(),
             pending_bool: None,
             max_depth: DEFAULT_MAX_DEPTH,
+            inline_depth: INLINE_IDS.min(DEFAULT_MAX_DEPTH as usize),
         }
     }
     /// Sets the struct nesting limit (default [`DEFAULT_MAX_DEPTH`]).
     pub fn with_max_depth(mut self, max_depth: u32) -> Self {
         self.max_depth = max_depth;
+        self.inline_depth = INLINE_IDS.min(max_depth as usize);
         self
     }
     /// The unread input.
@@ -388,6 +419,17 @@ impl CompactReader {
 }
 
 impl CompactReader {
+    /// `read_struct_begin` past the inline levels: the depth limit, then a spilled level.
+    #[cold]
+    #[inline(never)]
+    fn struct_begin_deep(&mut self) -> Result<(), DecodeError> {
+        if self.stack.len() >= self.max_depth as usize {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        self.stack.push(self.last_field_id);
+        Ok(())
+    }
+
     /// `read_field_begin` past the header byte: the long form (delta 0, the id follows as a
     /// zigzag varint), the id overflow error and invalid type codes.
     #[inline(never)]
@@ -428,10 +470,12 @@ impl Reader for CompactReader {
 
     #[inline]
     fn read_struct_begin(&mut self) -> Result<(), DecodeError> {
-        if self.stack.len() >= self.max_depth as usize {
-            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        if !self
+            .stack
+            .push_inline(self.last_field_id, self.inline_depth)
+        {
+            self.struct_begin_deep()?;
         }
-        self.stack.push(self.last_field_id);
         self.last_field_id = 0;
         Ok(())
     }
@@ -885,6 +929,56 @@ mod field_header_tests {
 #[cfg(test)]
 mod stack_tests {
     use super::IdStack;
+
+    /// Structs nested `depth` deep, each with a field before and after its child, read
+    /// under every limit around the inline levels: up to the limit they read back (the last
+    /// field id restored at every level, inline or spilled), one more is a depth error.
+    #[test]
+    fn nesting_at_and_past_every_limit() {
+        use super::*;
+        fn nested(depth: usize) -> Bytes {
+            let mut w = CompactWriter::new(bytes::BytesMut::new());
+            for _ in 0..depth {
+                w.write_struct_begin();
+                w.i8_field(3, 1);
+                w.write_field_begin(TType::Struct, 7);
+            }
+            w.write_struct_begin();
+            w.write_field_stop();
+            w.write_struct_end();
+            for _ in 0..depth {
+                w.i8_field(8, 2); // delta 1 from the child field: needs the restored id 7
+                w.write_field_stop();
+                w.write_struct_end();
+            }
+            w.into_inner().freeze()
+        }
+        fn read(r: &mut CompactReader, levels: usize) -> Result<(), DecodeError> {
+            r.read_struct_begin()?;
+            if levels > 0 {
+                let f = r.read_field_begin()?;
+                assert_eq!((f.id, r.read_i8()?), (3, 1));
+                assert_eq!(r.read_field_begin()?.id, 7);
+                read(r, levels - 1)?;
+                let f = r.read_field_begin()?;
+                assert_eq!((f.ttype, f.id, r.read_i8()?), (TType::I8, 8, 2));
+            }
+            assert_eq!(r.read_field_begin()?.ttype, TType::Stop);
+            r.read_struct_end()
+        }
+        for limit in [1u32, 2, 15, 16, 17, 18, 40, 64] {
+            for levels in [limit as usize - 1, limit as usize] {
+                let mut r = CompactReader::new(nested(levels)).with_max_depth(limit);
+                let got = read(&mut r, levels);
+                if levels < limit as usize {
+                    got.unwrap();
+                    assert_eq!(r.remaining(), 0);
+                } else {
+                    assert_eq!(got.unwrap_err().kind(), &DecodeErrorKind::DepthLimit);
+                }
+            }
+        }
+    }
 
     #[test]
     fn id_stack_spills_past_inline_capacity() {
