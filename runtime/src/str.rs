@@ -136,6 +136,35 @@ impl Inline {
         Inline(raw)
     }
 
+    /// The first `len` bytes of `src` (`len <= INLINE_CAPACITY`) if they are all ASCII, as
+    /// [`from_prefix`](Self::from_prefix) builds them; `None` if one of them is not (the
+    /// bytes past `len` may be anything). Checked on the same two wide loads that build the
+    /// value: the first byte with its high bit set must lie at `len` or later.
+    #[inline(always)]
+    fn ascii_prefix(src: &[u8; INLINE_CAPACITY], len: usize) -> Option<Inline> {
+        debug_assert!(len <= INLINE_CAPACITY);
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        let lo = u128::from_le_bytes(src[..16].try_into().unwrap());
+        // Bytes 16..23 (the top byte zero).
+        let tail = u64::from_le_bytes(src[15..].try_into().unwrap()) >> 8;
+        let high_lo = lo & (u128::from(HIGH) << 64 | u128::from(HIGH));
+        // Bit index of the first high bit among the 23 bytes (184 and more: none).
+        let first = if high_lo != 0 {
+            high_lo.trailing_zeros()
+        } else {
+            128 + (tail & HIGH).trailing_zeros()
+        };
+        // Byte k's high bit is bit 8k + 7, at or past 8 * len exactly when k >= len.
+        if first < 8 * len as u32 {
+            return None;
+        }
+        let hi = tail | ((len as u64) << 56);
+        let mut raw = [0; INLINE_CAPACITY + 1];
+        raw[..16].copy_from_slice(&lo.to_le_bytes());
+        raw[16..].copy_from_slice(&hi.to_le_bytes());
+        Some(Inline(raw))
+    }
+
     #[inline]
     fn as_bytes(&self) -> &[u8] {
         let len = self.0[INLINE_CAPACITY] as usize;
@@ -281,6 +310,22 @@ pub(crate) fn take_utf8(buf: &mut Bytes, len: usize) -> Result<ByteStr, DecodeEr
     let s = buf.split_to(len);
     // SAFETY: validated as UTF-8 just above.
     Ok(unsafe { ByteStr::from_utf8_unchecked(s) })
+}
+
+/// [`take_utf8`] with its most common case inlined at the call site: a short ASCII string
+/// (names, keys, tags) with at least [`INLINE_CAPACITY`] bytes of input left, checked and
+/// copied in registers (no call, no byte loop). Everything else goes to `take_utf8`.
+#[inline(always)]
+pub(crate) fn take_utf8_short(buf: &mut Bytes, len: usize) -> Result<ByteStr, DecodeError> {
+    if len <= INLINE_CAPACITY {
+        if let Some(src) = buf.first_chunk::<INLINE_CAPACITY>() {
+            if let Some(inline) = Inline::ascii_prefix(src, len) {
+                buf.advance(len);
+                return Ok(ByteStr(Repr::Inline(inline)));
+            }
+        }
+    }
+    take_utf8(buf, len)
 }
 
 impl Deref for ByteStr {
@@ -560,6 +605,44 @@ mod tests {
         }
         let mut bad = Bytes::from_static(b"ok\xc3 and more");
         assert!(take_utf8(&mut bad, 3).is_err());
+    }
+
+    /// `take_utf8_short` against `take_utf8` for every short length, with a non-ASCII byte
+    /// (a valid two-byte character, a stray continuation byte) at every position inside and
+    /// just past the string, and with every amount of input after it (the inline check reads
+    /// 23 bytes whatever the length, so the bytes past the string must not matter).
+    #[test]
+    fn take_utf8_short_agrees_with_take_utf8() {
+        let text = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        for len in 0..=INLINE_CAPACITY + 2 {
+            for bad_at in (0..=len + 1).map(Some).chain([None]) {
+                for insert in [&b"\xc3\xa9"[..], &b"\x80"[..], &b"\xff"[..]] {
+                    let mut s = text[..len].to_vec();
+                    let mut n = len;
+                    if let Some(at) = bad_at {
+                        if at <= len {
+                            s.splice(at.min(s.len())..at.min(s.len()), insert.iter().copied());
+                            n = if at < len { len + insert.len() } else { len };
+                        }
+                    }
+                    for tail_len in [0usize, 1, 7, 22, 23, 40] {
+                        let mut input = s.clone();
+                        input.extend(std::iter::repeat_n(0x80 | (tail_len as u8), tail_len));
+                        let (mut a, mut b) = (Bytes::from(input.clone()), Bytes::from(input));
+                        let (x, y) = (take_utf8_short(&mut a, n), take_utf8(&mut b, n));
+                        match (&x, &y) {
+                            (Ok(x), Ok(y)) => {
+                                assert_eq!(x, y);
+                                assert_eq!(x.is_shared(), y.is_shared());
+                            }
+                            (Err(x), Err(y)) => assert_eq!(x.kind(), y.kind()),
+                            _ => panic!("len {n}, {s:02x?}: {x:?} vs {y:?}"),
+                        }
+                        assert_eq!(a, b, "both consumed the same");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

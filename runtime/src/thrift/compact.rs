@@ -71,24 +71,45 @@ fn compact_type(t: TType) -> u8 {
     }
 }
 
+/// [`ttype`] as a table, indexed by the compact type code (a nibble): `None` for the codes
+/// no type has. One load instead of a jump table on every field header.
+static TTYPES: [Option<TType>; 16] = {
+    let mut t = [None; 16];
+    t[ct::BOOL_TRUE as usize] = Some(TType::Bool);
+    t[ct::BOOL_FALSE as usize] = Some(TType::Bool);
+    t[ct::BYTE as usize] = Some(TType::I8);
+    t[ct::I16 as usize] = Some(TType::I16);
+    t[ct::I32 as usize] = Some(TType::I32);
+    t[ct::I64 as usize] = Some(TType::I64);
+    t[ct::DOUBLE as usize] = Some(TType::Double);
+    t[ct::BINARY as usize] = Some(TType::String);
+    t[ct::LIST as usize] = Some(TType::List);
+    t[ct::SET as usize] = Some(TType::Set);
+    t[ct::MAP as usize] = Some(TType::Map);
+    t[ct::STRUCT as usize] = Some(TType::Struct);
+    t[ct::UUID as usize] = Some(TType::Uuid);
+    t
+};
+
+/// The value a field header of compact type code `c` folds in: `Some` for the two bool
+/// codes, `None` for every other type.
+static FOLDED_BOOL: [Option<bool>; 16] = {
+    let mut t = [None; 16];
+    t[ct::BOOL_TRUE as usize] = Some(true);
+    t[ct::BOOL_FALSE as usize] = Some(false);
+    t
+};
+
+/// The type of compact type code `c` (`STOP` is `TType::Stop`; only field headers carry it).
 #[inline]
 fn ttype(c: u8) -> Result<TType, DecodeError> {
-    Ok(match c {
-        ct::STOP => TType::Stop,
-        ct::BOOL_TRUE | ct::BOOL_FALSE => TType::Bool,
-        ct::BYTE => TType::I8,
-        ct::I16 => TType::I16,
-        ct::I32 => TType::I32,
-        ct::I64 => TType::I64,
-        ct::DOUBLE => TType::Double,
-        ct::BINARY => TType::String,
-        ct::LIST => TType::List,
-        ct::SET => TType::Set,
-        ct::MAP => TType::Map,
-        ct::STRUCT => TType::Struct,
-        ct::UUID => TType::Uuid,
-        _ => return Err(DecodeError::new(DecodeErrorKind::InvalidType(c))),
-    })
+    if c == ct::STOP {
+        return Ok(TType::Stop);
+    }
+    match TTYPES.get(usize::from(c)) {
+        Some(&Some(t)) => Ok(t),
+        _ => Err(DecodeError::new(DecodeErrorKind::InvalidType(c))),
+    }
 }
 
 /// Minimum encoded size of one value of type `t` in the compact protocol.
@@ -104,11 +125,14 @@ fn min_size(t: TType) -> Result<usize, DecodeError> {
     }
 }
 
+/// Levels of [`IdStack`] kept inline.
+const INLINE_IDS: usize = 16;
+
 /// Saved "last field id" per open struct. The first 16 levels live inline,
 /// so typical encodes/decodes never allocate for it.
 #[derive(Debug, Clone, Default)]
 struct IdStack {
-    inline: [i16; 16],
+    inline: [i16; INLINE_IDS],
     len: usize,
     spill: Vec<i16>,
 }
@@ -127,17 +151,41 @@ impl IdStack {
         }
         self.len += 1;
     }
+    /// Pushes `v` if fewer than `limit` levels are open, `limit` at most [`INLINE_IDS`]:
+    /// one comparison (`len % INLINE_IDS` is `len`, which the compiler cannot know from
+    /// `limit`, so there is no bounds check either). Returns whether it did.
+    #[inline(always)]
+    fn push_inline(&mut self, v: i16, limit: usize) -> bool {
+        debug_assert!(limit <= INLINE_IDS);
+        let len = self.len;
+        if len < limit {
+            self.inline[len % INLINE_IDS] = v;
+            self.len = len + 1;
+            true
+        } else {
+            false
+        }
+    }
     #[inline]
     fn pop(&mut self) -> Option<i16> {
+        // One comparison for the usual case: an inline level (an empty stack wraps to
+        // `usize::MAX` and goes the slow way, as do spilled levels).
+        let n = self.len.wrapping_sub(1);
+        if n < INLINE_IDS {
+            self.len = n;
+            Some(self.inline[n])
+        } else {
+            self.pop_slow()
+        }
+    }
+    #[cold]
+    #[inline(never)]
+    fn pop_slow(&mut self) -> Option<i16> {
         if self.len == 0 {
             return None;
         }
         self.len -= 1;
-        if self.len < self.inline.len() {
-            Some(self.inline[self.len])
-        } else {
-            self.spill.pop()
-        }
+        self.spill.pop()
     }
 }
 
@@ -293,6 +341,8 @@ pub struct CompactReader {
     stack: IdStack,
     pending_bool: Option<bool>,
     max_depth: u32,
+    /// `min(max_depth, INLINE_IDS)`: below it, a struct opens without a further check.
+    inline_depth: usize,
 }
 
 impl CompactReader {
@@ -305,11 +355,13 @@ impl CompactReader {
             stack: IdStack::default(),
             pending_bool: None,
             max_depth: DEFAULT_MAX_DEPTH,
+            inline_depth: INLINE_IDS.min(DEFAULT_MAX_DEPTH as usize),
         }
     }
     /// Sets the struct nesting limit (default [`DEFAULT_MAX_DEPTH`]).
     pub fn with_max_depth(mut self, max_depth: u32) -> Self {
         self.max_depth = max_depth;
+        self.inline_depth = INLINE_IDS.min(max_depth as usize);
         self
     }
     /// The unread input.
@@ -329,15 +381,27 @@ impl CompactReader {
         }
     }
 
+    /// A varint: the one-byte case inline, longer ones in one out-of-line call.
+    #[inline(always)]
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        match self.buf.first() {
+            Some(&b) if b < 0x80 => {
+                self.buf.advance(1);
+                Ok(u64::from(b))
+            }
+            _ => decode_varint(&mut self.buf),
+        }
+    }
+
     #[inline]
     fn varint32(&mut self) -> Result<u32, DecodeError> {
-        let v = decode_varint(&mut self.buf)?;
+        let v = self.varint()?;
         u32::try_from(v).map_err(|_| DecodeError::new(DecodeErrorKind::InvalidVarint))
     }
 
     #[inline]
     fn read_len(&mut self) -> Result<usize, DecodeError> {
-        let len = decode_varint(&mut self.buf)?;
+        let len = self.varint()?;
         if len > self.buf.len() as u64 {
             return Err(DecodeError::length_limit(len, self.buf.len()));
         }
@@ -355,8 +419,19 @@ impl CompactReader {
 }
 
 impl CompactReader {
+    /// `read_struct_begin` past the inline levels: the depth limit, then a spilled level.
+    #[cold]
+    #[inline(never)]
+    fn struct_begin_deep(&mut self) -> Result<(), DecodeError> {
+        if self.stack.len() >= self.max_depth as usize {
+            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        }
+        self.stack.push(self.last_field_id);
+        Ok(())
+    }
+
     /// `read_field_begin` past the header byte: the long form (delta 0, the id follows as a
-    /// zigzag varint) and the id overflow error.
+    /// zigzag varint), the id overflow error and invalid type codes.
     #[inline(never)]
     fn read_field_begin_slow(&mut self, c: u8, delta: u8) -> Result<FieldIdent, DecodeError> {
         let t = ttype(c)?;
@@ -367,9 +442,7 @@ impl CompactReader {
                 .checked_add(i16::from(delta))
                 .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
         };
-        if t == TType::Bool {
-            self.pending_bool = Some(c == ct::BOOL_TRUE);
-        }
+        self.pending_bool = FOLDED_BOOL[usize::from(c & 0x0f)];
         self.last_field_id = id;
         Ok(FieldIdent { ttype: t, id })
     }
@@ -397,10 +470,12 @@ impl Reader for CompactReader {
 
     #[inline]
     fn read_struct_begin(&mut self) -> Result<(), DecodeError> {
-        if self.stack.len() >= self.max_depth as usize {
-            return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
+        if !self
+            .stack
+            .push_inline(self.last_field_id, self.inline_depth)
+        {
+            self.struct_begin_deep()?;
         }
-        self.stack.push(self.last_field_id);
         self.last_field_id = 0;
         Ok(())
     }
@@ -422,15 +497,17 @@ impl Reader for CompactReader {
         }
         let c = b & 0x0f;
         let delta = b >> 4;
-        // Fast path: the short form (id delta in the header byte), no overflow.
-        match self.last_field_id.checked_add(i16::from(delta)) {
-            Some(id) if delta != 0 => {
-                let t = ttype(c)?;
-                if t == TType::Bool {
-                    self.pending_bool = Some(c == ct::BOOL_TRUE);
-                }
+        // Fast path: the short form (id delta 1..=15 in the high nibble) and a valid type.
+        // With a wrapping add, the id is greater than the last one exactly when the delta is
+        // not 0 and the sum did not overflow: one comparison for both.
+        let last = self.last_field_id;
+        let id = last.wrapping_add(i16::from(delta));
+        match TTYPES[usize::from(c)] {
+            Some(ttype) if id > last => {
+                // Every header sets it: a bool header its value, any other header `None`.
+                self.pending_bool = FOLDED_BOOL[usize::from(c)];
                 self.last_field_id = id;
-                Ok(FieldIdent { ttype: t, id })
+                Ok(FieldIdent { ttype, id })
             }
             _ => self.read_field_begin_slow(c, delta),
         }
@@ -458,7 +535,7 @@ impl Reader for CompactReader {
     }
     #[inline]
     fn read_i64(&mut self) -> Result<i64, DecodeError> {
-        Ok(decode_zigzag64(decode_varint(&mut self.buf)?))
+        Ok(decode_zigzag64(self.varint()?))
     }
     #[inline]
     fn read_double(&mut self) -> Result<f64, DecodeError> {
@@ -487,10 +564,10 @@ impl Reader for CompactReader {
         let len = self.read_len()?;
         Ok(self.buf.split_to(len))
     }
-    #[inline]
+    #[inline(always)]
     fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
         let len = self.read_len()?;
-        crate::str::take_utf8(&mut self.buf, len)
+        crate::str::take_utf8_short(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {
@@ -504,7 +581,7 @@ impl Reader for CompactReader {
         let elem_type = ttype(b & 0x0f)?;
         let mut n = u64::from(b >> 4);
         if n == 15 {
-            n = decode_varint(&mut self.buf)?;
+            n = self.varint()?;
         }
         let len = if n == 0 {
             0
@@ -519,7 +596,7 @@ impl Reader for CompactReader {
     }
     #[inline]
     fn read_map_begin(&mut self) -> Result<MapIdent, DecodeError> {
-        let n = decode_varint(&mut self.buf)?;
+        let n = self.varint()?;
         if n == 0 {
             return Ok(MapIdent {
                 key_type: TType::Stop,
@@ -698,8 +775,210 @@ mod tests {
 }
 
 #[cfg(test)]
+mod field_header_tests {
+    use super::*;
+
+    /// Every header byte after a field with id `last`: the type nibble's 16 codes and the
+    /// delta nibble's 16 values, against the definition (short form for deltas 1..=15 that
+    /// do not overflow, long form with a zigzag id for delta 0, errors otherwise).
+    #[test]
+    fn every_header_byte_after_every_kind_of_last_id() {
+        for last in [
+            0i16,
+            1,
+            100,
+            i16::MAX - 15,
+            i16::MAX - 1,
+            i16::MAX,
+            -5,
+            i16::MIN,
+        ] {
+            for b in 0..=255u8 {
+                // The long form's id: zigzag varint 7 (id -4).
+                let input = Bytes::from(vec![b, 0x07, 0x00]);
+                let mut r = CompactReader::new(input);
+                r.last_field_id = last;
+                r.pending_bool = Some(true);
+                let got = r.read_field_begin();
+                let (c, delta) = (b & 0x0f, b >> 4);
+                if b == 0 {
+                    assert_eq!(got.unwrap().ttype, TType::Stop);
+                    continue;
+                }
+                let want_t = match ttype(c) {
+                    Ok(t) => t,
+                    Err(_) => {
+                        assert_eq!(got.unwrap_err().kind(), &DecodeErrorKind::InvalidType(c));
+                        continue;
+                    }
+                };
+                let want_id = if delta == 0 {
+                    Some(-4)
+                } else {
+                    last.checked_add(i16::from(delta))
+                };
+                match (got, want_id) {
+                    (Ok(f), Some(id)) => {
+                        assert_eq!((f.ttype, f.id), (want_t, id), "byte {b:#04x} last {last}");
+                        assert_eq!(r.last_field_id, id);
+                        let folded = match c {
+                            ct::BOOL_TRUE => Some(true),
+                            ct::BOOL_FALSE => Some(false),
+                            _ => None,
+                        };
+                        // A non-bool header clears a bool left pending.
+                        assert_eq!(r.pending_bool, folded, "byte {b:#04x}");
+                    }
+                    (Err(e), None) => {
+                        assert!(matches!(e.kind(), DecodeErrorKind::InvalidData(_)), "{e}")
+                    }
+                    (got, want) => panic!("byte {b:#04x} last {last}: {got:?}, want {want:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn truncated_header_and_long_form_id() {
+        assert_eq!(
+            CompactReader::new(Bytes::new())
+                .read_field_begin()
+                .unwrap_err()
+                .kind(),
+            &DecodeErrorKind::Truncated
+        );
+        // Long form whose id varint is cut off, and one whose id overflows i16.
+        for input in [&[0x05u8][..], &[0x05, 0x80], &[0x05, 0x80, 0x80, 0x04]] {
+            let e = CompactReader::new(Bytes::copy_from_slice(input))
+                .read_field_begin()
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e.kind(),
+                    DecodeErrorKind::Truncated | DecodeErrorKind::InvalidVarint
+                ),
+                "{input:02x?}: {e}"
+            );
+        }
+    }
+
+    /// A struct of every field kind, read from each truncation of its encoding: an error
+    /// every time, never a panic, and the whole encoding reads back.
+    #[test]
+    fn every_truncation_is_an_error() {
+        let mut w = CompactWriter::new(bytes::BytesMut::new());
+        w.write_struct_begin();
+        w.bool_field(1, true);
+        w.i64_field(2, -1_234_567_890_123);
+        w.string_field(3, "a short name");
+        w.string_field(20, "a string longer than twenty-three bytes, shared");
+        w.bool_field(21, false);
+        w.write_field_begin(TType::List, 22);
+        w.write_list_begin(TType::Bool, 2);
+        w.write_bool(false);
+        w.write_bool(true);
+        w.write_field_begin(TType::Map, 23);
+        w.write_map_begin(TType::String, TType::I32, 1);
+        w.write_string("k");
+        w.write_i32(300);
+        w.i32_field(-3, 7);
+        w.write_field_stop();
+        w.write_struct_end();
+        let full = w.into_inner().freeze();
+        let read = |b: Bytes| -> Result<(), DecodeError> {
+            let mut r = CompactReader::new(b);
+            r.skip(TType::Struct)
+        };
+        read(full.clone()).unwrap();
+        for n in 0..full.len() {
+            assert!(read(full.slice(..n)).is_err(), "prefix of {n} bytes read");
+        }
+        // And the values come back, bools folded and standalone.
+        let mut r = CompactReader::new(full);
+        r.read_struct_begin().unwrap();
+        let f = r.read_field_begin().unwrap();
+        assert_eq!((f.ttype, f.id), (TType::Bool, 1));
+        assert!(r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_i64().unwrap(), -1_234_567_890_123);
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_string().unwrap(), "a short name");
+        let f = r.read_field_begin().unwrap();
+        assert_eq!(f.id, 20);
+        assert_eq!(
+            r.read_string().unwrap(),
+            "a string longer than twenty-three bytes, shared"
+        );
+        r.read_field_begin().unwrap();
+        assert!(!r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_list_begin().unwrap().len, 2);
+        assert!(!r.read_bool().unwrap());
+        assert!(r.read_bool().unwrap());
+        r.read_field_begin().unwrap();
+        assert_eq!(r.read_map_begin().unwrap().len, 1);
+        assert_eq!(r.read_string().unwrap(), "k");
+        assert_eq!(r.read_i32().unwrap(), 300);
+        let f = r.read_field_begin().unwrap();
+        assert_eq!((f.ttype, f.id), (TType::I32, -3));
+        assert_eq!(r.read_i32().unwrap(), 7);
+        assert_eq!(r.read_field_begin().unwrap().ttype, TType::Stop);
+    }
+}
+
+#[cfg(test)]
 mod stack_tests {
     use super::IdStack;
+
+    /// Structs nested `depth` deep, each with a field before and after its child, read
+    /// under every limit around the inline levels: up to the limit they read back (the last
+    /// field id restored at every level, inline or spilled), one more is a depth error.
+    #[test]
+    fn nesting_at_and_past_every_limit() {
+        use super::*;
+        fn nested(depth: usize) -> Bytes {
+            let mut w = CompactWriter::new(bytes::BytesMut::new());
+            for _ in 0..depth {
+                w.write_struct_begin();
+                w.i8_field(3, 1);
+                w.write_field_begin(TType::Struct, 7);
+            }
+            w.write_struct_begin();
+            w.write_field_stop();
+            w.write_struct_end();
+            for _ in 0..depth {
+                w.i8_field(8, 2); // delta 1 from the child field: needs the restored id 7
+                w.write_field_stop();
+                w.write_struct_end();
+            }
+            w.into_inner().freeze()
+        }
+        fn read(r: &mut CompactReader, levels: usize) -> Result<(), DecodeError> {
+            r.read_struct_begin()?;
+            if levels > 0 {
+                let f = r.read_field_begin()?;
+                assert_eq!((f.id, r.read_i8()?), (3, 1));
+                assert_eq!(r.read_field_begin()?.id, 7);
+                read(r, levels - 1)?;
+                let f = r.read_field_begin()?;
+                assert_eq!((f.ttype, f.id, r.read_i8()?), (TType::I8, 8, 2));
+            }
+            assert_eq!(r.read_field_begin()?.ttype, TType::Stop);
+            r.read_struct_end()
+        }
+        for limit in [1u32, 2, 15, 16, 17, 18, 40, 64] {
+            for levels in [limit as usize - 1, limit as usize] {
+                let mut r = CompactReader::new(nested(levels)).with_max_depth(limit);
+                let got = read(&mut r, levels);
+                if levels < limit as usize {
+                    got.unwrap();
+                    assert_eq!(r.remaining(), 0);
+                } else {
+                    assert_eq!(got.unwrap_err().kind(), &DecodeErrorKind::DepthLimit);
+                }
+            }
+        }
+    }
 
     #[test]
     fn id_stack_spills_past_inline_capacity() {
