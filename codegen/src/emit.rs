@@ -318,15 +318,26 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         errors
     })
     .into_iter();
+    // Definitions come file by file, so one module's are mostly consecutive: the module's
+    // tables are looked up once per run of them (`run`), its items added when the run ends.
+    let mut run: Option<(&ModPath, &mut Taken, Vec<Item>)> = None;
     for def in user_defs {
         let m = cx.layout.def_module(def.id);
+        if run.as_ref().is_none_or(|(rm, _, _)| *rm != m) {
+            if let Some((rm, _, items)) = run.take() {
+                add_items(&mut plan, rm, items);
+            }
+            run = Some((m, names.entry(m).or_default(), Vec::new()));
+        }
+        let Some((_, entry, run_items)) = run.as_mut() else {
+            unreachable!("a run was just started");
+        };
         let rust_name = match def.kind {
             DefKind::Const(_) => ident::const_name(&def.name),
             DefKind::Service(_) => String::new(),
             _ => cx.layout.def_name(def.id).to_string(),
         };
         if !rust_name.is_empty() {
-            let entry = names.entry(m).or_default();
             if let Some(prev) = entry.0.insert(rust_name.clone(), &def.full_name) {
                 let mut d = Diagnostic::error(
                     def.span,
@@ -344,13 +355,7 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
             }
             entry.1.push((&def.full_name, def.span));
         }
-        // (The module is in the plan already unless the layout missed it: no clone per def.)
-        match plan.get_mut(m) {
-            Some(items) => items.push(Item::Def(def.id)),
-            None => {
-                plan.insert(m.clone(), vec![Item::Def(def.id)]);
-            }
-        }
+        run_items.push(Item::Def(def.id));
         if let DefKind::Struct(s) = &def.kind {
             if s.oneofs.iter().any(|o| !o.synthetic) {
                 let mut nested = m.clone();
@@ -360,12 +365,26 @@ fn plan(cx: &Context) -> Result<BTreeMap<ModPath, Vec<Item>>, Vec<Diagnostic>> {
         }
         errors.extend(member_errors.next().unwrap_or_default());
     }
+    if let Some((rm, _, items)) = run {
+        add_items(&mut plan, rm, items);
+    }
     errors.extend(crate::consts::check(cx));
     errors.extend(cx.arc_errors.iter().cloned());
     if !errors.is_empty() {
         return Err(errors);
     }
     Ok(plan)
+}
+
+/// Appends `items` to module `m`'s (which is in the plan already unless the layout missed it:
+/// no clone of the path then).
+fn add_items(plan: &mut BTreeMap<ModPath, Vec<Item>>, m: &ModPath, items: Vec<Item>) {
+    match plan.get_mut(m) {
+        Some(v) => v.extend(items),
+        None => {
+            plan.insert(m.clone(), items);
+        }
+    }
 }
 
 /// Fields, enum values and variants of one definition that become the same Rust name.

@@ -20,14 +20,65 @@ const RAW_OK: &[&str] = &[
 /// Keywords that cannot be raw identifiers: renamed with a trailing underscore.
 const RAW_IMPOSSIBLE: &[&str] = &["self", "Self", "super", "crate", "_"];
 
-/// `name` is in [`RAW_OK`] or [`RAW_IMPOSSIBLE`]: a quick test first (every keyword is 1 to 8
-/// bytes, starting with a lowercase ASCII letter, `S` or `_`), as most names are none.
+/// `name` is in [`RAW_OK`] or [`RAW_IMPOSSIBLE`] (a `match`, which the compiler turns into a
+/// switch on the length and a few word comparisons: this runs for every field name).
 fn is_keyword(name: &str) -> bool {
-    let b = name.as_bytes();
-    if b.is_empty() || b.len() > 8 || !(b[0].is_ascii_lowercase() || b[0] == b'S' || b[0] == b'_') {
-        return false;
-    }
-    RAW_IMPOSSIBLE.contains(&name) || RAW_OK.contains(&name)
+    matches!(
+        name,
+        "abstract"
+            | "as"
+            | "async"
+            | "await"
+            | "become"
+            | "box"
+            | "break"
+            | "const"
+            | "continue"
+            | "do"
+            | "dyn"
+            | "else"
+            | "enum"
+            | "extern"
+            | "false"
+            | "final"
+            | "fn"
+            | "for"
+            | "gen"
+            | "if"
+            | "impl"
+            | "in"
+            | "let"
+            | "loop"
+            | "macro"
+            | "match"
+            | "mod"
+            | "move"
+            | "mut"
+            | "override"
+            | "priv"
+            | "pub"
+            | "ref"
+            | "return"
+            | "static"
+            | "struct"
+            | "trait"
+            | "true"
+            | "try"
+            | "type"
+            | "typeof"
+            | "unsafe"
+            | "unsized"
+            | "use"
+            | "virtual"
+            | "where"
+            | "while"
+            | "yield"
+            | "self"
+            | "Self"
+            | "super"
+            | "crate"
+            | "_"
+    )
 }
 
 /// Makes `name` a valid Rust identifier: raw (`r#type`) where Rust allows it, a trailing
@@ -211,6 +262,12 @@ mod tests {
         for k in RAW_OK.iter().chain(RAW_IMPOSSIBLE) {
             assert!(is_keyword(k), "{k}");
         }
+        // ... and nothing else: the match has as many names as the two lists.
+        let listed = RAW_OK.len() + RAW_IMPOSSIBLE.len();
+        let src = include_str!("ident.rs");
+        let body = &src[src.find("fn is_keyword").unwrap()..];
+        let body = &body[..body.find("\n}\n").unwrap()];
+        assert_eq!(body.matches("| \"").count() + 1, listed);
         for n in [
             "",
             "types",
