@@ -22,9 +22,11 @@ enum Kind {
     Message,
 }
 
+/// `__pb::#name`: `__pb` is `kit_runtime::__rt::pb`, imported by the module (see
+/// [`Context::proto_codec_uses_pb`]).
 fn field_mod(name: &'static str) -> Tokens {
     let m = crate::tokens::Ident::from_static(name);
-    quote!(__rt::pb::#m)
+    quote!(__pb::#m)
 }
 
 impl Context<'_> {
@@ -79,6 +81,13 @@ impl Context<'_> {
         let explicit = f.proto.as_ref().and_then(|p| p.packed);
         let proto3 = self.ir.file(def.file).language == Language::Proto3;
         explicit.unwrap_or(proto3)
+    }
+
+    /// Whether [`Context::gen_proto_impl`] calls a field function (`__pb::...`) for `def`: a
+    /// Protobuf message with a field (each field's code calls one).
+    pub fn proto_codec_uses_pb(&self, def: &Def) -> bool {
+        matches!(&def.kind, DefKind::Struct(s) if !s.fields.is_empty())
+            && self.ir.file(def.file).language != Language::Thrift
     }
 
     pub fn gen_proto_impl(&self, def: &Def) -> Tokens {

@@ -392,6 +392,7 @@ impl Ident {
             "super" => "super",
             "crate" => "crate",
             "__rt" => "__rt",
+            "__pb" => "__pb",
             "kit_runtime" => "kit_runtime",
             _ => return Ident(Sym::Shared(Arc::from(name))),
         };

@@ -43,11 +43,14 @@ fn trailing_underscore_collides_with_escaped_keyword() {
     assert!(e.contains("both become `r#type`"), "{e}");
 }
 
-/// Generated modules import `::kit_runtime::__rt`; no IDL name may become `__rt`.
+/// Generated modules import `::kit_runtime::__rt` (and its `pb` as `__pb`); no IDL name may
+/// become `__rt` or `__pb`.
 #[test]
 fn no_idl_name_becomes_the_runtime_alias() {
     use kit_codegen::ident::{const_name, field_name, module_name, type_name, variant_name};
-    for n in ["__rt", "_rt", "__RT", "__Rt", "___rt__"] {
+    for n in [
+        "__rt", "_rt", "__RT", "__Rt", "___rt__", "__pb", "_pb", "__PB", "__Pb", "___pb__",
+    ] {
         for r in [
             module_name(n),
             field_name(n),
@@ -55,7 +58,7 @@ fn no_idl_name_becomes_the_runtime_alias() {
             variant_name(n),
             const_name(n),
         ] {
-            assert_ne!(r, "__rt", "{n}");
+            assert!(r != "__rt" && r != "__pb", "{n} -> {r}");
         }
     }
 }
