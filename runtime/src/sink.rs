@@ -222,20 +222,23 @@ impl<'a> Cursor<'a> {
 unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
     // SAFETY: every load and store below stays within the first `n` bytes of `src` / `dst`.
     unsafe {
-        if n > 32 {
-            std::ptr::copy_nonoverlapping(src, dst, n);
-        } else if n >= 16 {
+        // Up to 16 bytes tested first: the shortest path goes to the commonest strings.
+        if n <= 16 {
+            if n >= 8 {
+                copy_ends::<u64>(src, dst, n);
+            } else if n >= 4 {
+                copy_ends::<u32>(src, dst, n);
+            } else if n > 0 {
+                // 1 to 3 bytes: the first, the middle and the last (some the same byte).
+                let (a, b, c) = (src.read(), src.add(n / 2).read(), src.add(n - 1).read());
+                dst.write(a);
+                dst.add(n / 2).write(b);
+                dst.add(n - 1).write(c);
+            }
+        } else if n <= 32 {
             copy_ends::<u128>(src, dst, n);
-        } else if n >= 8 {
-            copy_ends::<u64>(src, dst, n);
-        } else if n >= 4 {
-            copy_ends::<u32>(src, dst, n);
-        } else if n > 0 {
-            // 1 to 3 bytes: the first, the middle and the last (some the same byte).
-            let (a, b, c) = (src.read(), src.add(n / 2).read(), src.add(n - 1).read());
-            dst.write(a);
-            dst.add(n / 2).write(b);
-            dst.add(n - 1).write(c);
+        } else {
+            std::ptr::copy_nonoverlapping(src, dst, n);
         }
     }
 }
@@ -429,6 +432,52 @@ mod tests {
                 assert_eq!(buf[0], 0xEE);
                 assert_eq!(&buf[1..=n], &src[..n], "n={n} offset={offset}");
                 assert_eq!(buf[n + 1], 0xDD);
+            }
+        }
+    }
+
+    /// `put_slice` and `put_slice2` for every length around the inline copy bounds (0..=40,
+    /// heads 0..=8), into a buffer with room for exactly those bytes (no reallocation, same
+    /// bytes as `extend_from_slice`) and into one with spare room whose bytes past the copy
+    /// must stay as they were.
+    #[test]
+    fn short_copies_with_room_exactly_at_the_limit() {
+        let data: Vec<u8> = (0..48u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+        let head = [0xA1u8, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8];
+        for n in 0..=40 {
+            for h in [0, 1, 3, 4, 7, 8] {
+                let (a, b) = (&head[..h], &data[1..=n]);
+                let mut plain = BytesMut::new();
+                plain.extend_from_slice(a);
+                plain.extend_from_slice(b);
+                // Room exactly for the head and the bytes.
+                let mut exact = BytesMut::with_capacity(h + n);
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_slice2(a, b);
+                assert_eq!(&exact[..], &plain[..], "put_slice2 h={h} n={n}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "h={h} n={n}"
+                );
+                let mut exact = BytesMut::with_capacity(n);
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_slice(b);
+                assert_eq!(&exact[..], b, "put_slice n={n}");
+                assert_eq!((exact.as_ptr(), exact.capacity()), (ptr, cap), "n={n}");
+                // One byte short: grows, same bytes.
+                let mut short = BytesMut::with_capacity((h + n).saturating_sub(1));
+                Cursor::new(&mut short).put_slice2(a, b);
+                assert_eq!(&short[..], &plain[..], "short h={h} n={n}");
+                // Spare room filled with a marker: the copies leave it alone.
+                let mut roomy = BytesMut::with_capacity(h + n + 40);
+                roomy.resize(h + n + 40, 0xEE);
+                roomy.clear();
+                Cursor::new(&mut roomy).put_slice2(a, b);
+                assert_eq!(&roomy[..], &plain[..], "roomy h={h} n={n}");
+                // SAFETY: the 40 bytes after the length were written (0xEE) by `resize`.
+                let after = unsafe { std::slice::from_raw_parts(roomy.as_ptr().add(h + n), 40) };
+                assert!(after.iter().all(|&x| x == 0xEE), "clobbered h={h} n={n}");
             }
         }
     }
