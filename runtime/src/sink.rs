@@ -39,6 +39,21 @@ pub trait Sink {
         self.put_slice(a);
         self.put_slice(b);
     }
+    /// Appends a byte, a varint and a slice (a field header, a length and the bytes): a sink
+    /// that checks its room once for all three overrides it.
+    #[inline]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        self.put_u8(h);
+        self.put_varint(v);
+        self.put_slice(s);
+    }
+    /// Appends a varint and a slice (a length and the bytes): a sink that checks its room
+    /// once for both overrides it.
+    #[inline]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        self.put_varint(v);
+        self.put_slice(s);
+    }
     /// Appends two varints and a slice (a field key, a length and the bytes): a sink that
     /// checks its room once for all three overrides it.
     #[inline]
@@ -79,6 +94,14 @@ impl Sink for BytesMut {
     #[inline(always)]
     fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
         Cursor::new(self).put_varint2_slice(a, b, s)
+    }
+    #[inline(always)]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        Cursor::new(self).put_u8_varint_slice(h, v, s)
+    }
+    #[inline(always)]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        Cursor::new(self).put_varint_slice(v, s)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -125,6 +148,14 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     #[inline]
     fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
         (**self).put_varint2_slice(a, b, s)
+    }
+    #[inline]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        (**self).put_u8_varint_slice(h, v, s)
+    }
+    #[inline]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        (**self).put_varint_slice(v, s)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -370,6 +401,32 @@ impl Sink for Cursor<'_> {
             self.pos = self.pos.add(n);
         }
     }
+    #[inline(always)]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        let n = s.len();
+        self.ensure(11 + n, || 1 + encoded_len_varint(v) + n);
+        // SAFETY: room for the byte, the varint and `s` (checked above); `s` cannot overlap
+        // the spare capacity.
+        unsafe {
+            self.pos.write(h);
+            self.pos = self.pos.add(1);
+            self.write_varint(v);
+            copy_bytes(s.as_ptr(), self.pos, n);
+            self.pos = self.pos.add(n);
+        }
+    }
+    #[inline(always)]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        let n = s.len();
+        self.ensure(10 + n, || encoded_len_varint(v) + n);
+        // SAFETY: room for the varint and `s` (checked above); `s` cannot overlap the spare
+        // capacity.
+        unsafe {
+            self.write_varint(v);
+            copy_bytes(s.as_ptr(), self.pos, n);
+            self.pos = self.pos.add(n);
+        }
+    }
     #[inline]
     fn reserve(&mut self, n: usize) {
         self.ensure(n, || n);
@@ -510,8 +567,8 @@ mod tests {
         }
     }
 
-    /// `put_varint2_slice` (key, length, bytes) for every length 0..=40 and one- to
-    /// ten-byte varints, into a buffer with room for exactly those bytes (no reallocation),
+    /// `put_varint2_slice` (key, length, bytes), `put_varint_slice` and `put_u8_varint_slice`
+    /// for every length 0..=40 and one- to ten-byte varints, into a buffer with room for exactly those bytes (no reallocation),
     /// one byte short (grows) and the `Counter`: same bytes as the separate puts.
     #[test]
     fn varint2_slice_with_room_exactly_at_the_limit() {
@@ -540,6 +597,34 @@ mod tests {
                 let mut c = Counter::default();
                 c.put_varint2_slice(k, l, s);
                 assert_eq!(c.0, plain.len());
+                // The one-varint forms: `plain` without its first varint, and with a byte
+                // before the second.
+                let tail = &plain[plain.len() - s.len() - encoded_len_varint(l)..];
+                let mut exact = BytesMut::with_capacity(tail.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_varint_slice(l, s);
+                assert_eq!(&exact[..], tail, "n={n} l={l}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "n={n} l={l}"
+                );
+                let mut exact = BytesMut::with_capacity(1 + tail.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_u8_varint_slice(0xC5, l, s);
+                assert_eq!(exact[0], 0xC5);
+                assert_eq!(&exact[1..], tail, "n={n} l={l}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "n={n} l={l}"
+                );
+                let mut short = BytesMut::with_capacity(tail.len());
+                Sink::put_u8_varint_slice(&mut short, 0xC5, l, s);
+                assert_eq!(&short[1..], tail, "short n={n} l={l}");
+                let mut short = BytesMut::with_capacity(tail.len() - 1);
+                Sink::put_varint_slice(&mut short, l, s);
+                assert_eq!(&short[..], tail, "short n={n} l={l}");
             }
         }
     }
@@ -567,6 +652,15 @@ mod tests {
             );
             reference.extend_from_slice(&v.to_le_bytes()[..(v % 9) as usize]);
             reference.extend_from_slice(&long[..(v % 41) as usize]);
+            Sink::put_u8_varint_slice(c, v as u8, v >> 5, &long[..(v % 35) as usize]);
+            reference.push(v as u8);
+            let (b, m) = encode_varint_array(v >> 5);
+            reference.extend_from_slice(&b[..m]);
+            reference.extend_from_slice(&long[..(v % 35) as usize]);
+            Sink::put_varint_slice(c, v >> 2, &long[..(v % 33) as usize]);
+            let (b, m) = encode_varint_array(v >> 2);
+            reference.extend_from_slice(&b[..m]);
+            reference.extend_from_slice(&long[..(v % 33) as usize]);
             Sink::put_varint2_slice(c, v, v >> 3, &long[..(v % 37) as usize]);
             reference.extend_from_slice(&a[..n]);
             let (b, m) = encode_varint_array(v >> 3);
