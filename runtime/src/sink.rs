@@ -39,6 +39,28 @@ pub trait Sink {
         self.put_slice(a);
         self.put_slice(b);
     }
+    /// Appends a byte, a varint and a slice (a field header, a length and the bytes): a sink
+    /// that checks its room once for all three overrides it.
+    #[inline]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        self.put_u8(h);
+        self.put_varint(v);
+        self.put_slice(s);
+    }
+    /// Appends a varint and a slice (a length and the bytes): a sink that checks its room
+    /// once for both overrides it.
+    #[inline]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        self.put_varint(v);
+        self.put_slice(s);
+    }
+    /// Appends two varints and a slice (a field key, a length and the bytes): a sink that
+    /// checks its room once for all three overrides it.
+    #[inline]
+    fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
+        self.put_varint2(a, b);
+        self.put_slice(s);
+    }
     /// Hint that `n` more bytes are coming.
     #[inline]
     fn reserve(&mut self, _n: usize) {}
@@ -68,6 +90,18 @@ impl Sink for BytesMut {
     #[inline(always)]
     fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
         Cursor::new(self).put_slice2(a, b)
+    }
+    #[inline(always)]
+    fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
+        Cursor::new(self).put_varint2_slice(a, b, s)
+    }
+    #[inline(always)]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        Cursor::new(self).put_u8_varint_slice(h, v, s)
+    }
+    #[inline(always)]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        Cursor::new(self).put_varint_slice(v, s)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -110,6 +144,18 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     #[inline]
     fn put_slice2(&mut self, a: &[u8], b: &[u8]) {
         (**self).put_slice2(a, b)
+    }
+    #[inline]
+    fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
+        (**self).put_varint2_slice(a, b, s)
+    }
+    #[inline]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        (**self).put_u8_varint_slice(h, v, s)
+    }
+    #[inline]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        (**self).put_varint_slice(v, s)
     }
     #[inline]
     fn reserve(&mut self, n: usize) {
@@ -222,20 +268,23 @@ impl<'a> Cursor<'a> {
 unsafe fn copy_bytes(src: *const u8, dst: *mut u8, n: usize) {
     // SAFETY: every load and store below stays within the first `n` bytes of `src` / `dst`.
     unsafe {
-        if n > 32 {
-            std::ptr::copy_nonoverlapping(src, dst, n);
-        } else if n >= 16 {
+        // Up to 16 bytes tested first: the shortest path goes to the commonest strings.
+        if n <= 16 {
+            if n >= 8 {
+                copy_ends::<u64>(src, dst, n);
+            } else if n >= 4 {
+                copy_ends::<u32>(src, dst, n);
+            } else if n > 0 {
+                // 1 to 3 bytes: the first, the middle and the last (some the same byte).
+                let (a, b, c) = (src.read(), src.add(n / 2).read(), src.add(n - 1).read());
+                dst.write(a);
+                dst.add(n / 2).write(b);
+                dst.add(n - 1).write(c);
+            }
+        } else if n <= 32 {
             copy_ends::<u128>(src, dst, n);
-        } else if n >= 8 {
-            copy_ends::<u64>(src, dst, n);
-        } else if n >= 4 {
-            copy_ends::<u32>(src, dst, n);
-        } else if n > 0 {
-            // 1 to 3 bytes: the first, the middle and the last (some the same byte).
-            let (a, b, c) = (src.read(), src.add(n / 2).read(), src.add(n - 1).read());
-            dst.write(a);
-            dst.add(n / 2).write(b);
-            dst.add(n - 1).write(c);
+        } else {
+            std::ptr::copy_nonoverlapping(src, dst, n);
         }
     }
 }
@@ -339,6 +388,45 @@ impl Sink for Cursor<'_> {
             self.pos = self.pos.add(b.len());
         }
     }
+    #[inline(always)]
+    fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
+        let n = s.len();
+        self.ensure(20 + n, || encoded_len_varint(a) + encoded_len_varint(b) + n);
+        // SAFETY: room for both varints and `s` (checked above); `s` cannot overlap the
+        // spare capacity.
+        unsafe {
+            self.write_varint(a);
+            self.write_varint(b);
+            copy_bytes(s.as_ptr(), self.pos, n);
+            self.pos = self.pos.add(n);
+        }
+    }
+    #[inline(always)]
+    fn put_u8_varint_slice(&mut self, h: u8, v: u64, s: &[u8]) {
+        let n = s.len();
+        self.ensure(11 + n, || 1 + encoded_len_varint(v) + n);
+        // SAFETY: room for the byte, the varint and `s` (checked above); `s` cannot overlap
+        // the spare capacity.
+        unsafe {
+            self.pos.write(h);
+            self.pos = self.pos.add(1);
+            self.write_varint(v);
+            copy_bytes(s.as_ptr(), self.pos, n);
+            self.pos = self.pos.add(n);
+        }
+    }
+    #[inline(always)]
+    fn put_varint_slice(&mut self, v: u64, s: &[u8]) {
+        let n = s.len();
+        self.ensure(10 + n, || encoded_len_varint(v) + n);
+        // SAFETY: room for the varint and `s` (checked above); `s` cannot overlap the spare
+        // capacity.
+        unsafe {
+            self.write_varint(v);
+            copy_bytes(s.as_ptr(), self.pos, n);
+            self.pos = self.pos.add(n);
+        }
+    }
     #[inline]
     fn reserve(&mut self, n: usize) {
         self.ensure(n, || n);
@@ -433,6 +521,114 @@ mod tests {
         }
     }
 
+    /// `put_slice` and `put_slice2` for every length around the inline copy bounds (0..=40,
+    /// heads 0..=8), into a buffer with room for exactly those bytes (no reallocation, same
+    /// bytes as `extend_from_slice`) and into one with spare room whose bytes past the copy
+    /// must stay as they were.
+    #[test]
+    fn short_copies_with_room_exactly_at_the_limit() {
+        let data: Vec<u8> = (0..48u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+        let head = [0xA1u8, 0xA2, 0xA3, 0xA4, 0xA5, 0xA6, 0xA7, 0xA8];
+        for n in 0..=40 {
+            for h in [0, 1, 3, 4, 7, 8] {
+                let (a, b) = (&head[..h], &data[1..=n]);
+                let mut plain = BytesMut::new();
+                plain.extend_from_slice(a);
+                plain.extend_from_slice(b);
+                // Room exactly for the head and the bytes.
+                let mut exact = BytesMut::with_capacity(h + n);
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_slice2(a, b);
+                assert_eq!(&exact[..], &plain[..], "put_slice2 h={h} n={n}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "h={h} n={n}"
+                );
+                let mut exact = BytesMut::with_capacity(n);
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_slice(b);
+                assert_eq!(&exact[..], b, "put_slice n={n}");
+                assert_eq!((exact.as_ptr(), exact.capacity()), (ptr, cap), "n={n}");
+                // One byte short: grows, same bytes.
+                let mut short = BytesMut::with_capacity((h + n).saturating_sub(1));
+                Cursor::new(&mut short).put_slice2(a, b);
+                assert_eq!(&short[..], &plain[..], "short h={h} n={n}");
+                // Spare room filled with a marker: the copies leave it alone.
+                let mut roomy = BytesMut::with_capacity(h + n + 40);
+                roomy.resize(h + n + 40, 0xEE);
+                roomy.clear();
+                Cursor::new(&mut roomy).put_slice2(a, b);
+                assert_eq!(&roomy[..], &plain[..], "roomy h={h} n={n}");
+                // SAFETY: the 40 bytes after the length were written (0xEE) by `resize`.
+                let after = unsafe { std::slice::from_raw_parts(roomy.as_ptr().add(h + n), 40) };
+                assert!(after.iter().all(|&x| x == 0xEE), "clobbered h={h} n={n}");
+            }
+        }
+    }
+
+    /// `put_varint2_slice` (key, length, bytes), `put_varint_slice` and `put_u8_varint_slice`
+    /// for every length 0..=40 and one- to ten-byte varints, into a buffer with room for exactly those bytes (no reallocation),
+    /// one byte short (grows) and the `Counter`: same bytes as the separate puts.
+    #[test]
+    fn varint2_slice_with_room_exactly_at_the_limit() {
+        let data: Vec<u8> = (0..48u8).map(|i| i.wrapping_mul(29) ^ 0x3C).collect();
+        for n in 0..=40 {
+            for (k, l) in [(10u64, 0u64), (0x7f, 300), (1 << 20, u64::MAX)] {
+                let s = &data[2..2 + n];
+                let mut plain = BytesMut::new();
+                for v in [k, l] {
+                    let (a, m) = encode_varint_array(v);
+                    plain.extend_from_slice(&a[..m]);
+                }
+                plain.extend_from_slice(s);
+                let mut exact = BytesMut::with_capacity(plain.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_varint2_slice(k, l, s);
+                assert_eq!(&exact[..], &plain[..], "n={n} k={k} l={l}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "n={n} k={k} l={l}"
+                );
+                let mut short = BytesMut::with_capacity(plain.len() - 1);
+                Sink::put_varint2_slice(&mut short, k, l, s);
+                assert_eq!(&short[..], &plain[..], "short n={n} k={k} l={l}");
+                let mut c = Counter::default();
+                c.put_varint2_slice(k, l, s);
+                assert_eq!(c.0, plain.len());
+                // The one-varint forms: `plain` without its first varint, and with a byte
+                // before the second.
+                let tail = &plain[plain.len() - s.len() - encoded_len_varint(l)..];
+                let mut exact = BytesMut::with_capacity(tail.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_varint_slice(l, s);
+                assert_eq!(&exact[..], tail, "n={n} l={l}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "n={n} l={l}"
+                );
+                let mut exact = BytesMut::with_capacity(1 + tail.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_u8_varint_slice(0xC5, l, s);
+                assert_eq!(exact[0], 0xC5);
+                assert_eq!(&exact[1..], tail, "n={n} l={l}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "n={n} l={l}"
+                );
+                let mut short = BytesMut::with_capacity(tail.len());
+                Sink::put_u8_varint_slice(&mut short, 0xC5, l, s);
+                assert_eq!(&short[1..], tail, "short n={n} l={l}");
+                let mut short = BytesMut::with_capacity(tail.len() - 1);
+                Sink::put_varint_slice(&mut short, l, s);
+                assert_eq!(&short[..], tail, "short n={n} l={l}");
+            }
+        }
+    }
+
     /// Every put of the cursor, on a buffer that starts `cap` bytes short or exact.
     fn cursor_ops(c: &mut Cursor<'_>, reference: &mut Vec<u8>) {
         for v in [0u64, 1, 127, 128, 300, 1 << 40, u64::MAX] {
@@ -456,6 +652,20 @@ mod tests {
             );
             reference.extend_from_slice(&v.to_le_bytes()[..(v % 9) as usize]);
             reference.extend_from_slice(&long[..(v % 41) as usize]);
+            Sink::put_u8_varint_slice(c, v as u8, v >> 5, &long[..(v % 35) as usize]);
+            reference.push(v as u8);
+            let (b, m) = encode_varint_array(v >> 5);
+            reference.extend_from_slice(&b[..m]);
+            reference.extend_from_slice(&long[..(v % 35) as usize]);
+            Sink::put_varint_slice(c, v >> 2, &long[..(v % 33) as usize]);
+            let (b, m) = encode_varint_array(v >> 2);
+            reference.extend_from_slice(&b[..m]);
+            reference.extend_from_slice(&long[..(v % 33) as usize]);
+            Sink::put_varint2_slice(c, v, v >> 3, &long[..(v % 37) as usize]);
+            reference.extend_from_slice(&a[..n]);
+            let (b, m) = encode_varint_array(v >> 3);
+            reference.extend_from_slice(&b[..m]);
+            reference.extend_from_slice(&long[..(v % 37) as usize]);
         }
     }
 

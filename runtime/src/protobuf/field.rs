@@ -26,8 +26,9 @@ use ::bytes::{Buf, Bytes};
 use crate::sink::Sink;
 
 use super::wire::{
-    check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key, encode_key_varint,
-    encode_varint, encoded_len_varint, key_len, EncodeBuf, WireType,
+    check_wire_type, decode_len, decode_varint, decode_varint_slice, encode_key,
+    encode_key_len_slice, encode_key_varint, encode_varint, encoded_len_varint, key_len, EncodeBuf,
+    WireType,
 };
 use crate::error::DecodeError;
 
@@ -307,8 +308,7 @@ pub mod bytes {
     /// Encodes a singular field.
     #[inline]
     pub fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &[u8], buf: &mut B) {
-        encode_key_varint(tag, WireType::LengthDelimited, v.len() as u64, buf);
-        Sink::put_slice(buf, v);
+        encode_key_len_slice(tag, v, buf);
     }
     /// Encoded length of a singular field.
     #[inline]
