@@ -247,11 +247,11 @@ impl Context<'_> {
                 if self.field_is_option(def.id, f) {
                     let a = self.arg(ty, quote!(v), boxed);
                     let target = if arc {
-                        quote!(__rt::Arc::make_mut(self.#fname.get_or_insert_with(__rt::Default::default)))
+                        quote!(__rt::Arc::make_mut(__rt::or_default(&mut self.#fname)))
                     } else if boxed {
-                        quote!(&mut **self.#fname.get_or_insert_with(__rt::Default::default))
+                        quote!(&mut **__rt::or_default(&mut self.#fname))
                     } else {
-                        quote!(self.#fname.get_or_insert_with(__rt::Default::default))
+                        quote!(__rt::or_default(&mut self.#fname))
                     };
                     let merge = quote!(#m::merge(wt, #group_tag #target, buf #depth));
                     (
@@ -348,30 +348,24 @@ impl Context<'_> {
                     }
                 },
             ));
-            let (target, fresh, fresh_ref) = if boxed {
-                let ty = self.rust_type(from, &f.ty);
-                (
-                    quote!(&mut **v),
-                    quote!(let mut v: __rt::Box<#ty> = __rt::Default::default();),
-                    quote!(&mut *v),
-                )
+            // Decoded into the member's value in place (set to the member's default first
+            // when the oneof holds another member or none): `__pb::oneof_member`.
+            let get = if s.fields.iter().filter(|g| g.oneof == f.oneof).count() == 1 {
+                quote!(|#enum_path::#v(v)| __rt::Some(v))
             } else {
-                (
-                    quote!(v),
-                    quote!(let mut v = __rt::Default::default();),
-                    quote!(&mut v),
-                )
+                quote!(|c| match c {
+                    #enum_path::#v(v) => __rt::Some(v),
+                    _ => __rt::None,
+                })
+            };
+            let member = quote!(__pb::oneof_member(&mut self.#fname, #get, #enum_path::#v));
+            let target = if boxed {
+                quote!(&mut **#member)
+            } else {
+                member
             };
             merge_arms.push(quote! {
-                #tag => {
-                    if let __rt::Some(#enum_path::#v(v)) = &mut self.#fname {
-                        #m::merge(wt, #group_tag #target, buf #depth)
-                    } else {
-                        #fresh
-                        #m::merge(wt, #group_tag #fresh_ref, buf #depth)
-                            .map(|()| self.#fname = __rt::Some(#enum_path::#v(v)))
-                    }
-                }
+                #tag => #m::merge(wt, #group_tag #target, buf #depth),
             });
         }
         (writes, merge_arms)

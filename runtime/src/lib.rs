@@ -138,6 +138,14 @@ pub mod __rt {
     pub use ::std::option::Option::{self, None, Some};
     pub use ::std::result::Result::{self, Err, Ok};
     pub use ::std::sync::Arc;
+
+    /// `o`'s value, `T::default()` put in first when `o` is `None`: what decoding a field with
+    /// explicit presence merges into (`__rt::or_default(&mut self.x)` is shorter generated code
+    /// than `self.x.get_or_insert_with(Default::default)`).
+    #[inline]
+    pub fn or_default<T: Default>(o: &mut Option<T>) -> &mut T {
+        o.get_or_insert_with(T::default)
+    }
 }
 
 /// Implemented by generated *open* enums.

@@ -619,6 +619,27 @@ pub mod map {
     }
 }
 
+/// The value of the oneof member that `get` selects, for decoding into: when `slot` holds
+/// another member or none, it is first set to `make(T::default())` (a member read replaces
+/// any other; the same member read again merges into it, as protoc's runtimes do). `get` is
+/// the member's pattern (`|c| match c { Choice::Text(v) => Some(v), _ => None }`) and `make`
+/// its constructor (`Choice::Text`): generated code names the member once per use.
+#[inline]
+pub fn oneof_member<O, T: Default>(
+    slot: &mut Option<O>,
+    get: impl Fn(&mut O) -> Option<&mut T>,
+    make: impl FnOnce(T) -> O,
+) -> &mut T {
+    if slot.as_mut().and_then(&get).is_none() {
+        *slot = Some(make(T::default()));
+    }
+    match slot.as_mut().and_then(get) {
+        Some(v) => v,
+        // `make`'s value is what `get` selects (generated in pairs).
+        None => unreachable!("a oneof member's constructor and pattern disagree"),
+    }
+}
+
 /// Open enum fields (`struct E(i32)` implementing [`Enum`](crate::Enum)), encoded as `int32`.
 pub mod enumeration {
     use super::*;
@@ -943,6 +964,40 @@ mod tests {
                 bytes::encoded_len_implicit,
             );
         }
+    }
+
+    #[test]
+    fn a_oneof_member_is_set_once_and_merged_into_after() {
+        #[derive(Debug, PartialEq)]
+        enum C {
+            A(i32),
+            B(String),
+        }
+        fn a(c: &mut C) -> Option<&mut i32> {
+            match c {
+                C::A(v) => Some(v),
+                _ => None,
+            }
+        }
+        fn b(c: &mut C) -> Option<&mut String> {
+            match c {
+                C::B(v) => Some(v),
+                _ => None,
+            }
+        }
+        let mut slot = None;
+        *oneof_member(&mut slot, a, C::A) += 5;
+        assert_eq!(slot, Some(C::A(5)));
+        // The same member again: merged into, not reset.
+        *oneof_member(&mut slot, a, C::A) += 1;
+        assert_eq!(slot, Some(C::A(6)));
+        // Another member replaces it, from its default.
+        oneof_member(&mut slot, b, C::B).push('x');
+        assert_eq!(slot, Some(C::B("x".into())));
+        oneof_member(&mut slot, b, C::B).push('y');
+        assert_eq!(slot, Some(C::B("xy".into())));
+        assert_eq!(*oneof_member(&mut slot, a, C::A), 0);
+        assert_eq!(slot, Some(C::A(0)));
     }
 
     #[test]
