@@ -21,7 +21,8 @@ const RAW_OK: &[&str] = &[
 const RAW_IMPOSSIBLE: &[&str] = &["self", "Self", "super", "crate", "_"];
 
 /// `name` is in [`RAW_OK`] or [`RAW_IMPOSSIBLE`] (a `match`, which the compiler turns into a
-/// switch on the length and a few word comparisons: this runs for every field name).
+/// switch on the length and a few word comparisons: this runs for every field name). The
+/// printer's `is_keyword` (print.rs) is another set: the keywords that change spacing.
 fn is_keyword(name: &str) -> bool {
     matches!(
         name,
@@ -164,12 +165,17 @@ pub fn const_name_cow(name: &str) -> Cow<'_, str> {
 
 /// `A`-`Z` first, then `A`-`Z`, `0`-`9` and single `_`s between them.
 fn is_plain_shouty(name: &str) -> bool {
+    is_plain(name, |c| c.is_ascii_uppercase())
+}
+
+/// `name` starts with a `letter`, then has letters, `0`-`9` and single `_`s between them.
+fn is_plain(name: &str, letter: impl Fn(u8) -> bool) -> bool {
     let b = name.as_bytes();
-    matches!(b.first(), Some(b'A'..=b'Z'))
+    b.first().is_some_and(|&c| letter(c))
         && !name.ends_with('_')
         && !name.contains("__")
         && b.iter()
-            .all(|c| matches!(c, b'A'..=b'Z' | b'0'..=b'9' | b'_'))
+            .all(|&c| letter(c) || c.is_ascii_digit() || c == b'_')
 }
 
 /// Enum variants of unions and oneofs: `UpperCamelCase`.
@@ -217,12 +223,7 @@ fn snake(name: &str) -> String {
 /// `a-z` first, then `a-z`, `0-9` and single underscores, no underscore last: exactly one word
 /// per underscore-separated part for heck, lowercase already, so `to_snake_case` is the identity.
 fn is_plain_snake(name: &str) -> bool {
-    let b = name.as_bytes();
-    matches!(b.first(), Some(b'a'..=b'z'))
-        && !name.ends_with('_')
-        && !name.contains("__")
-        && b.iter()
-            .all(|c| matches!(c, b'a'..=b'z' | b'0'..=b'9' | b'_'))
+    is_plain(name, |c| c.is_ascii_lowercase())
 }
 
 /// Finds different IDL names that become the same Rust name in one scope.
