@@ -184,7 +184,7 @@ pub fn decode_bytes(buf: &mut Bytes) -> Result<Bytes, DecodeError> {
 #[inline]
 pub fn decode_string(buf: &mut Bytes) -> Result<ByteStr, DecodeError> {
     let len = decode_len(buf)?;
-    crate::str::take_utf8(buf, len)
+    crate::str::take_utf8_short(buf, len)
 }
 
 /// Reads a little-endian `u32`.

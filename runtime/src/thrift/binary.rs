@@ -344,7 +344,7 @@ impl Reader for BinaryReader {
     #[inline]
     fn read_string(&mut self) -> Result<ByteStr, DecodeError> {
         let len = self.read_len()?;
-        crate::str::take_utf8(&mut self.buf, len)
+        crate::str::take_utf8_short(&mut self.buf, len)
     }
     #[inline]
     fn skip_binary(&mut self) -> Result<(), DecodeError> {
