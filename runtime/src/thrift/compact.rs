@@ -220,24 +220,39 @@ impl<S: Sink> CompactWriter<S> {
         &self.sink
     }
 
+    /// The one-byte header of field `id` of compact type `c`, when the id delta fits in it
+    /// (1..=15).
+    #[inline(always)]
+    fn short_header(&self, c: u8, id: i16) -> Option<u8> {
+        let delta = i32::from(id) - i32::from(self.last_field_id);
+        (1..=15).contains(&delta).then_some(((delta as u8) << 4) | c)
+    }
+
     #[inline]
     fn field_header(&mut self, c: u8, id: i16) {
-        let delta = i32::from(id) - i32::from(self.last_field_id);
-        if (1..=15).contains(&delta) {
-            self.sink.put_u8(((delta as u8) << 4) | c);
-        } else {
-            self.sink.put_u8(c);
-            self.sink
-                .put_varint(u64::from(encode_zigzag32(i32::from(id))));
+        match self.short_header(c, id) {
+            Some(h) => self.sink.put_u8(h),
+            None => {
+                self.sink.put_u8(c);
+                self.sink
+                    .put_varint(u64::from(encode_zigzag32(i32::from(id))));
+            }
         }
         self.last_field_id = id;
     }
 
     #[inline]
     fn put_len(&mut self, len: usize) {
-        assert!(len <= i32::MAX as usize, "thrift: length exceeds i32::MAX");
-        self.sink.put_varint(len as u64);
+        self.sink.put_varint(wire_len(len));
     }
+}
+
+/// A length as written on the wire: Thrift lengths are `i32`s (a longer value is a caller's
+/// bug, not data: it panics rather than write a frame no peer can read).
+#[inline(always)]
+fn wire_len(len: usize) -> u64 {
+    assert!(len <= i32::MAX as usize, "thrift: length exceeds i32::MAX");
+    len as u64
 }
 
 impl<S: Sink> Writer for CompactWriter<S> {
@@ -304,11 +319,7 @@ impl<S: Sink> Writer for CompactWriter<S> {
     }
     #[inline(always)]
     fn write_binary(&mut self, v: &[u8]) {
-        assert!(
-            v.len() <= i32::MAX as usize,
-            "thrift: length exceeds i32::MAX"
-        );
-        self.sink.put_varint_slice(v.len() as u64, v);
+        self.sink.put_varint_slice(wire_len(v.len()), v);
     }
     /// Header, length and bytes with one room check (when the header is one byte).
     #[inline(always)]
@@ -317,18 +328,15 @@ impl<S: Sink> Writer for CompactWriter<S> {
     }
     #[inline(always)]
     fn binary_field(&mut self, id: i16, v: &[u8]) {
-        let delta = i32::from(id) - i32::from(self.last_field_id);
-        if (1..=15).contains(&delta) {
-            assert!(
-                v.len() <= i32::MAX as usize,
-                "thrift: length exceeds i32::MAX"
-            );
-            let h = ((delta as u8) << 4) | compact_type(TType::String);
-            self.sink.put_u8_varint_slice(h, v.len() as u64, v);
-            self.last_field_id = id;
-        } else {
-            self.field_header(compact_type(TType::String), id);
-            self.write_binary(v);
+        match self.short_header(compact_type(TType::String), id) {
+            Some(h) => {
+                self.sink.put_u8_varint_slice(h, wire_len(v.len()), v);
+                self.last_field_id = id;
+            }
+            None => {
+                self.field_header(compact_type(TType::String), id);
+                self.write_binary(v);
+            }
         }
     }
     #[inline]
