@@ -321,7 +321,10 @@ impl Context<'_> {
         ));
         let mut writes = Vec::new();
         let mut merge_arms = Vec::new();
-        for f in s.fields.iter().filter(|f| f.oneof == Some(index as u32)) {
+        let members = || s.fields.iter().filter(|f| f.oneof == Some(index as u32));
+        // A one-member oneof's pattern is irrefutable (a `_` arm would be unreachable).
+        let single = members().count() == 1;
+        for f in members() {
             let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
             let v = id(&ident::variant_name(&f.name));
             let group = f.proto.as_ref().is_some_and(|p| p.group);
@@ -350,7 +353,7 @@ impl Context<'_> {
             ));
             // Decoded into the member's value in place (set to the member's default first
             // when the oneof holds another member or none): `__pb::oneof_member`.
-            let get = if s.fields.iter().filter(|g| g.oneof == f.oneof).count() == 1 {
+            let get = if single {
                 quote!(|#enum_path::#v(v)| __rt::Some(v))
             } else {
                 quote!(|c| match c {
