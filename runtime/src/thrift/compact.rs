@@ -225,7 +225,9 @@ impl<S: Sink> CompactWriter<S> {
     #[inline(always)]
     fn short_header(&self, c: u8, id: i16) -> Option<u8> {
         let delta = i32::from(id) - i32::from(self.last_field_id);
-        (1..=15).contains(&delta).then_some(((delta as u8) << 4) | c)
+        (1..=15)
+            .contains(&delta)
+            .then_some(((delta as u8) << 4) | c)
     }
 
     #[inline]
