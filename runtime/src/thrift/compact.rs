@@ -243,6 +243,21 @@ impl<S: Sink> CompactWriter<S> {
         self.last_field_id = id;
     }
 
+    /// A field of compact type `c` whose value is the varint `v`.
+    #[inline(always)]
+    fn varint_field(&mut self, c: u8, id: i16, v: u64) {
+        match self.short_header(c, id) {
+            Some(h) => {
+                self.sink.put_u8_varint_slice(h, v, &[]);
+                self.last_field_id = id;
+            }
+            None => {
+                self.field_header(c, id);
+                self.sink.put_varint(v);
+            }
+        }
+    }
+
     #[inline]
     fn put_len(&mut self, len: usize) {
         self.sink.put_varint(wire_len(len));
@@ -322,6 +337,24 @@ impl<S: Sink> Writer for CompactWriter<S> {
     #[inline(always)]
     fn write_binary(&mut self, v: &[u8]) {
         self.sink.put_varint_slice(wire_len(v.len()), v);
+    }
+    // Whole scalar fields: a one-byte header and the value with one room check (a header
+    // written apart checks the room twice); a bool field is its header alone.
+    #[inline(always)]
+    fn bool_field(&mut self, id: i16, v: bool) {
+        self.field_header(if v { ct::BOOL_TRUE } else { ct::BOOL_FALSE }, id);
+    }
+    #[inline(always)]
+    fn i16_field(&mut self, id: i16, v: i16) {
+        self.varint_field(ct::I16, id, u64::from(encode_zigzag32(i32::from(v))));
+    }
+    #[inline(always)]
+    fn i32_field(&mut self, id: i16, v: i32) {
+        self.varint_field(ct::I32, id, u64::from(encode_zigzag32(v)));
+    }
+    #[inline(always)]
+    fn i64_field(&mut self, id: i16, v: i64) {
+        self.varint_field(ct::I64, id, encode_zigzag64(v));
     }
     /// Header, length and bytes with one room check (when the header is one byte).
     #[inline(always)]
@@ -718,6 +751,70 @@ mod tests {
             w.binary_field(2, b"");
         });
         assert_eq!(b, [0x18, 0x03, b'a', b'b', b'c', 0x18, 0x00]);
+    }
+
+    /// The whole scalar fields (`bool_field`, `i16/i32/i64_field`: header and value with one
+    /// room check) against header and value written apart into a `Vec<u8>`, for short
+    /// headers (deltas 1 and 15) and long ones (delta 0, 16, negative), values of one to ten
+    /// varint bytes, into an exact buffer (no reallocation), a buffer with no capacity, and
+    /// counted.
+    #[test]
+    fn scalar_fields_match_the_separate_puts() {
+        use crate::sink::Counter;
+        fn fields<S: Sink>(w: &mut CompactWriter<S>, v: i64, whole: bool) {
+            w.write_struct_begin();
+            for id in [1i16, 2, 17, 17, 3, 300, 301, -5] {
+                if whole {
+                    w.bool_field(id, v % 2 == 0);
+                    w.i16_field(id + 1, v as i16);
+                    w.i32_field(id + 2, v as i32);
+                    w.i64_field(id + 3, v);
+                } else {
+                    w.write_field_begin(TType::Bool, id);
+                    w.write_bool(v % 2 == 0);
+                    w.write_field_begin(TType::I16, id + 1);
+                    w.write_i16(v as i16);
+                    w.write_field_begin(TType::I32, id + 2);
+                    w.write_i32(v as i32);
+                    w.write_field_begin(TType::I64, id + 3);
+                    w.write_i64(v);
+                }
+            }
+            w.write_field_stop();
+            w.write_struct_end();
+        }
+        for v in [
+            0i64,
+            1,
+            -1,
+            63,
+            -64,
+            64,
+            1 << 20,
+            -(1 << 40),
+            i64::MAX,
+            i64::MIN,
+        ] {
+            let mut plain = CompactWriter::new(Vec::new());
+            fields(&mut plain, v, false);
+            let plain = plain.into_inner();
+            let mut count = CompactWriter::new(Counter(0));
+            fields(&mut count, v, true);
+            assert_eq!(count.into_inner().0, plain.len(), "v={v}");
+            let mut buf = BytesMut::with_capacity(plain.len());
+            let (ptr, cap) = (buf.as_ptr(), buf.capacity());
+            fields(&mut CompactWriter::new(&mut buf), v, true);
+            assert_eq!(&buf[..], &plain[..], "v={v}");
+            assert_eq!((buf.as_ptr(), buf.capacity()), (ptr, cap), "v={v} grew");
+            assert_eq!(written(|w| fields(w, v, true)), plain, "v={v}");
+        }
+        // By hand: id 1 (delta 1) i32 -1 (zigzag 1), id 2 bool true (delta 1, type 1).
+        let b = written(|w| {
+            w.write_struct_begin();
+            w.i32_field(1, -1);
+            w.bool_field(2, true);
+        });
+        assert_eq!(b, [0x15, 0x01, 0x11]);
     }
 
     #[test]
