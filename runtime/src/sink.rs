@@ -369,7 +369,12 @@ impl Sink for Cursor<'_> {
     }
     #[inline(always)]
     fn put_varint2(&mut self, a: u64, b: u64) {
-        self.ensure(20, || encoded_len_varint(a) + encoded_len_varint(b));
+        // `a` is a field key, a constant wherever generated code inlines this, and so is
+        // the bound: an exactly sized buffer (which ends below any bound) takes the precise
+        // check only for its last 11 bytes or so, not its last 20.
+        self.ensure(encoded_len_varint(a) + 10, || {
+            encoded_len_varint(a) + encoded_len_varint(b)
+        });
         // SAFETY: room for both varints (checked above).
         unsafe {
             self.write_varint(a);
@@ -391,7 +396,9 @@ impl Sink for Cursor<'_> {
     #[inline(always)]
     fn put_varint2_slice(&mut self, a: u64, b: u64, s: &[u8]) {
         let n = s.len();
-        self.ensure(20 + n, || encoded_len_varint(a) + encoded_len_varint(b) + n);
+        self.ensure(encoded_len_varint(a) + 10 + n, || {
+            encoded_len_varint(a) + encoded_len_varint(b) + n
+        });
         // SAFETY: room for both varints and `s` (checked above); `s` cannot overlap the
         // spare capacity.
         unsafe {
@@ -625,6 +632,34 @@ mod tests {
                 let mut short = BytesMut::with_capacity(tail.len() - 1);
                 Sink::put_varint_slice(&mut short, l, s);
                 assert_eq!(&short[..], tail, "short n={n} l={l}");
+            }
+        }
+    }
+
+    /// `put_varint2` (key and value) for keys of one to five bytes and values of one to ten,
+    /// into a buffer with room for exactly those bytes (no reallocation) and one byte short
+    /// (grows): the room bound depends on the key's length, so every key length is checked.
+    #[test]
+    fn varint2_with_room_exactly_at_the_limit() {
+        for k in [8u64, 0x7f, 0x80, 1 << 20, u64::from(u32::MAX) << 3] {
+            for v in [0u64, 127, 128, 1 << 40, u64::MAX] {
+                let mut plain = Vec::new();
+                for x in [k, v] {
+                    let (a, m) = encode_varint_array(x);
+                    plain.extend_from_slice(&a[..m]);
+                }
+                let mut exact = BytesMut::with_capacity(plain.len());
+                let (ptr, cap) = (exact.as_ptr(), exact.capacity());
+                Cursor::new(&mut exact).put_varint2(k, v);
+                assert_eq!(&exact[..], &plain[..], "k={k} v={v}");
+                assert_eq!(
+                    (exact.as_ptr(), exact.capacity()),
+                    (ptr, cap),
+                    "k={k} v={v}"
+                );
+                let mut short = BytesMut::with_capacity(plain.len() - 1);
+                Cursor::new(&mut short).put_varint2(k, v);
+                assert_eq!(&short[..], &plain[..], "short k={k} v={v}");
             }
         }
     }

@@ -98,8 +98,18 @@ impl UnknownFields {
     }
 
     /// Re-emits every captured field.
-    #[inline]
+    #[inline(always)]
     pub fn encode<B: EncodeBuf + ?Sized>(&self, buf: &mut B) {
+        // Only the emptiness test is inlined into every message's encoder: a call taking the
+        // encoder's cursor on every encode would make the cursor live in memory, its position
+        // stored after each field.
+        if !self.fields.is_empty() {
+            self.encode_fields(buf);
+        }
+    }
+
+    #[inline(never)]
+    fn encode_fields<B: EncodeBuf + ?Sized>(&self, buf: &mut B) {
         for f in &self.fields {
             encode_key(f.number, f.wire_type, buf);
             buf.put_slice(&f.data);
