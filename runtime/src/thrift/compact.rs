@@ -189,11 +189,30 @@ impl IdStack {
     }
 }
 
+/// The id of the last field read or written (the compact protocol writes ids as deltas from
+/// it), an `i16` held in an `i32`. Every header reads and writes it, the reader together with
+/// the one-byte pending bool beside it: as an `i16`, its 2-byte store was followed by a 4-byte
+/// load (the compiler widens the read over the byte beside it), which store-to-load
+/// forwarding cannot serve, stalling every field header. Stored and loaded as 4 bytes, it is.
+#[derive(Debug, Default, Clone, Copy)]
+struct LastId(i32);
+
+impl LastId {
+    #[inline(always)]
+    fn get(self) -> i16 {
+        self.0 as i16
+    }
+    #[inline(always)]
+    fn set(&mut self, id: i16) {
+        self.0 = i32::from(id);
+    }
+}
+
 /// Compact-protocol writer over any [`Sink`].
 #[derive(Debug, Default)]
 pub struct CompactWriter<S> {
     sink: S,
-    last_field_id: i16,
+    last_field_id: LastId,
     stack: IdStack,
     pending_bool: Option<i16>,
 }
@@ -204,7 +223,7 @@ impl<S: Sink> CompactWriter<S> {
     pub fn new(sink: S) -> Self {
         CompactWriter {
             sink,
-            last_field_id: 0,
+            last_field_id: LastId::default(),
             stack: IdStack::default(),
             pending_bool: None,
         }
@@ -224,7 +243,7 @@ impl<S: Sink> CompactWriter<S> {
     /// (1..=15).
     #[inline(always)]
     fn short_header(&self, c: u8, id: i16) -> Option<u8> {
-        let delta = i32::from(id) - i32::from(self.last_field_id);
+        let delta = i32::from(id) - i32::from(self.last_field_id.get());
         (1..=15)
             .contains(&delta)
             .then_some(((delta as u8) << 4) | c)
@@ -240,7 +259,7 @@ impl<S: Sink> CompactWriter<S> {
                     .put_varint(u64::from(encode_zigzag32(i32::from(id))));
             }
         }
-        self.last_field_id = id;
+        self.last_field_id.set(id);
     }
 
     /// A field of compact type `c` whose value is the varint `v`.
@@ -249,7 +268,7 @@ impl<S: Sink> CompactWriter<S> {
         match self.short_header(c, id) {
             Some(h) => {
                 self.sink.put_u8_varint_slice(h, v, &[]);
-                self.last_field_id = id;
+                self.last_field_id.set(id);
             }
             None => {
                 self.field_header(c, id);
@@ -282,12 +301,12 @@ impl<S: Sink> Writer for CompactWriter<S> {
     }
     #[inline]
     fn write_struct_begin(&mut self) {
-        self.stack.push(self.last_field_id);
-        self.last_field_id = 0;
+        self.stack.push(self.last_field_id.get());
+        self.last_field_id.set(0);
     }
     #[inline]
     fn write_struct_end(&mut self) {
-        self.last_field_id = self.stack.pop().unwrap_or(0);
+        self.last_field_id.set(self.stack.pop().unwrap_or(0));
     }
     #[inline]
     fn write_field_begin(&mut self, ttype: TType, id: i16) {
@@ -366,7 +385,7 @@ impl<S: Sink> Writer for CompactWriter<S> {
         match self.short_header(compact_type(TType::String), id) {
             Some(h) => {
                 self.sink.put_u8_varint_slice(h, wire_len(v.len()), v);
-                self.last_field_id = id;
+                self.last_field_id.set(id);
             }
             None => {
                 self.field_header(compact_type(TType::String), id);
@@ -404,7 +423,7 @@ impl<S: Sink> Writer for CompactWriter<S> {
 #[derive(Debug, Clone)]
 pub struct CompactReader {
     buf: Bytes,
-    last_field_id: i16,
+    last_field_id: LastId,
     stack: IdStack,
     pending_bool: Option<bool>,
     max_depth: u32,
@@ -418,7 +437,7 @@ impl CompactReader {
     pub fn new(buf: Bytes) -> Self {
         CompactReader {
             buf,
-            last_field_id: 0,
+            last_field_id: LastId::default(),
             stack: IdStack::default(),
             pending_bool: None,
             max_depth: DEFAULT_MAX_DEPTH,
@@ -493,7 +512,7 @@ impl CompactReader {
         if self.stack.len() >= self.max_depth as usize {
             return Err(DecodeError::new(DecodeErrorKind::DepthLimit));
         }
-        self.stack.push(self.last_field_id);
+        self.stack.push(self.last_field_id.get());
         Ok(())
     }
 
@@ -506,11 +525,12 @@ impl CompactReader {
             self.read_i16()?
         } else {
             self.last_field_id
+                .get()
                 .checked_add(i16::from(delta))
                 .ok_or_else(|| DecodeError::invalid_data("compact field id overflow"))?
         };
         self.pending_bool = FOLDED_BOOL[usize::from(c & 0x0f)];
-        self.last_field_id = id;
+        self.last_field_id.set(id);
         Ok(FieldIdent { ttype: t, id })
     }
 }
@@ -539,17 +559,17 @@ impl Reader for CompactReader {
     fn read_struct_begin(&mut self) -> Result<(), DecodeError> {
         if !self
             .stack
-            .push_inline(self.last_field_id, self.inline_depth)
+            .push_inline(self.last_field_id.get(), self.inline_depth)
         {
             self.struct_begin_deep()?;
         }
-        self.last_field_id = 0;
+        self.last_field_id.set(0);
         Ok(())
     }
 
     #[inline]
     fn read_struct_end(&mut self) -> Result<(), DecodeError> {
-        self.last_field_id = self.stack.pop().unwrap_or(0);
+        self.last_field_id.set(self.stack.pop().unwrap_or(0));
         Ok(())
     }
 
@@ -567,13 +587,13 @@ impl Reader for CompactReader {
         // Fast path: the short form (id delta 1..=15 in the high nibble) and a valid type.
         // With a wrapping add, the id is greater than the last one exactly when the delta is
         // not 0 and the sum did not overflow: one comparison for both.
-        let last = self.last_field_id;
+        let last = self.last_field_id.get();
         let id = last.wrapping_add(i16::from(delta));
         match TTYPES[usize::from(c)] {
             Some(ttype) if id > last => {
                 // Every header sets it: a bool header its value, any other header `None`.
                 self.pending_bool = FOLDED_BOOL[usize::from(c)];
-                self.last_field_id = id;
+                self.last_field_id.set(id);
                 Ok(FieldIdent { ttype, id })
             }
             _ => self.read_field_begin_slow(c, delta),
@@ -983,7 +1003,7 @@ mod field_header_tests {
                 // The long form's id: zigzag varint 7 (id -4).
                 let input = Bytes::from(vec![b, 0x07, 0x00]);
                 let mut r = CompactReader::new(input);
-                r.last_field_id = last;
+                r.last_field_id.set(last);
                 r.pending_bool = Some(true);
                 let got = r.read_field_begin();
                 let (c, delta) = (b & 0x0f, b >> 4);
@@ -1006,7 +1026,7 @@ mod field_header_tests {
                 match (got, want_id) {
                     (Ok(f), Some(id)) => {
                         assert_eq!((f.ttype, f.id), (want_t, id), "byte {b:#04x} last {last}");
-                        assert_eq!(r.last_field_id, id);
+                        assert_eq!(r.last_field_id.get(), id);
                         let folded = match c {
                             ct::BOOL_TRUE => Some(true),
                             ct::BOOL_FALSE => Some(false),
