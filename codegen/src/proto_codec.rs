@@ -254,11 +254,24 @@ impl Context<'_> {
                         quote!(__rt::or_default(&mut self.#fname))
                     };
                     let merge = quote!(#m::merge(wt, #group_tag #target, buf #depth));
-                    (
-                        quote!(if let __rt::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
-                        quote!(if let __rt::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
-                        quote!(#tag => #merge,),
-                    )
+                    if boxed {
+                        (
+                            quote!(if let __rt::Some(v) = &self.#fname { n += #m::encoded_len(#tag, #a); }),
+                            quote!(if let __rt::Some(v) = &self.#fname { #m::encode(#tag, #a, buf); }),
+                            quote!(#tag => #merge,),
+                        )
+                    } else {
+                        // The runtime's `*_opt` pair tests presence: one call per field.
+                        let opt = match self.kind(ty) {
+                            Kind::Scalar(_) | Kind::Enum => quote!(self.#fname),
+                            Kind::Bytes(_) | Kind::Message => quote!(&self.#fname),
+                        };
+                        (
+                            quote!(n += #m::encoded_len_opt(#tag, #opt);),
+                            quote!(#m::encode_opt(#tag, #opt, buf);),
+                            quote!(#tag => #merge,),
+                        )
+                    }
                 } else {
                     // Never boxed: a field that needs a Box is an Option.
                     let a = match self.kind(ty) {

@@ -57,6 +57,18 @@ macro_rules! varint_field {
             pub fn encoded_len(tag: u32, v: $ty) -> usize {
                 key_len(tag) + encoded_len_varint(to_u64(v))
             }
+            /// Encodes a singular field with explicit presence: nothing for `None`.
+            #[inline]
+            pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
+                if let Some(v) = v {
+                    encode(tag, v, buf);
+                }
+            }
+            /// Encoded length of a singular field with explicit presence (0 for `None`).
+            #[inline]
+            pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
+                v.map_or(0, |v| encoded_len(tag, v))
+            }
             /// Encodes a singular field with implicit presence: nothing for the default
             /// (every varint type's default encodes as 0).
             #[inline]
@@ -193,6 +205,18 @@ macro_rules! fixed_field {
             pub fn encoded_len(tag: u32, _v: $ty) -> usize {
                 key_len(tag) + SIZE
             }
+            /// Encodes a singular field with explicit presence: nothing for `None`.
+            #[inline]
+            pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
+                if let Some(v) = v {
+                    encode(tag, v, buf);
+                }
+            }
+            /// Encoded length of a singular field with explicit presence (0 for `None`).
+            #[inline]
+            pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
+                v.map_or(0, |v| encoded_len(tag, v))
+            }
             /// Encodes a singular field with implicit presence: nothing when every bit is
             /// zero (so a float's `-0.0` is written, as protoc's runtimes do).
             #[inline]
@@ -315,6 +339,18 @@ pub mod bytes {
     pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
         key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
     }
+    /// Encodes a singular field with explicit presence: nothing for `None`.
+    #[inline]
+    pub fn encode_opt<T: AsRef<[u8]>, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<T>, buf: &mut B) {
+        if let Some(v) = v {
+            encode(tag, v.as_ref(), buf);
+        }
+    }
+    /// Encoded length of a singular field with explicit presence (0 for `None`).
+    #[inline]
+    pub fn encoded_len_opt<T: AsRef<[u8]>>(tag: u32, v: &Option<T>) -> usize {
+        v.as_ref().map_or(0, |v| encoded_len(tag, v.as_ref()))
+    }
     /// Encodes a singular field with implicit presence: nothing when empty.
     #[inline]
     pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: &[u8], buf: &mut B) {
@@ -377,6 +413,18 @@ pub mod string {
     #[inline]
     pub fn encoded_len(tag: u32, v: &str) -> usize {
         super::bytes::encoded_len(tag, v.as_bytes())
+    }
+    /// Encodes a singular field with explicit presence: nothing for `None`.
+    #[inline]
+    pub fn encode_opt<T: AsRef<str>, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<T>, buf: &mut B) {
+        if let Some(v) = v {
+            encode(tag, v.as_ref(), buf);
+        }
+    }
+    /// Encoded length of a singular field with explicit presence (0 for `None`).
+    #[inline]
+    pub fn encoded_len_opt<T: AsRef<str>>(tag: u32, v: &Option<T>) -> usize {
+        v.as_ref().map_or(0, |v| encoded_len(tag, v.as_ref()))
     }
     /// Encodes a singular field with implicit presence: nothing when empty.
     #[inline]
@@ -442,6 +490,18 @@ pub mod message {
     pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
         let len = msg.encoded_len();
         key_len(tag) + encoded_len_varint(len as u64) + len
+    }
+    /// Encodes a singular field with explicit presence: nothing for `None`.
+    #[inline]
+    pub fn encode_opt<M: Message, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<M>, buf: &mut B) {
+        if let Some(v) = v {
+            encode(tag, v, buf);
+        }
+    }
+    /// Encoded length of a singular field with explicit presence (0 for `None`).
+    #[inline]
+    pub fn encoded_len_opt<M: Message>(tag: u32, v: &Option<M>) -> usize {
+        v.as_ref().map_or(0, |v| encoded_len(tag, v))
     }
     /// Merges a length-delimited embedded message into `msg`, consuming one
     /// unit of the `depth` budget.
@@ -660,6 +720,18 @@ pub mod enumeration {
     pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
         int32::encoded_len(tag, v.value())
     }
+    /// Encodes a singular field with explicit presence: nothing for `None`.
+    #[inline]
+    pub fn encode_opt<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: Option<E>, buf: &mut B) {
+        if let Some(v) = v {
+            encode(tag, v, buf);
+        }
+    }
+    /// Encoded length of a singular field with explicit presence (0 for `None`).
+    #[inline]
+    pub fn encoded_len_opt<E: Enum>(tag: u32, v: Option<E>) -> usize {
+        v.map_or(0, |v| encoded_len(tag, v))
+    }
     /// Encodes a singular field with implicit presence: nothing for the value 0.
     #[inline]
     pub fn encode_implicit<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: E, buf: &mut B) {
@@ -758,6 +830,18 @@ pub mod group {
     #[inline]
     pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
         2 * key_len(tag) + msg.encoded_len()
+    }
+    /// Encodes a singular group with explicit presence: nothing for `None`.
+    #[inline]
+    pub fn encode_opt<M: Message, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<M>, buf: &mut B) {
+        if let Some(v) = v {
+            encode(tag, v, buf);
+        }
+    }
+    /// Encoded length of a singular group with explicit presence (0 for `None`).
+    #[inline]
+    pub fn encoded_len_opt<M: Message>(tag: u32, v: &Option<M>) -> usize {
+        v.as_ref().map_or(0, |v| encoded_len(tag, v))
     }
     /// Merges a group whose start key (`tag`, `wire_type`) was just read, up to and including
     /// its matching end key. Consumes one unit of the `depth` budget.
@@ -998,6 +1082,102 @@ mod tests {
         assert_eq!(slot, Some(C::B("xy".into())));
         assert_eq!(*oneof_member(&mut slot, a, C::A), 0);
         assert_eq!(slot, Some(C::A(0)));
+    }
+
+    /// Every `*_opt` pair: `None` writes and counts nothing, `Some(v)` what `encode` /
+    /// `encoded_len` do (defaults included: explicit presence writes a present zero).
+    #[test]
+    fn explicit_presence_writes_some_only() {
+        fn check<T: Clone>(
+            vs: &[T],
+            enc: impl Fn(u32, &T, &mut BytesMut),
+            len: impl Fn(u32, &T) -> usize,
+            enc_opt: impl Fn(u32, &Option<T>, &mut BytesMut),
+            len_opt: impl Fn(u32, &Option<T>) -> usize,
+        ) {
+            let mut none = BytesMut::new();
+            enc_opt(300, &None, &mut none);
+            assert!(none.is_empty());
+            assert_eq!(len_opt(300, &None), 0);
+            for v in vs {
+                let (mut want, mut got) = (BytesMut::new(), BytesMut::new());
+                enc(300, v, &mut want);
+                enc_opt(300, &Some(v.clone()), &mut got);
+                assert!(!got.is_empty());
+                assert_eq!(got, want);
+                assert_eq!(len_opt(300, &Some(v.clone())), want.len());
+                assert_eq!(len(300, v), want.len());
+            }
+        }
+        macro_rules! by_value {
+            ($($m:ident: $vs:expr),* $(,)?) => {$(
+                check(
+                    &$vs,
+                    |t, v, b| $m::encode(t, *v, b),
+                    |t, v| $m::encoded_len(t, *v),
+                    |t, v, b| $m::encode_opt(t, *v, b),
+                    |t, v| $m::encoded_len_opt(t, *v),
+                );
+            )*};
+        }
+        by_value!(
+            int32: [0, -1, i32::MAX], int64: [0, i64::MIN], uint32: [0, u32::MAX],
+            uint64: [0, u64::MAX], sint32: [0, -1], sint64: [0, i64::MAX], bool: [false, true],
+            fixed32: [0, 7], fixed64: [0, 7], sfixed32: [0, -7], sfixed64: [0, -7],
+            float: [0.0, -0.0, f32::NAN], double: [0.0, f64::INFINITY],
+        );
+        #[derive(Clone, Copy)]
+        struct E(i32);
+        impl crate::Enum for E {
+            fn value(&self) -> i32 {
+                self.0
+            }
+            fn from_value(v: i32) -> Self {
+                E(v)
+            }
+        }
+        check(
+            &[E(0), E(-1), E(5)],
+            |t, v, b| enumeration::encode(t, *v, b),
+            |t, v| enumeration::encoded_len(t, *v),
+            |t, v, b| enumeration::encode_opt(t, *v, b),
+            |t, v| enumeration::encoded_len_opt(t, *v),
+        );
+        check(
+            &[Bytes::new(), Bytes::from_static(b"abc")],
+            |t, v, b| bytes::encode(t, v, b),
+            |t, v| bytes::encoded_len(t, v),
+            bytes::encode_opt,
+            bytes::encoded_len_opt,
+        );
+        check(
+            &[crate::ByteStr::default(), crate::ByteStr::from("h\u{e9}")],
+            |t, v, b| string::encode(t, v, b),
+            |t, v| string::encoded_len(t, v),
+            string::encode_opt,
+            string::encoded_len_opt,
+        );
+        use crate::grpc::health::HealthCheckRequest;
+        let msgs = [
+            HealthCheckRequest::default(),
+            HealthCheckRequest {
+                service: "svc".into(),
+            },
+        ];
+        check(
+            &msgs,
+            message::encode,
+            message::encoded_len,
+            message::encode_opt,
+            message::encoded_len_opt,
+        );
+        check(
+            &msgs,
+            group::encode,
+            group::encoded_len,
+            group::encode_opt,
+            group::encoded_len_opt,
+        );
     }
 
     #[test]
