@@ -196,16 +196,13 @@ impl Context<'_> {
         };
         match &f.ty {
             Type::Map(k, v) => {
-                let (kl, ke, km) = self.map_part(k, quote!(k), false);
-                let (vl, ve, vm) = self.map_part(v, quote!(v), true);
+                // Each side is named by its kind's codec (`__pb::string::Codec`).
+                let (kc, vc) = (self.kind_mod(k, false), self.kind_mod(v, false));
                 let m = field_mod("map");
-                let map = if arc { place_mut } else { quote!(self.#fname) };
                 (
-                    quote!(n += #m::encoded_len(#tag, #place, #kl, #vl);),
-                    quote!(#m::encode(#tag, #place, #ke, #kl, #ve, #vl, buf);),
-                    quote!(#tag => #m::merge(wt, buf, depth, #km, #vm).map(|(k, v)| {
-                        #map.insert(k, v);
-                    }),),
+                    quote!(n += #m::encoded_len(#tag, #place, #kc::Codec, #vc::Codec);),
+                    quote!(#m::encode(#tag, #place, #kc::Codec, #vc::Codec, buf);),
+                    quote!(#tag => #m::merge_into(wt, buf, depth, #place_mut, #kc::Codec, #vc::Codec),),
                 )
             }
             Type::List(elem) => {
@@ -295,25 +292,6 @@ impl Context<'_> {
                 }
             }
         }
-    }
-
-    /// Closures for one side of a map entry: (encoded_len, encode, merge).
-    fn map_part(&self, ty: &Type, var: Tokens, value: bool) -> (Tokens, Tokens, Tokens) {
-        let m = self.kind_mod(ty, false);
-        let a = self.arg(ty, var.clone(), false);
-        let merge = match (self.kind(ty), value) {
-            (Kind::Message, _) | (_, false) => quote!(#m::merge),
-            (_, true) => quote!(|wt, #var, b, _| #m::merge(wt, #var, b)),
-        };
-        if matches!(self.kind(ty), Kind::Message) {
-            // The closures would only pass their arguments on.
-            return (quote!(#m::encoded_len), quote!(#m::encode), merge);
-        }
-        (
-            quote!(|t, #var| #m::encoded_len(t, #a)),
-            quote!(|t, #var, b| #m::encode(t, #a, b)),
-            merge,
-        )
     }
 
     fn proto_oneof(

@@ -51,7 +51,7 @@
 //! and `merge_field`, calling the per-type helpers in [`protobuf::field`].
 //! Unknown tags go to [`protobuf::UnknownFields::merge_field`] (preserving)
 //! or [`protobuf::wire::skip_field`] (dropping). Pass `depth` through to
-//! `field::message::merge` / `merge_repeated` / `field::map::merge` and to
+//! `field::message::merge` / `merge_repeated` / `field::map::merge_into` and to
 //! unknown-field handling unchanged; the helpers decrement it.
 //!
 //! **Enums** are open newtypes over `i32` implementing [`Enum`].

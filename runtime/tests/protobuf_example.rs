@@ -358,38 +358,25 @@ fn map_fields_round_trip() {
     .into_iter()
     .collect();
     let mut buf = BytesMut::new();
-    field::map::encode(
-        3,
-        &m,
-        |t, k: &i32, b| field::int32::encode(t, *k, b),
-        |t, k: &i32| field::int32::encoded_len(t, *k),
-        |t, v: &Address, b| field::message::encode(t, v, b),
-        |t, v: &Address| field::message::encoded_len(t, v),
-        &mut buf,
-    );
+    field::map::encode(3, &m, field::int32::Codec, field::message::Codec, &mut buf);
     assert_eq!(
         buf.len(),
-        field::map::encoded_len(
-            3,
-            &m,
-            |t, k: &i32| field::int32::encoded_len(t, *k),
-            |t, v: &Address| field::message::encoded_len(t, v)
-        )
+        field::map::encoded_len(3, &m, field::int32::Codec, field::message::Codec)
     );
     let mut r = buf.freeze();
     let mut out = BTreeMap::new();
     while !r.is_empty() {
         let (tag, wt) = decode_key(&mut r).unwrap();
         assert_eq!(tag, 3);
-        let (k, v) = field::map::merge(
+        field::map::merge_into(
             wt,
             &mut r,
             RECURSION_LIMIT,
-            field::int32::merge,
-            field::message::merge,
+            &mut out,
+            field::int32::Codec,
+            field::message::Codec,
         )
         .unwrap();
-        out.insert(k, v);
     }
     assert_eq!(out, m);
     // an entry with neither key nor value decodes as defaults; unknown entry
@@ -399,8 +386,8 @@ fn map_fields_round_trip() {
         WireType::LengthDelimited,
         &mut r,
         RECURSION_LIMIT,
-        field::int32::merge,
-        |wt, v, b, _| field::uint64::merge(wt, v, b),
+        field::int32::Codec,
+        field::uint64::Codec,
     )
     .unwrap();
     assert_eq!((k, v), (0, 0));

@@ -45,4 +45,14 @@ fn main() {
         .out_dir(out)
         .generate()
         .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
+
+    // Maps as `BTreeMap`s (tests/proto_roundtrip.rs).
+    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR")).join("btree");
+    kit_codegen::Builder::new()
+        .include("idl")
+        .file("idl/btree.proto")
+        .btree_maps(true)
+        .out_dir(out)
+        .generate()
+        .unwrap_or_else(|e| panic!("kit codegen failed:\n{e}"));
 }

@@ -57,6 +57,23 @@ macro_rules! varint_field {
             pub fn encoded_len(tag: u32, v: $ty) -> usize {
                 key_len(tag) + encoded_len_varint(to_u64(v))
             }
+            /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+            #[derive(Debug, Clone, Copy)]
+            pub struct Codec;
+            impl super::map::EntryCodec<$ty> for Codec {
+                #[inline]
+                fn encoded_len(tag: u32, v: &$ty) -> usize {
+                    encoded_len(tag, *v)
+                }
+                #[inline]
+                fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
+                    encode(tag, *v, buf)
+                }
+                #[inline]
+                fn merge(wt: WireType, v: &mut $ty, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
+                    merge(wt, v, buf)
+                }
+            }
             /// Encodes a singular field with explicit presence: nothing for `None`.
             #[inline]
             pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
@@ -205,6 +222,23 @@ macro_rules! fixed_field {
             pub fn encoded_len(tag: u32, _v: $ty) -> usize {
                 key_len(tag) + SIZE
             }
+            /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+            #[derive(Debug, Clone, Copy)]
+            pub struct Codec;
+            impl super::map::EntryCodec<$ty> for Codec {
+                #[inline]
+                fn encoded_len(tag: u32, v: &$ty) -> usize {
+                    encoded_len(tag, *v)
+                }
+                #[inline]
+                fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
+                    encode(tag, *v, buf)
+                }
+                #[inline]
+                fn merge(wt: WireType, v: &mut $ty, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
+                    merge(wt, v, buf)
+                }
+            }
             /// Encodes a singular field with explicit presence: nothing for `None`.
             #[inline]
             pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
@@ -339,6 +373,28 @@ pub mod bytes {
     pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
         key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
     }
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Codec;
+    impl super::map::EntryCodec<Bytes> for Codec {
+        #[inline]
+        fn encoded_len(tag: u32, v: &Bytes) -> usize {
+            encoded_len(tag, v)
+        }
+        #[inline]
+        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &Bytes, buf: &mut B) {
+            encode(tag, v, buf)
+        }
+        #[inline]
+        fn merge(
+            wt: WireType,
+            v: &mut Bytes,
+            buf: &mut Bytes,
+            _depth: u32,
+        ) -> Result<(), DecodeError> {
+            merge(wt, v, buf)
+        }
+    }
     /// Encodes a singular field with explicit presence: nothing for `None`.
     #[inline]
     pub fn encode_opt<T: AsRef<[u8]>, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<T>, buf: &mut B) {
@@ -413,6 +469,28 @@ pub mod string {
     #[inline]
     pub fn encoded_len(tag: u32, v: &str) -> usize {
         super::bytes::encoded_len(tag, v.as_bytes())
+    }
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Codec;
+    impl super::map::EntryCodec<ByteStr> for Codec {
+        #[inline]
+        fn encoded_len(tag: u32, v: &ByteStr) -> usize {
+            encoded_len(tag, v)
+        }
+        #[inline]
+        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &ByteStr, buf: &mut B) {
+            encode(tag, v, buf)
+        }
+        #[inline]
+        fn merge(
+            wt: WireType,
+            v: &mut ByteStr,
+            buf: &mut Bytes,
+            _depth: u32,
+        ) -> Result<(), DecodeError> {
+            merge(wt, v, buf)
+        }
     }
     /// Encodes a singular field with explicit presence: nothing for `None`.
     #[inline]
@@ -490,6 +568,23 @@ pub mod message {
     pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
         let len = msg.encoded_len();
         key_len(tag) + encoded_len_varint(len as u64) + len
+    }
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Codec;
+    impl<M: Message> super::map::EntryCodec<M> for Codec {
+        #[inline]
+        fn encoded_len(tag: u32, v: &M) -> usize {
+            encoded_len(tag, v)
+        }
+        #[inline]
+        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &M, buf: &mut B) {
+            encode(tag, v, buf)
+        }
+        #[inline]
+        fn merge(wt: WireType, v: &mut M, buf: &mut Bytes, depth: u32) -> Result<(), DecodeError> {
+            merge(wt, v, buf, depth)
+        }
     }
     /// Encodes a singular field with explicit presence: nothing for `None`.
     #[inline]
@@ -591,71 +686,111 @@ pub mod map {
     use super::*;
     use crate::error::DecodeErrorKind;
     use crate::protobuf::wire::{decode_key, skip_field};
+    use std::collections::{BTreeMap, HashMap};
+    use std::hash::{BuildHasher, Hash};
 
-    /// Encodes every entry of `entries` (any iterable of `(key, value)`
-    /// references) as a length-delimited entry message.
+    /// One side (key or value) of a map entry: how it is sized, written and merged. The unit
+    /// struct `Codec` of each field module implements it for that kind's Rust type, so a map
+    /// field names its two kinds (`__pb::string::Codec, __pb::int64::Codec`) instead of
+    /// spelling out a closure per operation.
+    pub trait EntryCodec<T> {
+        /// Encoded length of `v` as field `tag`.
+        fn encoded_len(tag: u32, v: &T) -> usize;
+        /// Writes `v` as field `tag`.
+        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &T, buf: &mut B);
+        /// Merges one value (its key already read) with `depth` left for nesting.
+        fn merge(
+            wire_type: WireType,
+            v: &mut T,
+            buf: &mut Bytes,
+            depth: u32,
+        ) -> Result<(), DecodeError>;
+    }
+
+    /// The maps generated code holds (`HashMap` with any hasher, `BTreeMap`): what
+    /// [`merge_into`] inserts a decoded entry with.
+    pub trait MapInsert<K, V> {
+        /// Inserts the entry, replacing an earlier value of the same key (last one wins).
+        fn insert_entry(&mut self, k: K, v: V);
+    }
+
+    impl<K: Eq + Hash, V, S: BuildHasher> MapInsert<K, V> for HashMap<K, V, S> {
+        #[inline]
+        fn insert_entry(&mut self, k: K, v: V) {
+            self.insert(k, v);
+        }
+    }
+
+    impl<K: Ord, V> MapInsert<K, V> for BTreeMap<K, V> {
+        #[inline]
+        fn insert_entry(&mut self, k: K, v: V) {
+            self.insert(k, v);
+        }
+    }
+
+    /// Encodes every entry of `entries` (any iterable of `(&key, &value)`) as a
+    /// length-delimited entry message.
     #[inline]
-    pub fn encode<I, K, V, KE, KL, VE, VL, B>(
+    pub fn encode<'a, K, V, KC, VC, B>(
         tag: u32,
-        entries: I,
-        key_encode: KE,
-        key_len: KL,
-        val_encode: VE,
-        val_len: VL,
+        entries: impl IntoIterator<Item = (&'a K, &'a V)>,
+        _key: KC,
+        _value: VC,
         buf: &mut B,
     ) where
+        K: 'a,
+        V: 'a,
+        KC: EntryCodec<K>,
+        VC: EntryCodec<V>,
         B: EncodeBuf + ?Sized,
-        I: IntoIterator<Item = (K, V)>,
-        K: Copy,
-        V: Copy,
-        KE: Fn(u32, K, &mut B),
-        KL: Fn(u32, K) -> usize,
-        VE: Fn(u32, V, &mut B),
-        VL: Fn(u32, V) -> usize,
     {
         for (k, v) in entries {
-            let len = key_len(1, k) + val_len(2, v);
+            let len = KC::encoded_len(1, k) + VC::encoded_len(2, v);
             encode_key_varint(tag, WireType::LengthDelimited, len as u64, buf);
-            key_encode(1, k, buf);
-            val_encode(2, v, buf);
+            KC::encode(1, k, buf);
+            VC::encode(2, v, buf);
         }
     }
 
     /// Encoded length of [`encode`]'s output.
     #[inline]
-    pub fn encoded_len<I, K, V, KL, VL>(tag: u32, entries: I, key_len: KL, val_len: VL) -> usize
+    pub fn encoded_len<'a, K, V, KC, VC>(
+        tag: u32,
+        entries: impl IntoIterator<Item = (&'a K, &'a V)>,
+        _key: KC,
+        _value: VC,
+    ) -> usize
     where
-        I: IntoIterator<Item = (K, V)>,
-        K: Copy,
-        V: Copy,
-        KL: Fn(u32, K) -> usize,
-        VL: Fn(u32, V) -> usize,
+        K: 'a,
+        V: 'a,
+        KC: EntryCodec<K>,
+        VC: EntryCodec<V>,
     {
         entries
             .into_iter()
             .map(|(k, v)| {
-                let len = key_len(1, k) + val_len(2, v);
+                let len = KC::encoded_len(1, k) + VC::encoded_len(2, v);
                 super::key_len(tag) + encoded_len_varint(len as u64) + len
             })
             .sum()
     }
 
-    /// Decodes one entry (key already read). Missing key or value decode as
-    /// their defaults; unknown entry fields are skipped. The value closure gets
-    /// the remaining depth budget (for message values).
+    /// Decodes one entry (key already read). Missing key or value decode as their
+    /// defaults; unknown entry fields are skipped. One unit of `depth` is spent on the
+    /// entry.
     #[inline]
-    pub fn merge<K, V, KM, VM>(
+    pub fn merge<K, V, KC, VC>(
         wire_type: WireType,
         buf: &mut Bytes,
         depth: u32,
-        mut key_merge: KM,
-        mut val_merge: VM,
+        _key: KC,
+        _value: VC,
     ) -> Result<(K, V), DecodeError>
     where
         K: Default,
         V: Default,
-        KM: FnMut(WireType, &mut K, &mut Bytes) -> Result<(), DecodeError>,
-        VM: FnMut(WireType, &mut V, &mut Bytes, u32) -> Result<(), DecodeError>,
+        KC: EntryCodec<K>,
+        VC: EntryCodec<V>,
     {
         check_wire_type(WireType::LengthDelimited, wire_type)?;
         if depth == 0 {
@@ -667,8 +802,8 @@ pub mod map {
         while buf.len() > end {
             let (tag, wt) = decode_key(buf)?;
             match tag {
-                1 => key_merge(wt, &mut k, buf)?,
-                2 => val_merge(wt, &mut v, buf, depth - 1)?,
+                1 => KC::merge(wt, &mut k, buf, depth - 1)?,
+                2 => VC::merge(wt, &mut v, buf, depth - 1)?,
                 _ => skip_field(wt, tag, buf, depth - 1)?,
             }
         }
@@ -676,6 +811,27 @@ pub mod map {
             return Err(super::message::overran());
         }
         Ok((k, v))
+    }
+
+    /// [`merge`] one entry into `map` (a later entry with the same key replaces it).
+    #[inline]
+    pub fn merge_into<K, V, KC, VC>(
+        wire_type: WireType,
+        buf: &mut Bytes,
+        depth: u32,
+        map: &mut impl MapInsert<K, V>,
+        key: KC,
+        value: VC,
+    ) -> Result<(), DecodeError>
+    where
+        K: Default,
+        V: Default,
+        KC: EntryCodec<K>,
+        VC: EntryCodec<V>,
+    {
+        let (k, v) = merge(wire_type, buf, depth, key, value)?;
+        map.insert_entry(k, v);
+        Ok(())
     }
 }
 
@@ -719,6 +875,23 @@ pub mod enumeration {
     #[inline]
     pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
         int32::encoded_len(tag, v.value())
+    }
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    #[derive(Debug, Clone, Copy)]
+    pub struct Codec;
+    impl<E: Enum + Copy> super::map::EntryCodec<E> for Codec {
+        #[inline]
+        fn encoded_len(tag: u32, v: &E) -> usize {
+            encoded_len(tag, *v)
+        }
+        #[inline]
+        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &E, buf: &mut B) {
+            encode(tag, *v, buf)
+        }
+        #[inline]
+        fn merge(wt: WireType, v: &mut E, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
+            merge(wt, v, buf)
+        }
     }
     /// Encodes a singular field with explicit presence: nothing for `None`.
     #[inline]

@@ -9,3 +9,8 @@ include!(concat!(env!("OUT_DIR"), "/kit_gen.rs"));
 pub mod pb {
     include!(concat!(env!("OUT_DIR"), "/proto/kit_gen.rs"));
 }
+
+/// Protobuf maps generated as `BTreeMap`s (`btree_maps(true)` in build.rs).
+pub mod btree {
+    include!(concat!(env!("OUT_DIR"), "/btree/kit_gen.rs"));
+}

@@ -589,3 +589,40 @@ fn decode_errors_name_the_field_path() {
         )
     );
 }
+
+/// Maps generated as `BTreeMap`s (build.rs: `btree_maps(true)`) for every kind of key and
+/// value: round trip, entries written in key order (a `BTreeMap` iterates sorted), and a
+/// repeated key on the wire keeps the last value.
+#[test]
+fn btree_maps_round_trip_in_key_order() {
+    use kit_codegen_tests::btree::kit::btree::{Color, Item, Maps};
+    use std::collections::BTreeMap;
+    let counts: BTreeMap<ByteStr, i64> = [("b".into(), -1), ("a".into(), 7)].into();
+    let m = Maps {
+        counts,
+        items: [
+            (
+                3,
+                Item {
+                    name: "x".into(),
+                    ..Default::default()
+                },
+            ),
+            (-2, Item::default()),
+        ]
+        .into(),
+        colors: [(true, Color::RED), (false, Color::COLOR_UNSPECIFIED)].into(),
+        blobs: [(-9, Bytes::from_static(b"\x00\xff"))].into(),
+        names: [(u32::MAX, "max".into())].into(),
+        ..Default::default()
+    };
+    let wire = m.encode_to_bytes();
+    assert_eq!(wire.len(), m.encoded_len());
+    assert_eq!(Maps::decode(wire.clone()).unwrap(), m);
+    // counts: the entry of key "a" comes first.
+    assert_eq!(&wire[..8], b"\x0a\x05\x0a\x01a\x10\x07\x0a");
+    // The same key twice: the later entry wins.
+    let twice = Bytes::from_static(b"\x0a\x05\x0a\x01k\x10\x01\x0a\x05\x0a\x01k\x10\x02");
+    let d = Maps::decode(twice).unwrap();
+    assert_eq!(d.counts.into_iter().collect::<Vec<_>>(), [("k".into(), 2)]);
+}
