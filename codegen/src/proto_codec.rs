@@ -128,18 +128,13 @@ impl Context<'_> {
         let body = if arms.is_empty() {
             quote!(self.unknown_fields.merge_field(tag, wt, buf, depth))
         } else {
-            let sname = &def.name;
-            let names = s.fields.iter().map(|f| {
-                let tag = crate::tokens::Lit::u32_unsuffixed(f.id as u32);
-                let raw = &f.name;
-                quote!(#tag => #raw,)
-            });
+            let named = field_names_by_number(&def.name, s);
             quote! {
                 let r = match tag {
                     #(#arms)*
                     _ => return self.unknown_fields.merge_field(tag, wt, buf, depth),
                 };
-                r.map_err(|e| e.with_field(#sname, match tag { #(#names)* _ => "" }))
+                r.map_err(|e| #named)
             }
         };
         // `#[inline]` on the encoders, as `merge_field` is inlined into the decode loop (and
@@ -363,5 +358,37 @@ impl Context<'_> {
             });
         }
         (writes, merge_arms)
+    }
+}
+
+/// The expression naming the field of a decode error `e` whose number is `tag`: its names as
+/// a list in number order (`e.with_field_numbered(..)`, two tokens a field) when the numbers
+/// are dense enough (gaps written as `""`, at most as many as fields), else a `match` on the
+/// number (four tokens a field).
+fn field_names_by_number(sname: &str, s: &Struct) -> Tokens {
+    let mut fields: Vec<(u32, &str)> = s
+        .fields
+        .iter()
+        .map(|f| (f.id as u32, f.name.as_str()))
+        .collect();
+    fields.sort_unstable();
+    let (first, last) = match (fields.first(), fields.last()) {
+        (Some(f), Some(l)) => (f.0, l.0),
+        _ => (0, 0),
+    };
+    let span = u64::from(last - first) + 1;
+    if !fields.is_empty() && span <= 2 * fields.len() as u64 {
+        let mut names = vec![""; span as usize];
+        for &(id, name) in &fields {
+            names[(id - first) as usize] = name;
+        }
+        let first = crate::tokens::Lit::u32_unsuffixed(first);
+        quote!(e.with_field_numbered(#sname, tag, #first, &[#(#names),*]))
+    } else {
+        let arms = fields.iter().map(|&(id, name)| {
+            let id = crate::tokens::Lit::u32_unsuffixed(id);
+            quote!(#id => #name,)
+        });
+        quote!(e.with_field(#sname, match tag { #(#arms)* _ => "" }))
     }
 }

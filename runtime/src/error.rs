@@ -146,6 +146,26 @@ impl DecodeError {
         self
     }
 
+    /// [`with_field`](Self::with_field) naming the field by its number: `names[tag - first]`
+    /// (generated code lists a message's field names in number order, a gap as `""`), or
+    /// `""` for a number outside the list.
+    #[cold]
+    #[inline(never)]
+    pub fn with_field_numbered(
+        self,
+        strukt: &'static str,
+        tag: u32,
+        first: u32,
+        names: &'static [&'static str],
+    ) -> Self {
+        let field = tag
+            .checked_sub(first)
+            .and_then(|i| names.get(i as usize))
+            .copied()
+            .unwrap_or("");
+        self.with_field(strukt, field)
+    }
+
     /// The recorded location, outermost first, e.g. `["Outer.inner", "Inner.name"]`.
     pub fn path(&self) -> impl Iterator<Item = String> + '_ {
         self.0.path.iter().rev().map(|(s, f)| format!("{s}.{f}"))
@@ -221,6 +241,22 @@ mod tests {
             std::mem::size_of::<Result<(), DecodeError>>(),
             std::mem::size_of::<usize>()
         );
+    }
+
+    #[test]
+    fn numbered_field_names_with_gaps_and_out_of_range() {
+        const NAMES: &[&str] = &["a", "", "c"];
+        let named = |tag| {
+            DecodeError::truncated()
+                .with_field_numbered("M", tag, 5, NAMES)
+                .path()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(named(5), ["M.a"]);
+        assert_eq!(named(7), ["M.c"]);
+        for gap_or_outside in [6, 4, 8, 0, u32::MAX] {
+            assert_eq!(named(gap_or_outside), ["M."], "tag {gap_or_outside}");
+        }
     }
 
     #[test]

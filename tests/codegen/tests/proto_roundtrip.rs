@@ -625,4 +625,12 @@ fn btree_maps_round_trip_in_key_order() {
     let twice = Bytes::from_static(b"\x0a\x05\x0a\x01k\x10\x01\x0a\x05\x0a\x01k\x10\x02");
     let d = Maps::decode(twice).unwrap();
     assert_eq!(d.counts.into_iter().collect::<Vec<_>>(), [("k".into(), 2)]);
+    // Errors name the field (this message's names are a list by number, 1..=5).
+    for (wire, field) in [
+        (&b"\x0a\x03\x0a\x01\xff"[..], "Maps.counts"),
+        (&b"\x2a\x03\x12\x01\xff"[..], "Maps.names"),
+    ] {
+        let e = Maps::decode(Bytes::from_static(wire)).unwrap_err();
+        assert_eq!(e.path().collect::<Vec<_>>(), [field]);
+    }
 }
