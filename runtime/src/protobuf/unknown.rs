@@ -1,7 +1,7 @@
 //! [`UnknownFields`]: fields a message did not recognise, kept as zero-copy
 //! slices of the input and re-emitted verbatim on encode.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use super::wire::{encode_key, key_len, skip_field_len, EncodeBuf, WireType};
 use crate::error::DecodeError;
@@ -100,19 +100,20 @@ impl UnknownFields {
     /// Re-emits every captured field.
     #[inline(always)]
     pub fn encode<B: EncodeBuf + ?Sized>(&self, buf: &mut B) {
-        // Only the emptiness test is inlined into every message's encoder: a call taking the
-        // encoder's cursor on every encode would make the cursor live in memory, its position
-        // stored after each field.
+        // Only the emptiness test is inlined into every message's encoder, and the fields are
+        // written into the buffer itself (`with_buf`), not through the encoder's cursor: a
+        // call taking the cursor's address would keep it in memory, its position stored after
+        // every field, even if the call is never made.
         if !self.fields.is_empty() {
-            self.encode_fields(buf);
+            buf.with_buf(|b| self.encode_fields(b));
         }
     }
 
     #[inline(never)]
-    fn encode_fields<B: EncodeBuf + ?Sized>(&self, buf: &mut B) {
+    fn encode_fields(&self, buf: &mut BytesMut) {
         for f in &self.fields {
             encode_key(f.number, f.wire_type, buf);
-            buf.put_slice(&f.data);
+            crate::sink::Sink::put_slice(buf, &f.data);
         }
     }
 }
