@@ -658,8 +658,8 @@ pub mod message {
 
 /// `map<K, V>` fields: each entry is an embedded message `{ 1: key, 2: value }`.
 ///
-/// The per-type helpers above are passed in as closures, so one generic
-/// implementation serves every key/value combination:
+/// Each side is named by its kind's `Codec` (a unit struct in every field module implementing
+/// [`map::EntryCodec`]), so one generic implementation serves every key/value combination:
 ///
 /// ```
 /// use kit_runtime::bytes::BytesMut;
@@ -669,18 +669,24 @@ pub mod message {
 ///
 /// let m: HashMap<ByteStr, i64> = [("a".into(), 1)].into_iter().collect();
 /// let mut buf = BytesMut::new();
-/// field::map::encode(7, &m,
-///     |t, k: &ByteStr, b| field::string::encode(t, k, b), |t, k: &ByteStr| field::string::encoded_len(t, k),
-///     |t, v: &i64, b| field::int64::encode(t, *v, b), |t, v: &i64| field::int64::encoded_len(t, *v),
-///     &mut buf);
-/// assert_eq!(buf.len(), field::map::encoded_len(7, &m,
-///     |t, k: &ByteStr| field::string::encoded_len(t, k), |t, v: &i64| field::int64::encoded_len(t, *v)));
+/// field::map::encode(7, &m, field::string::Codec, field::int64::Codec, &mut buf);
+/// assert_eq!(
+///     buf.len(),
+///     field::map::encoded_len(7, &m, field::string::Codec, field::int64::Codec)
+/// );
 /// let mut r = buf.freeze();
 /// let (tag, wt) = wire::decode_key(&mut r).unwrap();
-/// let (k, v): (ByteStr, i64) = field::map::merge(wt, &mut r, wire::RECURSION_LIMIT,
-///     |wt, k, b| field::string::merge(wt, k, b),
-///     |wt, v, b, _depth| field::int64::merge(wt, v, b)).unwrap();
-/// assert_eq!((tag, k.as_str(), v), (7, "a", 1));
+/// let mut out: HashMap<ByteStr, i64> = HashMap::new();
+/// field::map::merge_into(
+///     wt,
+///     &mut r,
+///     wire::RECURSION_LIMIT,
+///     &mut out,
+///     field::string::Codec,
+///     field::int64::Codec,
+/// )
+/// .unwrap();
+/// assert_eq!((tag, out), (7, m));
 /// ```
 pub mod map {
     use super::*;
