@@ -115,7 +115,10 @@ cmd() {
 
 # measure GROUP ROUNDS PREPARE-FMT NAME... : hyperfine, one run of each command per round, commands
 # alternating; round 0 is a warm-up and is not kept (WARMUP=0: no warm-up round). PREPARE-FMT gets
-# %s = the command's name.
+# %s = the command's name. The prepare step ends with `sync`: the output the previous command
+# left dirty in the page cache is written back before the next one starts, not while it runs
+# (kernel writeback threads took CPU from whichever command came next, and from a command using
+# both cores the most).
 measure() {
     local group=$1 n=$2 prep=$3
     shift 3
@@ -125,7 +128,7 @@ measure() {
             [[ -e $work/times/$group.$name.failed ]] && continue
             # shellcheck disable=SC2059
             hyperfine -N -r 1 --style none --export-json "$work/times/$group.$name.$r.json" \
-                --prepare "$(printf "$prep" "$name")" -n "$name" "bash $work/cmd/$name.sh" >/dev/null ||
+                --prepare "sh -c '$(printf "$prep" "$name") && sync'" -n "$name" "bash $work/cmd/$name.sh" >/dev/null ||
                 {
                     echo "run.sh: $name failed; rerun by hand: bash $work/cmd/$name.sh" >&2
                     printf '%s\t%s\n' "$name" "bash $work/cmd/$name.sh" >>"$work/failed.tsv"
