@@ -32,6 +32,48 @@ use super::wire::{
 };
 use crate::error::DecodeError;
 
+/// What a `Copy` kind's module (varint and fixed-width kinds) has beside its own `encode`,
+/// `encoded_len` and `merge`, built on them: the explicit-presence pair and the map-entry
+/// `Codec`.
+macro_rules! copy_kind_extras {
+    ($ty:ty) => {
+        /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
+        #[derive(Debug, Clone, Copy)]
+        pub struct Codec;
+        impl super::map::EntryCodec<$ty> for Codec {
+            #[inline]
+            fn encoded_len(tag: u32, v: &$ty) -> usize {
+                encoded_len(tag, *v)
+            }
+            #[inline]
+            fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
+                encode(tag, *v, buf)
+            }
+            #[inline]
+            fn merge(
+                wt: WireType,
+                v: &mut $ty,
+                buf: &mut Bytes,
+                _depth: u32,
+            ) -> Result<(), DecodeError> {
+                merge(wt, v, buf)
+            }
+        }
+        /// Encodes a singular field with explicit presence: nothing for `None`.
+        #[inline]
+        pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
+            if let Some(v) = v {
+                encode(tag, v, buf);
+            }
+        }
+        /// Encoded length of a singular field with explicit presence (0 for `None`).
+        #[inline]
+        pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
+            v.map_or(0, |v| encoded_len(tag, v))
+        }
+    };
+}
+
 macro_rules! varint_field {
     ($(#[$doc:meta])* $name:ident, $ty:ty, |$e:ident| $enc:expr, |$d:ident| $dec:expr) => {
         $(#[$doc])*
@@ -57,35 +99,7 @@ macro_rules! varint_field {
             pub fn encoded_len(tag: u32, v: $ty) -> usize {
                 key_len(tag) + encoded_len_varint(to_u64(v))
             }
-            /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
-            #[derive(Debug, Clone, Copy)]
-            pub struct Codec;
-            impl super::map::EntryCodec<$ty> for Codec {
-                #[inline]
-                fn encoded_len(tag: u32, v: &$ty) -> usize {
-                    encoded_len(tag, *v)
-                }
-                #[inline]
-                fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
-                    encode(tag, *v, buf)
-                }
-                #[inline]
-                fn merge(wt: WireType, v: &mut $ty, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
-                    merge(wt, v, buf)
-                }
-            }
-            /// Encodes a singular field with explicit presence: nothing for `None`.
-            #[inline]
-            pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
-                if let Some(v) = v {
-                    encode(tag, v, buf);
-                }
-            }
-            /// Encoded length of a singular field with explicit presence (0 for `None`).
-            #[inline]
-            pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
-                v.map_or(0, |v| encoded_len(tag, v))
-            }
+            copy_kind_extras!($ty);
             /// Encodes a singular field with implicit presence: nothing for the default
             /// (every varint type's default encodes as 0).
             #[inline]
@@ -222,35 +236,7 @@ macro_rules! fixed_field {
             pub fn encoded_len(tag: u32, _v: $ty) -> usize {
                 key_len(tag) + SIZE
             }
-            /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
-            #[derive(Debug, Clone, Copy)]
-            pub struct Codec;
-            impl super::map::EntryCodec<$ty> for Codec {
-                #[inline]
-                fn encoded_len(tag: u32, v: &$ty) -> usize {
-                    encoded_len(tag, *v)
-                }
-                #[inline]
-                fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
-                    encode(tag, *v, buf)
-                }
-                #[inline]
-                fn merge(wt: WireType, v: &mut $ty, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
-                    merge(wt, v, buf)
-                }
-            }
-            /// Encodes a singular field with explicit presence: nothing for `None`.
-            #[inline]
-            pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
-                if let Some(v) = v {
-                    encode(tag, v, buf);
-                }
-            }
-            /// Encoded length of a singular field with explicit presence (0 for `None`).
-            #[inline]
-            pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
-                v.map_or(0, |v| encoded_len(tag, v))
-            }
+            copy_kind_extras!($ty);
             /// Encodes a singular field with implicit presence: nothing when every bit is
             /// zero (so a float's `-0.0` is written, as protoc's runtimes do).
             #[inline]
@@ -373,7 +359,7 @@ pub mod bytes {
     pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
         key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
     #[derive(Debug, Clone, Copy)]
     pub struct Codec;
     impl super::map::EntryCodec<Bytes> for Codec {
@@ -470,7 +456,7 @@ pub mod string {
     pub fn encoded_len(tag: u32, v: &str) -> usize {
         super::bytes::encoded_len(tag, v.as_bytes())
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
     #[derive(Debug, Clone, Copy)]
     pub struct Codec;
     impl super::map::EntryCodec<ByteStr> for Codec {
@@ -569,7 +555,7 @@ pub mod message {
         let len = msg.encoded_len();
         key_len(tag) + encoded_len_varint(len as u64) + len
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
     #[derive(Debug, Clone, Copy)]
     pub struct Codec;
     impl<M: Message> super::map::EntryCodec<M> for Codec {
@@ -882,7 +868,7 @@ pub mod enumeration {
     pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
         int32::encoded_len(tag, v.value())
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`](super::map::EntryCodec)).
+    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
     #[derive(Debug, Clone, Copy)]
     pub struct Codec;
     impl<E: Enum + Copy> super::map::EntryCodec<E> for Codec {
