@@ -32,44 +32,55 @@ use super::wire::{
 };
 use crate::error::DecodeError;
 
-/// What a `Copy` kind's module (varint and fixed-width kinds) has beside its own `encode`,
-/// `encoded_len` and `merge`, built on them: the explicit-presence pair and the map-entry
-/// `Codec`.
-macro_rules! copy_kind_extras {
-    ($ty:ty) => {
-        /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
-        #[derive(Debug, Clone, Copy)]
-        pub struct Codec;
-        impl super::map::EntryCodec<$ty> for Codec {
-            #[inline]
-            fn encoded_len(tag: u32, v: &$ty) -> usize {
-                encoded_len(tag, *v)
-            }
-            #[inline]
-            fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &$ty, buf: &mut B) {
-                encode(tag, *v, buf)
-            }
-            #[inline]
-            fn merge(
-                wt: WireType,
-                v: &mut $ty,
-                buf: &mut Bytes,
-                _depth: u32,
-            ) -> Result<(), DecodeError> {
-                merge(wt, v, buf)
-            }
-        }
+/// A field module's explicit-presence pair, `encode_opt` / `encoded_len_opt`, built on its
+/// `encode` / `encoded_len`: `[generics]`, the type of the `Option` argument, and how a present
+/// value is passed on.
+macro_rules! opt_pair {
+    ([$($g:tt)*] $opt:ty, |$v:ident| $arg:expr) => {
         /// Encodes a singular field with explicit presence: nothing for `None`.
         #[inline]
-        pub fn encode_opt<B: EncodeBuf + ?Sized>(tag: u32, v: Option<$ty>, buf: &mut B) {
-            if let Some(v) = v {
-                encode(tag, v, buf);
+        pub fn encode_opt<$($g)* B: EncodeBuf + ?Sized>(tag: u32, v: $opt, buf: &mut B) {
+            if let Some($v) = v {
+                encode(tag, $arg, buf);
             }
         }
         /// Encoded length of a singular field with explicit presence (0 for `None`).
         #[inline]
-        pub fn encoded_len_opt(tag: u32, v: Option<$ty>) -> usize {
-            v.map_or(0, |v| encoded_len(tag, v))
+        pub fn encoded_len_opt<$($g)*>(tag: u32, v: $opt) -> usize {
+            match v {
+                Some($v) => encoded_len(tag, $arg),
+                None => 0,
+            }
+        }
+    };
+}
+
+/// A field module's map-entry `Codec` (see [`map::EntryCodec`]), built on its `encode` /
+/// `encoded_len` / `merge`: `[generics]`, the value type, how a `&T` is passed to `encode`,
+/// and the merge call (with the entry's remaining `depth`).
+macro_rules! entry_codec {
+    ([$($g:tt)*] $ty:ty, |$v:ident| $arg:expr, |$wt:ident, $m:ident, $buf:ident, $depth:ident| $merge:expr) => {
+        /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
+        #[derive(Debug, Clone, Copy)]
+        pub struct Codec;
+        impl<$($g)*> super::map::EntryCodec<$ty> for Codec {
+            #[inline]
+            fn encoded_len(tag: u32, $v: &$ty) -> usize {
+                encoded_len(tag, $arg)
+            }
+            #[inline]
+            fn encode<B: EncodeBuf + ?Sized>(tag: u32, $v: &$ty, buf: &mut B) {
+                encode(tag, $arg, buf)
+            }
+            #[inline]
+            fn merge(
+                $wt: WireType,
+                $m: &mut $ty,
+                $buf: &mut Bytes,
+                $depth: u32,
+            ) -> Result<(), DecodeError> {
+                $merge
+            }
         }
     };
 }
@@ -99,7 +110,8 @@ macro_rules! varint_field {
             pub fn encoded_len(tag: u32, v: $ty) -> usize {
                 key_len(tag) + encoded_len_varint(to_u64(v))
             }
-            copy_kind_extras!($ty);
+            entry_codec!([] $ty, |v| *v, |wt, v, buf, _depth| merge(wt, v, buf));
+            opt_pair!([] Option<$ty>, |v| v);
             /// Encodes a singular field with implicit presence: nothing for the default
             /// (every varint type's default encodes as 0).
             #[inline]
@@ -236,7 +248,8 @@ macro_rules! fixed_field {
             pub fn encoded_len(tag: u32, _v: $ty) -> usize {
                 key_len(tag) + SIZE
             }
-            copy_kind_extras!($ty);
+            entry_codec!([] $ty, |v| *v, |wt, v, buf, _depth| merge(wt, v, buf));
+            opt_pair!([] Option<$ty>, |v| v);
             /// Encodes a singular field with implicit presence: nothing when every bit is
             /// zero (so a float's `-0.0` is written, as protoc's runtimes do).
             #[inline]
@@ -359,40 +372,8 @@ pub mod bytes {
     pub fn encoded_len(tag: u32, v: &[u8]) -> usize {
         key_len(tag) + encoded_len_varint(v.len() as u64) + v.len()
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
-    #[derive(Debug, Clone, Copy)]
-    pub struct Codec;
-    impl super::map::EntryCodec<Bytes> for Codec {
-        #[inline]
-        fn encoded_len(tag: u32, v: &Bytes) -> usize {
-            encoded_len(tag, v)
-        }
-        #[inline]
-        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &Bytes, buf: &mut B) {
-            encode(tag, v, buf)
-        }
-        #[inline]
-        fn merge(
-            wt: WireType,
-            v: &mut Bytes,
-            buf: &mut Bytes,
-            _depth: u32,
-        ) -> Result<(), DecodeError> {
-            merge(wt, v, buf)
-        }
-    }
-    /// Encodes a singular field with explicit presence: nothing for `None`.
-    #[inline]
-    pub fn encode_opt<T: AsRef<[u8]>, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<T>, buf: &mut B) {
-        if let Some(v) = v {
-            encode(tag, v.as_ref(), buf);
-        }
-    }
-    /// Encoded length of a singular field with explicit presence (0 for `None`).
-    #[inline]
-    pub fn encoded_len_opt<T: AsRef<[u8]>>(tag: u32, v: &Option<T>) -> usize {
-        v.as_ref().map_or(0, |v| encoded_len(tag, v.as_ref()))
-    }
+    entry_codec!([] Bytes, |v| v, |wt, v, buf, _depth| merge(wt, v, buf));
+    opt_pair!([T: AsRef<[u8]>,] &Option<T>, |v| v.as_ref());
     /// Encodes a singular field with implicit presence: nothing when empty.
     #[inline]
     pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: &[u8], buf: &mut B) {
@@ -456,40 +437,8 @@ pub mod string {
     pub fn encoded_len(tag: u32, v: &str) -> usize {
         super::bytes::encoded_len(tag, v.as_bytes())
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
-    #[derive(Debug, Clone, Copy)]
-    pub struct Codec;
-    impl super::map::EntryCodec<ByteStr> for Codec {
-        #[inline]
-        fn encoded_len(tag: u32, v: &ByteStr) -> usize {
-            encoded_len(tag, v)
-        }
-        #[inline]
-        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &ByteStr, buf: &mut B) {
-            encode(tag, v, buf)
-        }
-        #[inline]
-        fn merge(
-            wt: WireType,
-            v: &mut ByteStr,
-            buf: &mut Bytes,
-            _depth: u32,
-        ) -> Result<(), DecodeError> {
-            merge(wt, v, buf)
-        }
-    }
-    /// Encodes a singular field with explicit presence: nothing for `None`.
-    #[inline]
-    pub fn encode_opt<T: AsRef<str>, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<T>, buf: &mut B) {
-        if let Some(v) = v {
-            encode(tag, v.as_ref(), buf);
-        }
-    }
-    /// Encoded length of a singular field with explicit presence (0 for `None`).
-    #[inline]
-    pub fn encoded_len_opt<T: AsRef<str>>(tag: u32, v: &Option<T>) -> usize {
-        v.as_ref().map_or(0, |v| encoded_len(tag, v.as_ref()))
-    }
+    entry_codec!([] ByteStr, |v| v, |wt, v, buf, _depth| merge(wt, v, buf));
+    opt_pair!([T: AsRef<str>,] &Option<T>, |v| v.as_ref());
     /// Encodes a singular field with implicit presence: nothing when empty.
     #[inline]
     pub fn encode_implicit<B: EncodeBuf + ?Sized>(tag: u32, v: &str, buf: &mut B) {
@@ -555,35 +504,8 @@ pub mod message {
         let len = msg.encoded_len();
         key_len(tag) + encoded_len_varint(len as u64) + len
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
-    #[derive(Debug, Clone, Copy)]
-    pub struct Codec;
-    impl<M: Message> super::map::EntryCodec<M> for Codec {
-        #[inline]
-        fn encoded_len(tag: u32, v: &M) -> usize {
-            encoded_len(tag, v)
-        }
-        #[inline]
-        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &M, buf: &mut B) {
-            encode(tag, v, buf)
-        }
-        #[inline]
-        fn merge(wt: WireType, v: &mut M, buf: &mut Bytes, depth: u32) -> Result<(), DecodeError> {
-            merge(wt, v, buf, depth)
-        }
-    }
-    /// Encodes a singular field with explicit presence: nothing for `None`.
-    #[inline]
-    pub fn encode_opt<M: Message, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<M>, buf: &mut B) {
-        if let Some(v) = v {
-            encode(tag, v, buf);
-        }
-    }
-    /// Encoded length of a singular field with explicit presence (0 for `None`).
-    #[inline]
-    pub fn encoded_len_opt<M: Message>(tag: u32, v: &Option<M>) -> usize {
-        v.as_ref().map_or(0, |v| encoded_len(tag, v))
-    }
+    entry_codec!([M: Message] M, |v| v, |wt, v, buf, depth| merge(wt, v, buf, depth));
+    opt_pair!([M: Message,] &Option<M>, |v| v);
     /// Merges a length-delimited embedded message into `msg`, consuming one
     /// unit of the `depth` budget.
     #[inline]
@@ -868,35 +790,8 @@ pub mod enumeration {
     pub fn encoded_len<E: Enum>(tag: u32, v: E) -> usize {
         int32::encoded_len(tag, v.value())
     }
-    /// This kind as a map entry's key or value (see [`map::EntryCodec`]).
-    #[derive(Debug, Clone, Copy)]
-    pub struct Codec;
-    impl<E: Enum + Copy> super::map::EntryCodec<E> for Codec {
-        #[inline]
-        fn encoded_len(tag: u32, v: &E) -> usize {
-            encoded_len(tag, *v)
-        }
-        #[inline]
-        fn encode<B: EncodeBuf + ?Sized>(tag: u32, v: &E, buf: &mut B) {
-            encode(tag, *v, buf)
-        }
-        #[inline]
-        fn merge(wt: WireType, v: &mut E, buf: &mut Bytes, _depth: u32) -> Result<(), DecodeError> {
-            merge(wt, v, buf)
-        }
-    }
-    /// Encodes a singular field with explicit presence: nothing for `None`.
-    #[inline]
-    pub fn encode_opt<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: Option<E>, buf: &mut B) {
-        if let Some(v) = v {
-            encode(tag, v, buf);
-        }
-    }
-    /// Encoded length of a singular field with explicit presence (0 for `None`).
-    #[inline]
-    pub fn encoded_len_opt<E: Enum>(tag: u32, v: Option<E>) -> usize {
-        v.map_or(0, |v| encoded_len(tag, v))
-    }
+    entry_codec!([E: Enum + Copy] E, |v| *v, |wt, v, buf, _depth| merge(wt, v, buf));
+    opt_pair!([E: Enum,] Option<E>, |v| v);
     /// Encodes a singular field with implicit presence: nothing for the value 0.
     #[inline]
     pub fn encode_implicit<E: Enum, B: EncodeBuf + ?Sized>(tag: u32, v: E, buf: &mut B) {
@@ -996,18 +891,7 @@ pub mod group {
     pub fn encoded_len<M: Message>(tag: u32, msg: &M) -> usize {
         2 * key_len(tag) + msg.encoded_len()
     }
-    /// Encodes a singular group with explicit presence: nothing for `None`.
-    #[inline]
-    pub fn encode_opt<M: Message, B: EncodeBuf + ?Sized>(tag: u32, v: &Option<M>, buf: &mut B) {
-        if let Some(v) = v {
-            encode(tag, v, buf);
-        }
-    }
-    /// Encoded length of a singular group with explicit presence (0 for `None`).
-    #[inline]
-    pub fn encoded_len_opt<M: Message>(tag: u32, v: &Option<M>) -> usize {
-        v.as_ref().map_or(0, |v| encoded_len(tag, v))
-    }
+    opt_pair!([M: Message,] &Option<M>, |v| v);
     /// Merges a group whose start key (`tag`, `wire_type`) was just read, up to and including
     /// its matching end key. Consumes one unit of the `depth` budget.
     pub fn merge<M: Message>(
