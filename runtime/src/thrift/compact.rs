@@ -262,17 +262,18 @@ impl<S: Sink> CompactWriter<S> {
         self.last_field_id.set(id);
     }
 
-    /// A field of compact type `c` whose value is the varint `v`.
+    /// A field of compact type `c` whose value is the varint `v` and then `s` (a length and
+    /// its bytes, or a scalar and nothing): with a one-byte header, one room check for all.
     #[inline(always)]
-    fn varint_field(&mut self, c: u8, id: i16, v: u64) {
+    fn varint_field(&mut self, c: u8, id: i16, v: u64, s: &[u8]) {
         match self.short_header(c, id) {
             Some(h) => {
-                self.sink.put_u8_varint_slice(h, v, &[]);
+                self.sink.put_u8_varint_slice(h, v, s);
                 self.last_field_id.set(id);
             }
             None => {
                 self.field_header(c, id);
-                self.sink.put_varint(v);
+                self.sink.put_varint_slice(v, s);
             }
         }
     }
@@ -365,15 +366,15 @@ impl<S: Sink> Writer for CompactWriter<S> {
     }
     #[inline(always)]
     fn i16_field(&mut self, id: i16, v: i16) {
-        self.varint_field(ct::I16, id, u64::from(encode_zigzag32(i32::from(v))));
+        self.varint_field(ct::I16, id, u64::from(encode_zigzag32(i32::from(v))), &[]);
     }
     #[inline(always)]
     fn i32_field(&mut self, id: i16, v: i32) {
-        self.varint_field(ct::I32, id, u64::from(encode_zigzag32(v)));
+        self.varint_field(ct::I32, id, u64::from(encode_zigzag32(v)), &[]);
     }
     #[inline(always)]
     fn i64_field(&mut self, id: i16, v: i64) {
-        self.varint_field(ct::I64, id, encode_zigzag64(v));
+        self.varint_field(ct::I64, id, encode_zigzag64(v), &[]);
     }
     /// Header, length and bytes with one room check (when the header is one byte).
     #[inline(always)]
@@ -382,16 +383,7 @@ impl<S: Sink> Writer for CompactWriter<S> {
     }
     #[inline(always)]
     fn binary_field(&mut self, id: i16, v: &[u8]) {
-        match self.short_header(compact_type(TType::String), id) {
-            Some(h) => {
-                self.sink.put_u8_varint_slice(h, wire_len(v.len()), v);
-                self.last_field_id.set(id);
-            }
-            None => {
-                self.field_header(compact_type(TType::String), id);
-                self.write_binary(v);
-            }
-        }
+        self.varint_field(compact_type(TType::String), id, wire_len(v.len()), v);
     }
     #[inline]
     fn write_list_begin(&mut self, elem_type: TType, len: usize) {
