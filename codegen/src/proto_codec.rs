@@ -372,12 +372,13 @@ fn field_names_by_number(sname: &str, s: &Struct) -> Tokens {
         .map(|f| (f.id as u32, f.name.as_str()))
         .collect();
     fields.sort_unstable();
-    let (first, last) = match (fields.first(), fields.last()) {
-        (Some(f), Some(l)) => (f.0, l.0),
-        _ => (0, 0),
-    };
+    // No fields: span 1 > 0, the (empty) match.
+    let (first, last) = (
+        fields.first().map_or(0, |f| f.0),
+        fields.last().map_or(0, |f| f.0),
+    );
     let span = u64::from(last - first) + 1;
-    if !fields.is_empty() && span <= 2 * fields.len() as u64 {
+    if span <= 2 * fields.len() as u64 {
         let mut names = vec![""; span as usize];
         for &(id, name) in &fields {
             names[(id - first) as usize] = name;
